@@ -1,0 +1,22 @@
+import { TRPCError } from '@trpc/server';
+import { ServiceError } from '@temporalio/client';
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '53300']);
+
+/** Recognises a dependency outage (Postgres or Temporal) in an error chain. */
+export function asServiceUnavailable(err: unknown): TRPCError | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    const text = typeof message === 'string' ? message : '';
+    if (
+      (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+      /timeout exceeded when trying to connect|Connection terminated|Query read timeout/i.test(text)
+    ) {
+      return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable; retry shortly', cause: e });
+    }
+    if (e instanceof ServiceError && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(text)) {
+      return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'the workflow engine is unavailable; retry shortly', cause: e });
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { CreatePaymentRequest, PaymentView } from '../common/payment.js';
+import { newPaymentId, paymentCreatedAt, paymentReference } from '../common/payment-id.js';
+import {
+  NOT_PENDING_ERROR,
+  PAYMENT_WORKFLOW_TYPE,
+  cancelUpdate,
+  initialSnapshot,
+  paymentWorkflowId,
+  processNowUpdate,
+  type PaymentFields,
+  type PaymentWorkflowInput,
+} from '../common/workflow-api.js';
+import { projectPaymentState } from '../db/projection.js';
+import { idempotencyKeys } from '../db/schema.js';
+import type { Context } from './context.js';
+import { getPaymentOrThrow, toPaymentView } from './payment-store.js';
+import { TRPCError } from './trpc.js';
+
+/** Mutations: each one goes to Temporal; Postgres gets only what read-your-writes needs. */
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Scope of idempotency keys until merchants exist: one shared namespace. */
+const DEFAULT_SCOPE = 'default';
+
+export async function createPayment(ctx: Context, request: CreatePaymentRequest): Promise<PaymentView> {
+  const { idempotencyKey, ...body } = request;
+  const paymentId = idempotencyKey ? await claimIdempotencyKey(ctx, idempotencyKey, body) : newPaymentId();
+  const fields: PaymentFields = {
+    paymentId,
+    reference: paymentReference(paymentId),
+    amount: body.amount,
+    currency: body.currency,
+    delaySeconds: body.delaySeconds,
+    webhookUrl: body.webhookUrl ?? null,
+    data: body.data,
+    description: body.description ?? null,
+    createdAt: paymentCreatedAt(paymentId),
+  };
+  const input: PaymentWorkflowInput = {
+    ...fields,
+    webhookPolicy: {
+      maxAttempts: ctx.config.WEBHOOK_MAX_ATTEMPTS,
+      initialIntervalMs: ctx.config.WEBHOOK_INITIAL_BACKOFF_MS,
+      timeoutMs: ctx.config.WEBHOOK_TIMEOUT_MS,
+    },
+  };
+
+  let runId: string;
+  try {
+    const handle = await ctx.temporal.workflow.start(PAYMENT_WORKFLOW_TYPE, {
+      workflowId: paymentWorkflowId(paymentId),
+      taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    runId = handle.firstExecutionRunId;
+  } catch (err) {
+    // Only an idempotent retry reuses an id: the first attempt already started the workflow.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const description = await ctx.temporal.workflow.getHandle(paymentWorkflowId(paymentId)).describe();
+    runId = description.runId;
+  }
+  // Same first state the workflow writes: whichever lands first wins, so `get` finds it at once.
+  await projectPaymentState(ctx.db, initialSnapshot(fields, runId), { type: 'payment.created', details: {} });
+  return toPaymentView(await getPaymentOrThrow(ctx.db, paymentId));
+}
+
+/**
+ * Maps an Idempotency-Key to one payment id. The unique key makes concurrent duplicates race
+ * safely: one insert wins, the others read its id. Reusing a key for a different body is refused.
+ */
+async function claimIdempotencyKey(ctx: Context, key: string, body: object): Promise<string> {
+  const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
+  const now = new Date();
+  // An expired key is free again.
+  await ctx.db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.scope, DEFAULT_SCOPE), eq(idempotencyKeys.key, key), lt(idempotencyKeys.expiresAt, now)));
+  const [claimed] = await ctx.db
+    .insert(idempotencyKeys)
+    .values({
+      scope: DEFAULT_SCOPE,
+      key,
+      requestHash,
+      paymentId: newPaymentId(),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+    })
+    .onConflictDoUpdate({
+      // A no-op update so RETURNING yields the row that holds the key, whoever inserted it.
+      target: [idempotencyKeys.scope, idempotencyKeys.key],
+      set: { scope: sql`${idempotencyKeys.scope}` },
+    })
+    .returning({ paymentId: idempotencyKeys.paymentId, requestHash: idempotencyKeys.requestHash });
+  if (claimed!.requestHash !== requestHash) {
+    throw new TRPCError({
+      code: 'CONFLICT',
+      message: `Idempotency-Key "${key}" was already used with a different request body; use a new key for a new payment`,
+    });
+  }
+  return claimed!.paymentId;
+}
+
+/** JSON with sorted keys, so the same body hashes the same whatever its key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export async function cancelPayment(ctx: Context, id: string, reason?: string): Promise<PaymentView> {
+  const row = await getPaymentOrThrow(ctx.db, id);
+  if (row.status === 'canceled') return toPaymentView(row);
+  if (row.status !== 'pending') throw notPending(row.status, 'canceled');
+  await sendUpdate(ctx, id, 'canceled', (handle) => handle.executeUpdate(cancelUpdate, { args: [{ reason }] }));
+  return toPaymentView(await getPaymentOrThrow(ctx.db, id));
+}
+
+export async function processPaymentNow(ctx: Context, id: string): Promise<PaymentView> {
+  const row = await getPaymentOrThrow(ctx.db, id);
+  if (row.status !== 'pending') throw notPending(row.status, 'processed early');
+  await sendUpdate(ctx, id, 'processed early', (handle) => handle.executeUpdate(processNowUpdate));
+  return toPaymentView(await getPaymentOrThrow(ctx.db, id));
+}
+
+type Handle = ReturnType<Context['temporal']['workflow']['getHandle']>;
+
+async function sendUpdate(ctx: Context, id: string, action: string, send: (handle: Handle) => Promise<unknown>) {
+  try {
+    await send(ctx.temporal.workflow.getHandle(paymentWorkflowId(id)));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === NOT_PENDING_ERROR) {
+      throw new TRPCError({ code: 'CONFLICT', message: err.cause.message, cause: err });
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      // The workflow already finished; the projection tells in which state.
+      const row = await getPaymentOrThrow(ctx.db, id);
+      throw notPending(row.status, action);
+    }
+    throw err;
+  }
+}
+
+function notPending(status: string, action: string): TRPCError {
+  return new TRPCError({ code: 'CONFLICT', message: `payment is ${status}; only a pending payment can be ${action}` });
+}

@@ -1,0 +1,94 @@
+import { and, asc, count, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import type { PaymentEventView, PaymentStatus, PaymentView } from '../common/payment.js';
+import type { Database } from '../db/client.js';
+import { paymentEvents, payments } from '../db/schema.js';
+import { TRPCError } from './trpc.js';
+
+/** Reads of the payment read model. The API never asks Temporal to answer a read. */
+
+type PaymentRow = typeof payments.$inferSelect;
+
+export function toPaymentView(row: PaymentRow): PaymentView {
+  return {
+    id: row.id,
+    reference: row.reference,
+    amount: row.amount,
+    currency: row.currency,
+    status: row.status,
+    delaySeconds: row.delaySeconds,
+    scheduledAt: row.scheduledAt.toISOString(),
+    webhookUrl: row.webhookUrl,
+    webhookStatus: row.webhookStatus,
+    data: row.data as PaymentView['data'],
+    description: row.description,
+    workflowRunId: row.workflowRunId,
+    failureReason: row.failureReason,
+    compensated: row.compensated,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    completedAt: row.completedAt?.toISOString() ?? null,
+  };
+}
+
+export async function findPayment(db: Database, id: string): Promise<PaymentRow | undefined> {
+  const [row] = await db.select().from(payments).where(eq(payments.id, id)).limit(1);
+  return row;
+}
+
+export async function getPaymentOrThrow(db: Database, id: string): Promise<PaymentRow> {
+  const row = await findPayment(db, id);
+  if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `no payment with id ${id}` });
+  return row;
+}
+
+export interface ListFilter {
+  status?: PaymentStatus;
+  createdFrom?: string;
+  createdTo?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/** Newest first. Ids are time-ordered, so the cursor is simply the last id of the previous page. */
+export async function listPayments(db: Database, filter: ListFilter) {
+  const conditions: SQL[] = [];
+  if (filter.status) conditions.push(eq(payments.status, filter.status));
+  if (filter.createdFrom) conditions.push(gte(payments.createdAt, new Date(filter.createdFrom)));
+  if (filter.createdTo) conditions.push(lt(payments.createdAt, new Date(filter.createdTo)));
+  if (filter.cursor) conditions.push(lt(payments.id, filter.cursor));
+  const rows = await db
+    .select()
+    .from(payments)
+    .where(and(...conditions))
+    .orderBy(desc(payments.id))
+    .limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  return {
+    items: page.map(toPaymentView),
+    nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null,
+  };
+}
+
+export async function listPaymentEvents(db: Database, paymentId: string): Promise<PaymentEventView[]> {
+  await getPaymentOrThrow(db, paymentId);
+  const rows = await db
+    .select()
+    .from(paymentEvents)
+    .where(eq(paymentEvents.paymentId, paymentId))
+    .orderBy(asc(paymentEvents.version));
+  return rows.map((e) => ({
+    version: e.version,
+    type: e.type as PaymentEventView['type'],
+    status: e.status as PaymentStatus,
+    occurredAt: e.occurredAt.toISOString(),
+    details: e.details as PaymentEventView['details'],
+  }));
+}
+
+export async function paymentStats(db: Database) {
+  const rows = await db.select({ status: payments.status, count: count() }).from(payments).groupBy(payments.status);
+  const byStatus = { pending: 0, processing: 0, completed: 0, failed: 0, canceled: 0 } satisfies Record<PaymentStatus, number>;
+  for (const row of rows) byStatus[row.status] = row.count;
+  return { byStatus, total: rows.reduce((sum, r) => sum + r.count, 0) };
+}

@@ -1,0 +1,9 @@
+import { paymentsRouter } from './routers/payments.js';
+import { router } from './trpc.js';
+
+export const appRouter = router({
+  payments: paymentsRouter,
+});
+
+/** The API's type: the dashboard and other TypeScript services get every input and output from it. */
+export type AppRouter = typeof appRouter;

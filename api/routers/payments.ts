@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { createPaymentInput, paymentEventView, paymentId, paymentStatus, paymentView } from '../../common/payment.js';
+import { cancelPayment, createPayment, processPaymentNow } from '../payment-commands.js';
+import { getPaymentOrThrow, listPaymentEvents, listPayments, paymentStats, toPaymentView } from '../payment-store.js';
+import { publicProcedure, router } from '../trpc.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+const byId = z.object({ id: paymentId }).strict();
+
+export const listPaymentsInput = z
+  .object({
+    status: paymentStatus.optional(),
+    createdFrom: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).optional(),
+    createdTo: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).optional(),
+    cursor: paymentId.optional(),
+    limit: z.number().int().min(1).max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).default(50),
+  })
+  .strict()
+  // No input at all lists the newest page.
+  .prefault({});
+
+export const paymentsRouter = router({
+  create: publicProcedure
+    .input(createPaymentInput)
+    .output(paymentView)
+    .mutation(({ ctx, input }) => createPayment(ctx, input)),
+
+  get: publicProcedure
+    .input(byId)
+    .output(paymentView)
+    .query(async ({ ctx, input }) => toPaymentView(await getPaymentOrThrow(ctx.db, input.id))),
+
+  list: publicProcedure
+    .input(listPaymentsInput)
+    .output(z.object({ items: z.array(paymentView), nextCursor: z.string().nullable() }))
+    .query(({ ctx, input }) => listPayments(ctx.db, input)),
+
+  cancel: publicProcedure
+    .input(byId.extend({ reason: z.string().max(500).optional() }))
+    .output(paymentView)
+    .mutation(({ ctx, input }) => cancelPayment(ctx, input.id, input.reason)),
+
+  processNow: publicProcedure
+    .input(byId)
+    .output(paymentView)
+    .mutation(({ ctx, input }) => processPaymentNow(ctx, input.id)),
+
+  events: publicProcedure
+    .input(byId)
+    .output(z.array(paymentEventView))
+    .query(({ ctx, input }) => listPaymentEvents(ctx.db, input.id)),
+
+  stats: publicProcedure
+    .output(
+      z.object({
+        total: z.number().int(),
+        byStatus: z.record(paymentStatus, z.number().int()),
+      }),
+    )
+    .query(({ ctx }) => paymentStats(ctx.db)),
+});

@@ -1,0 +1,98 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express from 'express';
+import { sql } from 'drizzle-orm';
+import { StartupError } from '../common/startup-error.js';
+import { createContextInner, type ApiDependencies } from './context.js';
+import { appRouter } from './router.js';
+
+/** Largest request body accepted (a payment's `data` is capped at 16 KiB; this leaves room for the rest). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function createApiApp(deps: ApiDependencies): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await readiness(deps);
+    const ready = Object.values(checks).every((c) => c === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: () => createContextInner(deps),
+      maxBodySize: MAX_BODY_BYTES,
+      onError({ error, path }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[api] ${path ?? '?'} failed:`, error.cause ?? error);
+      },
+    }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json({ code: 'NOT_FOUND', message: 'no such route' });
+  });
+  return app;
+}
+
+/** Postgres and Temporal each answer within a bound, or the reason is reported. */
+async function readiness(deps: ApiDependencies): Promise<Record<'postgres' | 'temporal', string>> {
+  const within = <T>(ms: number, p: Promise<T>) =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+  const check = async (probe: () => Promise<unknown>) => {
+    try {
+      await within(2000, probe());
+      return 'ok';
+    } catch (err) {
+      return `error: ${(err as Error).message.split('\n')[0]}`;
+    }
+  };
+  const [postgres, temporal] = await Promise.all([
+    check(() => deps.db.execute(sql`select 1`)),
+    check(() => deps.temporal.workflowService.getSystemInfo({})),
+  ]);
+  return { postgres, temporal };
+}
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Listens, and on close stops accepting, lets in-flight requests finish (bounded), then returns. */
+export async function listen(
+  app: express.Express | RequestListener,
+  port: number,
+  host: string,
+  variable = 'PORT',
+): Promise<RunningServer> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = createServer(app);
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} (${variable}) is already in use; stop what uses it or set ${variable}`) : err),
+    );
+    s.listen(port, host, () => resolve(s));
+  });
+  const { port: actual } = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    url: `http://${shownHost}:${actual}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,45 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { Context } from './context.js';
+import { asServiceUnavailable } from './infrastructure-errors.js';
+
+/** `field: reason` for every problem, so a client knows exactly what to fix. */
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length ? issue.path.join('.') : 'input';
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const zodError = error.cause instanceof ZodError ? error.cause : undefined;
+    return {
+      ...shape,
+      message: zodError ? describeZodError(zodError) : shape.message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        fieldErrors: zodError ? zodError.flatten().fieldErrors : undefined,
+      },
+    };
+  },
+});
+
+/** Database and Temporal outages become 503 with a retry hint instead of a 500. */
+const infrastructureGuard = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const unavailable = asServiceUnavailable(result.error.cause ?? result.error);
+    if (unavailable) throw unavailable;
+  }
+  return result;
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure.use(infrastructureGuard);
+export const createCallerFactory = t.createCallerFactory;
+export { TRPCError };

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { DEFAULT_DELAY_SECONDS, MAX_AMOUNT, MAX_DATA_BYTES, MAX_DELAY_SECONDS } from './payment-rules.js';
+
+export const PAYMENT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const;
+export const paymentStatus = z.enum(PAYMENT_STATUSES);
+export type PaymentStatus = z.infer<typeof paymentStatus>;
+export const TERMINAL_STATUSES: readonly PaymentStatus[] = ['completed', 'failed', 'canceled'];
+
+
+const currencies = new Set(Intl.supportedValuesOf('currency'));
+
+export const currencyCode = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO-4217 code such as EUR')
+  .transform((c) => c.toUpperCase())
+  .refine((c) => currencies.has(c), 'is not an ISO-4217 currency code');
+
+export const paymentId = z
+  .string()
+  .regex(/^pay_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a payment id such as pay_01J…');
+
+/** Any JSON object the caller wants carried along and echoed back in webhooks, bounded in size. */
+export const paymentData = z
+  .record(z.string(), z.json())
+  .refine((d) => Buffer.byteLength(JSON.stringify(d)) <= MAX_DATA_BYTES, {
+    message: `must be at most ${MAX_DATA_BYTES} bytes of JSON`,
+  });
+
+export const webhookUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .max(2048, 'must be at most 2048 characters');
+
+export const createPaymentInput = z
+  .object({
+    amount: z
+      .number({ error: 'must be an integer number of minor units (cents)' })
+      .int('must be an integer number of minor units (cents)')
+      .positive('must be greater than 0')
+      .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`),
+    currency: currencyCode,
+    webhookUrl: webhookUrl.optional(),
+    delaySeconds: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(0, 'must be 0 or more')
+      .max(MAX_DELAY_SECONDS, `must be at most ${MAX_DELAY_SECONDS} (30 days)`)
+      .default(DEFAULT_DELAY_SECONDS),
+    data: paymentData.default({}),
+    description: z.string().max(500, 'must be at most 500 characters').optional(),
+    idempotencyKey: z.string().min(1).max(255, 'must be at most 255 characters').optional(),
+  })
+  .strict();
+export type CreatePaymentInput = z.input<typeof createPaymentInput>;
+export type CreatePaymentRequest = z.output<typeof createPaymentInput>;
+
+export const webhookDeliveryStatus = z.enum(['pending', 'delivered', 'failed']);
+
+export const paymentView = z.object({
+  id: z.string(),
+  reference: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  status: paymentStatus,
+  delaySeconds: z.number().int(),
+  scheduledAt: z.string(),
+  webhookUrl: z.string().nullable(),
+  webhookStatus: webhookDeliveryStatus.nullable(),
+  data: z.record(z.string(), z.json()),
+  description: z.string().nullable(),
+  workflowRunId: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  compensated: z.boolean(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  completedAt: z.string().nullable(),
+});
+export type PaymentView = z.infer<typeof paymentView>;
+
+export const PAYMENT_EVENT_TYPES = [
+  'payment.created',
+  'payment.processing',
+  'payment.completed',
+  'payment.failed',
+  'payment.canceled',
+  'webhook.delivered',
+  'webhook.failed',
+] as const;
+export const paymentEventType = z.enum(PAYMENT_EVENT_TYPES);
+export type PaymentEventType = z.infer<typeof paymentEventType>;
+
+export const paymentEventView = z.object({
+  version: z.number().int(),
+  type: paymentEventType,
+  status: paymentStatus,
+  occurredAt: z.string(),
+  details: z.record(z.string(), z.json()),
+});
+export type PaymentEventView = z.infer<typeof paymentEventView>;

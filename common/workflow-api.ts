@@ -1,0 +1,100 @@
+/**
+ * Names and message definitions shared by the API (client side) and the worker (workflow side).
+ * Pure: safe to import from workflow code.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { PaymentEventType, PaymentStatus } from './payment.js';
+
+export const PAYMENT_WORKFLOW_TYPE = 'paymentWorkflow';
+
+/** The payment id is the workflow id: starting the same payment twice is refused by Temporal. */
+export const paymentWorkflowId = (paymentId: string): string => paymentId;
+
+/** What a client asked for, plus the identity the API gave it. */
+export interface PaymentFields {
+  paymentId: string;
+  reference: string;
+  amount: number;
+  currency: string;
+  delaySeconds: number;
+  webhookUrl: string | null;
+  data: Record<string, unknown>;
+  description: string | null;
+  /** Epoch ms chosen by the API, so its first row and the workflow's first projection are identical. */
+  createdAt: number;
+}
+
+/** How hard to try the payment's webhook; chosen from configuration when the payment is created. */
+export interface WebhookPolicy {
+  maxAttempts: number;
+  initialIntervalMs: number;
+  timeoutMs: number;
+}
+
+export interface PaymentWorkflowInput extends PaymentFields {
+  webhookPolicy: WebhookPolicy;
+}
+
+export interface PaymentWorkflowResult {
+  status: PaymentStatus;
+  failureReason: string | null;
+  compensated: boolean;
+  webhookStatus: PaymentSnapshot['webhookStatus'];
+}
+
+/** Everything the read model stores about a payment, as the workflow knows it. */
+export interface PaymentSnapshot extends PaymentFields {
+  status: PaymentStatus;
+  version: number;
+  scheduledAt: number;
+  workflowRunId: string | null;
+  failureReason: string | null;
+  compensated: boolean;
+  webhookStatus: 'pending' | 'delivered' | 'failed' | null;
+  updatedAt: number;
+  completedAt: number | null;
+}
+
+export interface ProjectionEvent {
+  type: PaymentEventType;
+  details: Record<string, unknown>;
+}
+
+export interface PaymentWorkflowState {
+  status: PaymentStatus;
+  version: number;
+  /** When the delay timer fires (epoch ms); processing starts then unless canceled or hurried. */
+  scheduledAt: number;
+  failureReason: string | null;
+  compensated: boolean;
+  webhookStatus: PaymentSnapshot['webhookStatus'];
+}
+
+export const getStateQuery = defineQuery<PaymentWorkflowState>('getState');
+/** Ends a pending payment as canceled; refused once processing began. */
+export const cancelUpdate = defineUpdate<PaymentWorkflowState, [{ reason?: string }]>('cancel');
+/** Skips the rest of a pending payment's delay. */
+export const processNowUpdate = defineUpdate<PaymentWorkflowState, []>('processNow');
+
+/** Message of the update validator's refusal; the API maps it to a CONFLICT answer. */
+export const NOT_PENDING_ERROR = 'PaymentNotPending';
+
+/**
+ * The first state of every payment. The API writes it right after starting the workflow and the
+ * workflow writes it as its first projection: both build it here, so whichever lands first wins
+ * and the other changes nothing.
+ */
+export function initialSnapshot(fields: PaymentFields, workflowRunId: string): PaymentSnapshot {
+  return {
+    ...fields,
+    status: 'pending',
+    version: 1,
+    scheduledAt: fields.createdAt + fields.delaySeconds * 1000,
+    workflowRunId,
+    failureReason: null,
+    compensated: false,
+    webhookStatus: fields.webhookUrl ? 'pending' : null,
+    updatedAt: fields.createdAt,
+    completedAt: null,
+  };
+}

@@ -1,0 +1,52 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { StartupError } from '../common/startup-error.js';
+import * as schema from './schema.js';
+
+export type Database = NodePgDatabase<typeof schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** One pool per process. Short timeouts so an unreachable database fails a request instead of hanging it. */
+export function openDatabase(url: string, poolSize = 10): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // A frozen server must not hold a request forever: bound every statement.
+    query_timeout: 15_000,
+  });
+  // An idle client losing its server is not fatal; the next checkout reconnects.
+  pool.on('error', () => {});
+  const db = drizzle(pool, { schema });
+  return { db, pool, close: () => pool.end() };
+}
+
+/** Opens the pool and proves the server answers; an unreachable server is one clear error. */
+export async function connectDatabase(url: string, poolSize?: number): Promise<DatabaseHandle> {
+  const handle = openDatabase(url, poolSize);
+  try {
+    await handle.pool.query('select 1');
+  } catch (err) {
+    await handle.close().catch(() => {});
+    const where = safeLocation(url);
+    throw new StartupError(`cannot reach Postgres at ${where}: ${(err as Error).message || (err as { code?: string }).code}`);
+  }
+  return handle;
+}
+
+
+/** host:port/db of a connection string, never its password. */
+export function safeLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return '(malformed DATABASE_URL)';
+  }
+}

@@ -1,0 +1,76 @@
+import { sql } from 'drizzle-orm';
+import type { PaymentSnapshot, ProjectionEvent } from '../common/workflow-api.js';
+import type { Database } from './client.js';
+import { paymentEvents, payments } from './schema.js';
+
+const at = (ms: number) => new Date(ms);
+
+export function paymentRow(s: PaymentSnapshot): typeof payments.$inferInsert {
+  return {
+    id: s.paymentId,
+    reference: s.reference,
+    amount: s.amount,
+    currency: s.currency,
+    status: s.status,
+    delaySeconds: s.delaySeconds,
+    scheduledAt: at(s.scheduledAt),
+    webhookUrl: s.webhookUrl,
+    webhookStatus: s.webhookStatus,
+    data: s.data,
+    description: s.description,
+    workflowRunId: s.workflowRunId,
+    failureReason: s.failureReason,
+    compensated: s.compensated,
+    version: s.version,
+    createdAt: at(s.createdAt),
+    updatedAt: at(s.updatedAt),
+    completedAt: s.completedAt === null ? null : at(s.completedAt),
+  };
+}
+
+const excluded = (column: string) => sql.raw(`excluded.${column}`);
+
+/**
+ * Writes one state change of a payment: the current row moves forward only when the version is
+ * higher, and the timeline entry is unique per version. Applying the same write twice, or an older
+ * write after a newer one, changes nothing. A trigger NOTIFYs listeners when the row changes.
+ */
+export async function projectPaymentState(
+  db: Database,
+  snapshot: PaymentSnapshot,
+  event: ProjectionEvent,
+): Promise<{ rowChanged: boolean }> {
+  return db.transaction(async (tx) => {
+    const changed = await tx
+      .insert(payments)
+      .values(paymentRow(snapshot))
+      .onConflictDoUpdate({
+        target: payments.id,
+        set: {
+          status: excluded('status'),
+          webhookStatus: excluded('webhook_status'),
+          workflowRunId: excluded('workflow_run_id'),
+          failureReason: excluded('failure_reason'),
+          compensated: excluded('compensated'),
+          version: excluded('version'),
+          scheduledAt: excluded('scheduled_at'),
+          updatedAt: excluded('updated_at'),
+          completedAt: excluded('completed_at'),
+        },
+        setWhere: sql`${payments.version} < excluded.version`,
+      })
+      .returning({ id: payments.id });
+    await tx
+      .insert(paymentEvents)
+      .values({
+        paymentId: snapshot.paymentId,
+        version: snapshot.version,
+        type: event.type,
+        status: snapshot.status,
+        occurredAt: at(snapshot.updatedAt),
+        details: event.details,
+      })
+      .onConflictDoNothing({ target: [paymentEvents.paymentId, paymentEvents.version] });
+    return { rowChanged: changed.length > 0 };
+  });
+}

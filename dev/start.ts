@@ -1,0 +1,62 @@
+import { createApiApp, listen } from '../api/server.js';
+import { connectTemporalClient } from '../api/temporal-client.js';
+import { runCli } from '../common/cli.js';
+import { parseConfig, temporalUiUrl } from '../common/config.js';
+import { connectDatabase } from '../db/client.js';
+import { runMigrations } from '../db/migrate.js';
+import { startPaymentWorker } from '../worker/worker.js';
+import { startServices } from './embedded-services.js';
+import { onShutdownSignal } from './shutdown.js';
+import { placeholderDashboard } from './web-placeholder.js';
+
+/**
+ * `npm start`: Postgres and Temporal (embedded unless the environment names them), migrations,
+ * the worker, the API and the dashboard, in one process tree that Ctrl-C stops in order.
+ */
+await runCli(async () => {
+  const config = parseConfig();
+  const started = Date.now();
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err) => console.error(err));
+  };
+  onShutdownSignal(stopAll);
+  try {
+    const services = await startServices(config);
+    stops.push(services.stop);
+    const database = await connectDatabase(services.databaseUrl, config.DATABASE_POOL_SIZE);
+    stops.push(database.close);
+    await runMigrations(database.db);
+
+    const worker = await startPaymentWorker({ config, temporalAddress: services.temporalAddress, db: database.db });
+    stops.push(worker.stop);
+    worker.done.catch((err) => {
+      console.error('worker stopped unexpectedly:', err);
+      process.kill(process.pid, 'SIGTERM');
+    });
+
+    const temporal = await connectTemporalClient(services.temporalAddress, config.TEMPORAL_NAMESPACE);
+    stops.push(() => temporal.connection.close());
+    const api = await listen(createApiApp({ config, db: database.db, temporal }), config.PORT, config.HOST);
+    stops.push(api.close);
+    const web = await listen(placeholderDashboard(api.url, temporalUiUrl(config)), config.WEB_PORT, config.HOST, 'WEB_PORT');
+    stops.push(web.close);
+
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(
+      [
+        '',
+        `Payments is running (started in ${seconds} s)`,
+        `  API          ${api.url}   (tRPC at ${api.url}/trpc, health at ${api.url}/healthz)`,
+        `  Dashboard    ${web.url}`,
+        `  Temporal UI  ${config.TEMPORAL_ADDRESS ? temporalUiUrl(config) : `http://localhost:${config.TEMPORAL_UI_PORT}`}`,
+        ...services.embedded.map((line) => `  ${line}`),
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+});

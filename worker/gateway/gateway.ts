@@ -1,0 +1,23 @@
+/** What the workflow needs from a payment gateway. Every call is idempotent by payment id. */
+export interface Gateway {
+  /** Reserves the amount. Throws GatewayDeclinedError for a final refusal; any other error is transient. */
+  authorize(request: AuthorizeRequest): Promise<{ authorizationId: string }>;
+  /** Takes the reserved funds. */
+  capture(request: { paymentId: string; authorizationId: string; scenario?: string }): Promise<void>;
+  /** Releases an authorization that will not be captured (the saga's compensation). */
+  void(request: { paymentId: string; authorizationId: string }): Promise<void>;
+}
+
+export interface AuthorizeRequest {
+  paymentId: string;
+  amount: number;
+  currency: string;
+  /** Simulator only: `data.simulate` of the payment. Real gateways ignore it. */
+  scenario?: string;
+  signal?: AbortSignal;
+}
+
+/** The gateway said no, and asking again will not change its answer. */
+export class GatewayDeclinedError extends Error {
+  override name = 'GatewayDeclinedError';
+}

@@ -1,0 +1,79 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { simulatorCharges } from '../../db/schema.js';
+import { GatewayDeclinedError, type Gateway } from './gateway.js';
+
+/**
+ * Scenarios a payment can ask for with `data.simulate`:
+ * - `decline`: authorization refused for good;
+ * - `error`: the first two authorize calls fail transiently, the third succeeds;
+ * - `timeout`: the first authorize call hangs past the activity timeout, the retry succeeds;
+ * - `capture_fail`: capture is refused for good after a successful authorization.
+ */
+export const SIMULATOR_SCENARIOS = ['decline', 'error', 'timeout', 'capture_fail'] as const;
+
+/**
+ * The built-in gateway. Its ledger lives in Postgres, so it remembers charges across worker
+ * crashes and a retried call never charges twice.
+ */
+export function createGatewaySimulator(options: { db: Database; latencyMs?: number; hangMs?: number }): Gateway {
+  const { db } = options;
+  const latency = () => wait(options.latencyMs ?? 0);
+
+  return {
+    async authorize({ paymentId, amount, currency, scenario, signal }) {
+      await latency();
+      const authorizationId = `auth_${paymentId.replace(/^pay_/, '')}`;
+      const [entry] = await db
+        .insert(simulatorCharges)
+        .values({ paymentId, authorizationId, amount, currency, status: 'attempted' })
+        .onConflictDoUpdate({
+          target: simulatorCharges.paymentId,
+          set: { calls: sql`${simulatorCharges.calls} + 1`, updatedAt: sql`now()` },
+        })
+        .returning({ status: simulatorCharges.status, calls: simulatorCharges.calls });
+      if (entry!.status !== 'attempted') return { authorizationId };
+      if (scenario === 'decline') throw new GatewayDeclinedError('card declined by issuer (simulated)');
+      if (scenario === 'error' && entry!.calls <= 2) throw new Error('gateway temporarily unavailable (simulated)');
+      if (scenario === 'timeout' && entry!.calls === 1) {
+        await wait(options.hangMs ?? 60_000, signal);
+        throw new Error('gateway did not answer in time (simulated)');
+      }
+      await db
+        .update(simulatorCharges)
+        .set({ status: 'authorized', updatedAt: sql`now()` })
+        .where(and(eq(simulatorCharges.paymentId, paymentId), eq(simulatorCharges.status, 'attempted')));
+      return { authorizationId };
+    },
+
+    async capture({ paymentId, scenario }) {
+      await latency();
+      if (scenario === 'capture_fail') throw new GatewayDeclinedError('capture refused by acquirer (simulated)');
+      const updated = await db
+        .update(simulatorCharges)
+        .set({ status: 'captured', updatedAt: sql`now()` })
+        .where(and(eq(simulatorCharges.paymentId, paymentId), inArray(simulatorCharges.status, ['authorized', 'captured'])))
+        .returning({ id: simulatorCharges.paymentId });
+      if (updated.length === 0) throw new GatewayDeclinedError(`no authorization to capture for ${paymentId}`);
+    },
+
+    async void({ paymentId }) {
+      await latency();
+      await db
+        .update(simulatorCharges)
+        .set({ status: 'voided', updatedAt: sql`now()` })
+        .where(and(eq(simulatorCharges.paymentId, paymentId), eq(simulatorCharges.status, 'authorized')));
+    },
+  };
+}
+
+function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

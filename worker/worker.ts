@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import type { Config } from '../common/config.js';
+import type { Database } from '../db/client.js';
+import { createActivities } from './activities/index.js';
+import { createGatewaySimulator } from './gateway/simulator.js';
+import type { Gateway } from './gateway/gateway.js';
+
+/**
+ * `npm run build` writes the bundle beside the built worker; run from sources (tsx), the worker
+ * bundles the workflow code at start instead (a few seconds).
+ */
+export const PREBUILT_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+
+export interface PaymentWorkerOptions {
+  config: Config;
+  temporalAddress: string;
+  db: Database;
+  gateway?: Gateway;
+  /** Path of a prebuilt workflow bundle; defaults to dist/workflow-bundle.js when present. */
+  bundlePath?: string;
+  /** Identity shown in Temporal (defaults to pid@host). */
+  identity?: string;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Stops polling, lets in-flight tasks finish, closes the connection. */
+  stop(): Promise<void>;
+  /** Settles when the worker stops, rejecting if it crashed. */
+  done: Promise<void>;
+}
+
+export async function startPaymentWorker(options: PaymentWorkerOptions): Promise<RunningWorker> {
+  const { config, db } = options;
+  installRuntimeOnce(config);
+  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const bundlePath = options.bundlePath ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = bundlePath
+    ? { workflowBundle: { codePath: bundlePath } }
+    : { workflowsPath: resolveWorkflowsPath() };
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...(options.identity ? { identity: options.identity } : {}),
+    ...workflowSource,
+    activities: createActivities({
+      db,
+      gateway: options.gateway ?? createGatewaySimulator({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
+      fetch: globalThis.fetch,
+    }),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    shutdownGraceTime: '10s',
+  });
+  const done = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+/** Under tsx the sources are .ts; from dist they are .js. */
+function resolveWorkflowsPath(): string {
+  return existsSync(WORKFLOWS_PATH) ? WORKFLOWS_PATH : WORKFLOWS_PATH.replace(/\.js$/, '.ts');
+}
+
+let runtimeInstalled = false;
+
+/** The SDK logs every bundle and poll at INFO; keep it to warnings unless debugging. */
+function installRuntimeOnce(config: Config): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level: LogLevel = config.LOG_LEVEL === 'debug' ? 'DEBUG' : config.LOG_LEVEL === 'info' ? 'WARN' : 'ERROR';
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // Already installed by the host process (tests): keep its settings.
+  }
+}
