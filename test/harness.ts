@@ -1,0 +1,116 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import { inject } from 'vitest';
+import { createApiApp, listen } from '../api/server.js';
+import type { AppRouter } from '../api/router.js';
+import { parseConfig, type Config } from '../common/config.js';
+import { connectDatabase, type DatabaseHandle } from '../db/client.js';
+import type { Gateway } from '../worker/gateway/gateway.js';
+import { startPaymentWorker } from '../worker/worker.js';
+
+let queueCounter = 0;
+
+export interface TestSystem {
+  config: Config;
+  apiUrl: string;
+  trpc: ReturnType<typeof createTRPCClient<AppRouter>>;
+  temporal: Client;
+  database: DatabaseHandle;
+  stop(): Promise<void>;
+}
+
+/**
+ * A worker and an API on the services started by the global setup. Each system polls its own task
+ * queue, so test files never run each other's workflows.
+ */
+export async function startTestSystem(options: { env?: Record<string, string>; gateway?: (db: DatabaseHandle) => Gateway } = {}): Promise<TestSystem> {
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${process.pid}-${++queueCounter}-${Date.now()}`,
+    WEBHOOK_INITIAL_BACKOFF_MS: '100',
+    WEBHOOK_MAX_ATTEMPTS: '4',
+    WEBHOOK_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+  const database = await connectDatabase(config.DATABASE_URL!, 5);
+  const worker = await startPaymentWorker({
+    config,
+    temporalAddress: config.TEMPORAL_ADDRESS!,
+    db: database.db,
+    gateway: options.gateway?.(database),
+    bundlePath: inject('workflowBundlePath'),
+  });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const api = await listen(createApiApp({ config, db: database.db, temporal }), 0, '127.0.0.1');
+  const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${api.url}/trpc` })] });
+  return {
+    config,
+    apiUrl: api.url,
+    trpc,
+    temporal,
+    database,
+    async stop() {
+      await api.close();
+      await worker.stop();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+/** Polls until `probe` returns a value that is not undefined/false, or fails after the deadline. */
+export async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface ReceivedWebhook {
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown>;
+  raw: string;
+  receivedAt: number;
+}
+
+/** A local HTTP receiver that records every delivery; `respond` decides each answer's status. */
+export async function startWebhookReceiver(respond: (n: number, body: Record<string, unknown>) => number = () => 200) {
+  const received: ReceivedWebhook[] = [];
+  let calls = 0;
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(raw);
+      } catch {}
+      calls += 1;
+      const status = respond(calls, body);
+      if (status >= 200 && status < 300) received.push({ headers: req.headers, body, raw, receivedAt: Date.now() });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    received,
+    calls: () => calls,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
