@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { startTestSystem, startWebhookReceiver, waitFor, type TestSystem } from '../harness.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/histories', import.meta.url));
+const EventType = temporal.api.enums.v1.EventType;
+const History = temporal.api.history.v1.History;
+
+let system: TestSystem;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+const fresh = new Map<string, temporal.api.history.v1.IHistory>();
+
+/** One payment per path through the workflow; their histories are replayed below. */
+const SCENARIOS = {
+  'completed-delay-0': { delaySeconds: 0, data: {} },
+  'completed-delay-1': { delaySeconds: 1, data: {} },
+  'declined': { delaySeconds: 0, data: { simulate: 'decline' } },
+  'capture-failed-voided': { delaySeconds: 0, data: { simulate: 'capture_fail' } },
+  'canceled': { delaySeconds: 60, data: {}, cancel: true },
+  'processed-now': { delaySeconds: 60, data: {}, processNow: true },
+} as const;
+
+beforeAll(async () => {
+  system = await startTestSystem();
+  receiver = await startWebhookReceiver();
+  await Promise.all(
+    Object.entries(SCENARIOS).map(async ([name, scenario]) => {
+      const p = await system.trpc.payments.create.mutate({
+        amount: 1000,
+        currency: 'USD',
+        delaySeconds: scenario.delaySeconds,
+        data: scenario.data,
+        webhookUrl: receiver.url,
+      });
+      if ('cancel' in scenario) await system.trpc.payments.cancel.mutate({ id: p.id });
+      if ('processNow' in scenario) await system.trpc.payments.processNow.mutate({ id: p.id });
+      const handle = system.temporal.workflow.getHandle(p.id);
+      await handle.result();
+      fresh.set(name, await handle.fetchHistory());
+    }),
+  );
+  if (process.env.RECORD_HISTORIES === '1') {
+    for (const [name, history] of fresh) await writeFile(path.join(FIXTURES, `${name}.json`), JSON.stringify(History.toObject(History.fromObject(history), { longs: String, bytes: String })));
+  }
+}, 120_000);
+afterAll(async () => {
+  await system?.stop();
+  await receiver?.close();
+});
+
+async function replay(histories: Array<{ workflowId: string; history: unknown }>) {
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories as never)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  return failures;
+}
+
+const count = (history: temporal.api.history.v1.IHistory, type: number) => history.events!.filter((e) => e.eventType === type).length;
+
+describe('workflow histories', () => {
+  it('replays the histories recorded by earlier versions (a non-deterministic change fails here)', async () => {
+    const files = existsSync(FIXTURES) ? (await readdir(FIXTURES)).filter((f) => f.endsWith('.json')) : [];
+    expect(files.length).toBeGreaterThanOrEqual(Object.keys(SCENARIOS).length);
+    const histories = await Promise.all(
+      files.map(async (f) => ({ workflowId: f, history: History.fromObject(JSON.parse(await readFile(path.join(FIXTURES, f), 'utf8'))) })),
+    );
+    expect(await replay(histories)).toEqual([]);
+  });
+
+  it("replays this run's histories of every path", async () => {
+    expect(await replay([...fresh].map(([workflowId, history]) => ({ workflowId, history })))).toEqual([]);
+  });
+
+  it('a zero delay creates no timer; a delay creates exactly one', () => {
+    expect(count(fresh.get('completed-delay-0')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(0);
+    expect(count(fresh.get('declined')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(0);
+    expect(count(fresh.get('completed-delay-1')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(1);
+  });
+
+  it('costs Temporal at most 1.5× the events of a minimal validate → charge → webhook workflow', () => {
+    // Minimal design: start, 3 activities (scheduled/started/completed) each followed by a workflow
+    // task (scheduled/started/completed), one initial workflow task, completion: 1 + 3 + 3×6 + 1 = 23.
+    const minimal = 23;
+    const events = fresh.get('completed-delay-0')!.events!.length;
+    expect(events).toBeLessThanOrEqual(Math.floor(minimal * 1.5));
+    // Projection writes are local activities: markers, not activity tasks.
+    expect(count(fresh.get('completed-delay-0')!, EventType.EVENT_TYPE_MARKER_RECORDED)).toBeGreaterThanOrEqual(3);
+  });
+});
