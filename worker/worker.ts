@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../common/config.js';
+import { StartupError } from '../common/startup-error.js';
 import type { Database } from '../db/client.js';
 import { createActivities } from './activities/index.js';
 import { createGatewaySimulator } from './gateway/simulator.js';
@@ -36,7 +37,9 @@ export interface RunningWorker {
 export async function startPaymentWorker(options: PaymentWorkerOptions): Promise<RunningWorker> {
   const { config, db } = options;
   installRuntimeOnce(config);
-  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const connection = await NativeConnection.connect({ address: options.temporalAddress }).catch((err: Error) => {
+    throw new StartupError(`cannot reach Temporal at ${options.temporalAddress}: ${err.message.split('\n')[0]}`);
+  });
   const bundlePath = options.bundlePath ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = bundlePath
     ? { workflowBundle: { codePath: bundlePath } }

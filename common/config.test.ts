@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, databaseUrl, parseConfig, temporalAddress } from './config.js';
+
+describe('config', () => {
+  it('needs no variables: defaults serve the embedded mode', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({ PORT: 8080, WEB_PORT: 3000, DATA_DIR: '.data', TEMPORAL_NAMESPACE: 'default' });
+    expect(databaseUrl(config)).toBe('postgres://postgres:postgres@127.0.0.1:5433/payments');
+    expect(temporalAddress(config)).toBe('127.0.0.1:7233');
+  });
+
+  it('uses external services when given', () => {
+    const config = parseConfig({ DATABASE_URL: 'postgres://u:p@db:5432/x', TEMPORAL_ADDRESS: 'temporal:7233' });
+    expect(databaseUrl(config)).toBe('postgres://u:p@db:5432/x');
+    expect(temporalAddress(config)).toBe('temporal:7233');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^invalid configuration: PORT="abc": /],
+    [{ PORT: '70000' }, /PORT="70000": .*65535/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL="mysql:\/\/x": must start with postgres:\/\/ or postgresql:\/\//],
+    [{ TEMPORAL_ADDRESS: 'http://localhost:7233' }, /TEMPORAL_ADDRESS=.*must be host:port/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],
+  ])('refuses %j with one line naming the variable', (env, message) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    try {
+      parseConfig(env);
+    } catch (err) {
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+});
