@@ -32,7 +32,11 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_SCOPE = 'default';
 
 export async function createPayment(ctx: Context, request: CreatePaymentRequest): Promise<PaymentView> {
-  const { idempotencyKey, ...body } = request;
+  const { idempotencyKey: inputKey, ...body } = request;
+  const idempotencyKey = inputKey ?? ctx.idempotencyKey;
+  if (idempotencyKey !== undefined && idempotencyKey.length > 255) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Idempotency-Key: must be at most 255 characters' });
+  }
   const paymentId = idempotencyKey ? await claimIdempotencyKey(ctx, idempotencyKey, body) : newPaymentId();
   const fields: PaymentFields = {
     paymentId,

@@ -4,11 +4,11 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express from 'express';
 import { sql } from 'drizzle-orm';
 import { StartupError } from '../common/startup-error.js';
-import { createContextInner, type ApiDependencies } from './context.js';
+import { createContextInner, requestContext, type ApiDependencies } from './context.js';
+import { MAX_BODY_BYTES } from './limits.js';
+import { mountRest } from './rest.js';
 import { appRouter } from './router.js';
 
-/** Largest request body accepted (a payment's `data` is capped at 16 KiB; this leaves room for the rest). */
-export const MAX_BODY_BYTES = 64 * 1024;
 
 export function createApiApp(deps: ApiDependencies): express.Express {
   const app = express();
@@ -27,7 +27,7 @@ export function createApiApp(deps: ApiDependencies): express.Express {
     '/trpc',
     createExpressMiddleware({
       router: appRouter,
-      createContext: () => createContextInner(deps),
+      createContext: ({ req }) => createContextInner(deps, requestContext(req)),
       maxBodySize: MAX_BODY_BYTES,
       onError({ error, path }) {
         if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[api] ${path ?? '?'} failed:`, error.cause ?? error);
@@ -35,9 +35,8 @@ export function createApiApp(deps: ApiDependencies): express.Express {
     }),
   );
 
-  app.use((_req, res) => {
-    res.status(404).json({ code: 'NOT_FOUND', message: 'no such route' });
-  });
+  // Last: the REST bridge answers every other path, with a JSON 404 for unknown ones.
+  mountRest(app, deps);
   return app;
 }
 

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { Context } from './context.js';
 import { asServiceUnavailable } from './infrastructure-errors.js';
@@ -13,7 +14,7 @@ export function describeZodError(error: ZodError): string {
     .join('; ');
 }
 
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<Context>().meta<OpenApiMeta>().create({
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof ZodError ? error.cause : undefined;
     return {
@@ -43,3 +44,13 @@ export const router = t.router;
 export const publicProcedure = t.procedure.use(infrastructureGuard);
 export const createCallerFactory = t.createCallerFactory;
 export { TRPCError };
+
+/** The REST face of a procedure, served by the OpenAPI bridge. */
+export function rest(
+  method: 'GET' | 'POST',
+  path: `/${string}`,
+  summary: string,
+  options: { description?: string; tag?: string } = {},
+): OpenApiMeta {
+  return { openapi: { method, path, summary, description: options.description, tags: [options.tag ?? 'payments'], protect: false } };
+}

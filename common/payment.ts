@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './zod-messages.js';
 import { DEFAULT_DELAY_SECONDS, MAX_AMOUNT, MAX_DATA_BYTES, MAX_DELAY_SECONDS } from './payment-rules.js';
 
 export const PAYMENT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const;
@@ -21,7 +22,8 @@ export const paymentId = z
 
 /** Any JSON object the caller wants carried along and echoed back in webhooks, bounded in size. */
 export const paymentData = z
-  .record(z.string(), z.json())
+  // Bodies arrive as JSON, so any value is JSON; `unknown` keeps the OpenAPI schema simple (no recursion).
+  .record(z.string(), z.unknown())
   .refine((d) => Buffer.byteLength(JSON.stringify(d)) <= MAX_DATA_BYTES, {
     message: `must be at most ${MAX_DATA_BYTES} bytes of JSON`,
   });
@@ -65,7 +67,7 @@ export const paymentView = z.object({
   scheduledAt: z.string(),
   webhookUrl: z.string().nullable(),
   webhookStatus: webhookDeliveryStatus.nullable(),
-  data: z.record(z.string(), z.json()),
+  data: z.record(z.string(), z.unknown()),
   description: z.string().nullable(),
   workflowRunId: z.string().nullable(),
   failureReason: z.string().nullable(),
@@ -94,6 +96,6 @@ export const paymentEventView = z.object({
   type: paymentEventType,
   status: paymentStatus,
   occurredAt: z.string(),
-  details: z.record(z.string(), z.json()),
+  details: z.record(z.string(), z.unknown()),
 });
 export type PaymentEventView = z.infer<typeof paymentEventView>;

@@ -1,0 +1,195 @@
+import { readFile } from 'node:fs/promises';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import createFetchClient from 'openapi-fetch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPaymentsClient } from '../../client/index.js';
+import type { paths } from '../../client/openapi-types.js';
+import { OPENAPI_TYPES_FILE, renderOpenApiTypes } from '../../dev/generate-openapi-types.js';
+import { startTestSystem, startWebhookReceiver, waitFor, type TestSystem } from '../harness.js';
+
+let system: TestSystem;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+beforeAll(async () => {
+  system = await startTestSystem();
+  receiver = await startWebhookReceiver();
+});
+afterAll(async () => {
+  await system?.stop();
+  await receiver?.close();
+});
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${system.apiUrl}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json, contentType: res.headers.get('content-type') };
+}
+
+const UNKNOWN = 'pay_01ARZ3NDEKTSV4RRFFQ69G5FAV';
+
+describe('REST /api/v1', () => {
+  it('serves every route with plain fetch', async () => {
+    const created = await call('POST', '/api/v1/payments', { amount: 999, currency: 'JPY', delaySeconds: 60, data: { sku: 'x' } });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ amount: 999, currency: 'JPY', status: 'pending' });
+    const id = created.body.id as string;
+
+    expect((await call('GET', `/api/v1/payments/${id}`)).body).toMatchObject({ id, data: { sku: 'x' } });
+    const list = await call('GET', '/api/v1/payments?status=pending&limit=5');
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((p: { id: string }) => p.id)).toContain(id);
+    expect((await call('GET', `/api/v1/payments/${id}/events`)).body.map((e: { type: string }) => e.type)).toEqual(['payment.created']);
+    expect((await call('GET', '/api/v1/stats')).body.byStatus.pending).toBeGreaterThanOrEqual(1);
+    const canceled = await call('POST', `/api/v1/payments/${id}/cancel`, { reason: 'test' });
+    expect(canceled.body).toMatchObject({ id, status: 'canceled' });
+
+    const other = (await call('POST', '/api/v1/payments', { amount: 5, currency: 'EUR', delaySeconds: 600 })).body.id;
+    const hurried = await call('POST', `/api/v1/payments/${other}/process-now`, {});
+    expect(hurried.status).toBe(200);
+    await waitFor(async () => (await call('GET', `/api/v1/payments/${other}`)).body.status === 'completed', 'processed payment');
+  });
+
+  it('honours the Idempotency-Key header', async () => {
+    const key = `rest-${Date.now()}`;
+    const body = { amount: 100, currency: 'EUR', delaySeconds: 600 };
+    const a = await call('POST', '/api/v1/payments', body, { 'idempotency-key': key });
+    const b = await call('POST', '/api/v1/payments', body, { 'idempotency-key': key });
+    expect(b.body.id).toBe(a.body.id);
+    const c = await call('POST', '/api/v1/payments', { ...body, amount: 101 }, { 'idempotency-key': key });
+    expect(c.status).toBe(409);
+    expect(c.body).toMatchObject({ code: 'CONFLICT' });
+    await call('POST', `/api/v1/payments/${a.body.id}/cancel`, {});
+  });
+
+  it.each([
+    ['POST', '/api/v1/payments', '{"amount": 1,', 400, 'PARSE_ERROR'],
+    ['POST', '/api/v1/payments', { amount: 'ten', currency: 'EUR' }, 400, 'BAD_REQUEST'],
+    ['POST', '/api/v1/payments', { currency: 'EUR' }, 400, 'BAD_REQUEST'],
+    ['POST', '/api/v1/payments', { amount: 1, currency: 'EUR', status: 'completed' }, 400, 'BAD_REQUEST'],
+    ['POST', '/api/v1/payments', { amount: 1, currency: 'EUR', data: { blob: 'x'.repeat(70_000) } }, 413, 'PAYLOAD_TOO_LARGE'],
+    ['GET', '/api/v1/payments?limit=1000', undefined, 400, 'BAD_REQUEST'],
+    ['GET', '/api/v1/payments?status=lost', undefined, 400, 'BAD_REQUEST'],
+    ['GET', '/api/v1/payments?createdFrom=yesterday', undefined, 400, 'BAD_REQUEST'],
+    ['GET', `/api/v1/payments/${UNKNOWN}`, undefined, 404, 'NOT_FOUND'],
+    ['GET', '/api/v1/payments/not-an-id', undefined, 400, 'BAD_REQUEST'],
+    ['GET', `/api/v1/payments/${UNKNOWN}/events`, undefined, 404, 'NOT_FOUND'],
+    ['POST', `/api/v1/payments/${UNKNOWN}/cancel`, {}, 404, 'NOT_FOUND'],
+    ['POST', `/api/v1/payments/${UNKNOWN}/process-now`, {}, 404, 'NOT_FOUND'],
+    ['POST', '/payment', '{oops', 400, 'PARSE_ERROR'],
+    ['POST', '/payment', { sleep: 'soon' }, 400, 'BAD_REQUEST'],
+    ['POST', '/payment', { data: { amount: -5 } }, 400, 'BAD_REQUEST'],
+    ['GET', `/payment/${UNKNOWN}`, undefined, 404, 'NOT_FOUND'],
+    ['POST', `/payment/${UNKNOWN}/cancel`, {}, 404, 'NOT_FOUND'],
+    ['GET', '/no/such/route', undefined, 404, 'NOT_FOUND'],
+  ])('%s %s (case %#) answers %s %s in JSON', async (method, path, body, status, code) => {
+    const res = await call(method, path, body);
+    expect(res.status).toBe(status);
+    expect(res.contentType).toMatch(/application\/json/);
+    expect(res.body).toMatchObject({ code });
+    expect(typeof res.body.message).toBe('string');
+  });
+
+  it('names the field and the rule in validation errors', async () => {
+    const res = await call('POST', '/api/v1/payments', { currency: 'EUR', amount: 1, extra: true, delaySeconds: -1 });
+    const fields = res.body.issues.map((i: { path: string[]; message: string }) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+    expect(fields).toContain('delaySeconds: must be 0 or more');
+    expect(fields).toContain('(body): unknown field "extra"; remove it');
+    const missing = await call('POST', '/api/v1/payments', { amount: 5 });
+    expect(missing.body.issues).toContainEqual(expect.objectContaining({ path: ['currency'], message: 'is required' }));
+    const legacy = await call('POST', '/payment', { data: { amount: 1.5 } });
+    expect(legacy.body.issues[0]).toMatchObject({ path: ['data', 'amount'] });
+  });
+});
+
+describe("the earlier Go system's contract", () => {
+  it('POST /payment → {id}; webhook {payment_id, timestamp, data} after the sleep; GET shows Running then Completed', async () => {
+    const data = { order: 7, note: 'legacy', amount: 4321, currency: 'SEK' };
+    const created = await call('POST', '/payment', { webhook_url: receiver.url, sleep: 1, data });
+    expect(created.status).toBe(200);
+    expect(Object.keys(created.body)).toEqual(['id']);
+    const id = created.body.id as string;
+
+    const running = await call('GET', `/payment/${id}`);
+    expect(running.body).toMatchObject({ id, status: 'Running', result: null });
+    expect(running.body.run_id).toEqual(expect.any(String));
+
+    const hook = await waitFor(async () => receiver.received.find((w) => w.body.payment_id === id), 'the webhook');
+    expect(hook.body).toMatchObject({ payment_id: id, data });
+    expect(Date.parse(hook.body.timestamp as string)).not.toBeNaN();
+
+    const done = await waitFor(async () => {
+      const r = await call('GET', `/payment/${id}`);
+      return r.body.status === 'Completed' && r.body;
+    }, 'Completed');
+    expect(done.result).toMatchObject({ status: 'completed' });
+    expect((await call('GET', `/api/v1/payments/${id}`)).body).toMatchObject({ amount: 4321, currency: 'SEK', delaySeconds: 1 });
+  });
+
+  it('sleep defaults to 5 s; POST /payment/{id}/cancel cancels; GET /payments lists', async () => {
+    const { body } = await call('POST', '/payment', { data: {} });
+    expect((await call('GET', `/api/v1/payments/${body.id}`)).body).toMatchObject({ delaySeconds: 5, amount: 100, currency: 'USD' });
+    const canceled = await call('POST', `/payment/${body.id}/cancel`, {});
+    expect(canceled.status).toBe(200);
+    expect(canceled.body).toMatchObject({ id: body.id, status: 'Canceled' });
+    const list = await call('GET', '/payments');
+    expect(Array.isArray(list.body)).toBe(true);
+    expect(list.body.find((p: { id: string }) => p.id === body.id)).toMatchObject({ status: 'Canceled' });
+  });
+});
+
+describe('one zod source, three doors', () => {
+  it('serves a valid OpenAPI 3 document with every route', async () => {
+    const { body } = await call('GET', '/api/v1/openapi.json');
+    const validated = await SwaggerParser.validate(structuredClone(body));
+    expect((validated as { openapi: string }).openapi).toMatch(/^3\./);
+    expect(Object.keys(body.paths).sort()).toEqual(
+      [
+        '/api/v1/payments',
+        '/api/v1/payments/{id}',
+        '/api/v1/payments/{id}/cancel',
+        '/api/v1/payments/{id}/events',
+        '/api/v1/payments/{id}/process-now',
+        '/api/v1/stats',
+        '/payment',
+        '/payment/{id}',
+        '/payment/{id}/cancel',
+        '/payments',
+      ].sort(),
+    );
+    const docs = await fetch(`${system.apiUrl}/api/v1/docs/`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger-ui');
+  });
+
+  it('the committed OpenAPI client types match the served document', async () => {
+    expect(await readFile(OPENAPI_TYPES_FILE, 'utf8')).toBe(await renderOpenApiTypes());
+  });
+
+  it('an OpenAPI-typed client (openapi-fetch) creates and reads a payment', async () => {
+    const client = createFetchClient<paths>({ baseUrl: system.apiUrl });
+    const created = await client.POST('/api/v1/payments', { body: { amount: 321, currency: 'CHF', delaySeconds: 600 } });
+    expect(created.response.status).toBe(200);
+    const id = created.data!.id;
+    const read = await client.GET('/api/v1/payments/{id}', { params: { path: { id } } });
+    expect(read.data).toMatchObject({ id, amount: 321, currency: 'CHF', status: 'pending' });
+    await client.POST('/api/v1/payments/{id}/cancel', { params: { path: { id } }, body: {} });
+  });
+
+  it('the exported tRPC client creates and reads a payment', async () => {
+    const client = createPaymentsClient({ url: system.apiUrl });
+    const created = await client.payments.create.mutate({ amount: 77, currency: 'NOK', delaySeconds: 600 });
+    const [read, events] = await Promise.all([client.payments.get.query({ id: created.id }), client.payments.events.query({ id: created.id })]);
+    expect(read).toMatchObject({ id: created.id, amount: 77, currency: 'NOK' });
+    expect(events[0]!.type).toBe('payment.created');
+    await client.payments.cancel.mutate({ id: created.id });
+  });
+});
