@@ -7,7 +7,7 @@ import { runMigrations } from '../db/migrate.js';
 import { startPaymentWorker } from '../worker/worker.js';
 import { startServices } from './embedded-services.js';
 import { onShutdownSignal } from './shutdown.js';
-import { placeholderDashboard } from './web-placeholder.js';
+import { placeholderDashboard } from '../web/placeholder.js';
 
 /**
  * `npm start`: Postgres and Temporal (embedded unless the environment names them), migrations,
