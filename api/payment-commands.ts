@@ -20,7 +20,7 @@ import {
   type PaymentWorkflowInput,
 } from '../common/workflow-api.js';
 import { projectPaymentState } from '../db/projection.js';
-import { idempotencyKeys } from '../db/schema.js';
+import { idempotencyKeys, paymentMethods } from '../db/schema.js';
 import type { Context } from './context.js';
 import { getPaymentOrThrow, toPaymentView } from './payment-store.js';
 import { TRPCError } from './trpc.js';
@@ -28,18 +28,22 @@ import { TRPCError } from './trpc.js';
 /** Mutations: each one goes to Temporal; Postgres gets only what read-your-writes needs. */
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-/** Scope of idempotency keys until merchants exist: one shared namespace. */
-const DEFAULT_SCOPE = 'default';
 
-export async function createPayment(ctx: Context, request: CreatePaymentRequest): Promise<PaymentView> {
+/** A request acting for one authenticated merchant. */
+export type MerchantContext = Context & { merchantId: string };
+
+export async function createPayment(ctx: MerchantContext, request: CreatePaymentRequest): Promise<PaymentView> {
   const { idempotencyKey: inputKey, ...body } = request;
   const idempotencyKey = inputKey ?? ctx.idempotencyKey;
   if (idempotencyKey !== undefined && idempotencyKey.length > 255) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: 'Idempotency-Key: must be at most 255 characters' });
   }
+  if (body.paymentMethodId) await assertOwnPaymentMethod(ctx, body.paymentMethodId);
   const paymentId = idempotencyKey ? await claimIdempotencyKey(ctx, idempotencyKey, body) : newPaymentId();
   const fields: PaymentFields = {
     paymentId,
+    merchantId: ctx.merchantId,
+    paymentMethodId: body.paymentMethodId ?? null,
     reference: paymentReference(paymentId),
     amount: body.amount,
     currency: body.currency,
@@ -75,24 +79,24 @@ export async function createPayment(ctx: Context, request: CreatePaymentRequest)
   }
   // Same first state the workflow writes: whichever lands first wins, so `get` finds it at once.
   await projectPaymentState(ctx.db, initialSnapshot(fields, runId), { type: 'payment.created', details: {} });
-  return toPaymentView(await getPaymentOrThrow(ctx.db, paymentId));
+  return toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, paymentId));
 }
 
 /**
  * Maps an Idempotency-Key to one payment id. The unique key makes concurrent duplicates race
  * safely: one insert wins, the others read its id. Reusing a key for a different body is refused.
  */
-async function claimIdempotencyKey(ctx: Context, key: string, body: object): Promise<string> {
+async function claimIdempotencyKey(ctx: MerchantContext, key: string, body: object): Promise<string> {
   const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
   const now = new Date();
   // An expired key is free again.
   await ctx.db
     .delete(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.scope, DEFAULT_SCOPE), eq(idempotencyKeys.key, key), lt(idempotencyKeys.expiresAt, now)));
+    .where(and(eq(idempotencyKeys.scope, ctx.merchantId), eq(idempotencyKeys.key, key), lt(idempotencyKeys.expiresAt, now)));
   const [claimed] = await ctx.db
     .insert(idempotencyKeys)
     .values({
-      scope: DEFAULT_SCOPE,
+      scope: ctx.merchantId,
       key,
       requestHash,
       paymentId: newPaymentId(),
@@ -126,24 +130,24 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export async function cancelPayment(ctx: Context, id: string, reason?: string): Promise<PaymentView> {
-  const row = await getPaymentOrThrow(ctx.db, id);
+export async function cancelPayment(ctx: MerchantContext, id: string, reason?: string): Promise<PaymentView> {
+  const row = await getPaymentOrThrow(ctx.db, ctx.merchantId, id);
   if (row.status === 'canceled') return toPaymentView(row);
   if (row.status !== 'pending') throw notPending(row.status, 'canceled');
   await sendUpdate(ctx, id, 'canceled', (handle) => handle.executeUpdate(cancelUpdate, { args: [{ reason }] }));
-  return toPaymentView(await getPaymentOrThrow(ctx.db, id));
+  return toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, id));
 }
 
-export async function processPaymentNow(ctx: Context, id: string): Promise<PaymentView> {
-  const row = await getPaymentOrThrow(ctx.db, id);
+export async function processPaymentNow(ctx: MerchantContext, id: string): Promise<PaymentView> {
+  const row = await getPaymentOrThrow(ctx.db, ctx.merchantId, id);
   if (row.status !== 'pending') throw notPending(row.status, 'processed early');
   await sendUpdate(ctx, id, 'processed early', (handle) => handle.executeUpdate(processNowUpdate));
-  return toPaymentView(await getPaymentOrThrow(ctx.db, id));
+  return toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, id));
 }
 
 type Handle = ReturnType<Context['temporal']['workflow']['getHandle']>;
 
-async function sendUpdate(ctx: Context, id: string, action: string, send: (handle: Handle) => Promise<unknown>) {
+async function sendUpdate(ctx: MerchantContext, id: string, action: string, send: (handle: Handle) => Promise<unknown>) {
   try {
     await send(ctx.temporal.workflow.getHandle(paymentWorkflowId(id)));
   } catch (err) {
@@ -152,7 +156,7 @@ async function sendUpdate(ctx: Context, id: string, action: string, send: (handl
     }
     if (err instanceof WorkflowNotFoundError) {
       // The workflow already finished; the projection tells in which state.
-      const row = await getPaymentOrThrow(ctx.db, id);
+      const row = await getPaymentOrThrow(ctx.db, ctx.merchantId, id);
       throw notPending(row.status, action);
     }
     throw err;
@@ -161,4 +165,16 @@ async function sendUpdate(ctx: Context, id: string, action: string, send: (handl
 
 function notPending(status: string, action: string): TRPCError {
   return new TRPCError({ code: 'CONFLICT', message: `payment is ${status}; only a pending payment can be ${action}` });
+}
+
+/** A payment may only use the merchant's own stored method; anything else is refused as unknown. */
+async function assertOwnPaymentMethod(ctx: MerchantContext, paymentMethodId: string): Promise<void> {
+  const [method] = await ctx.db
+    .select({ id: paymentMethods.id })
+    .from(paymentMethods)
+    .where(and(eq(paymentMethods.id, paymentMethodId), eq(paymentMethods.merchantId, ctx.merchantId)))
+    .limit(1);
+  if (!method) {
+    throw new TRPCError({ code: 'UNPROCESSABLE_CONTENT', message: `paymentMethodId: no payment method ${paymentMethodId} on this account` });
+  }
 }

@@ -21,6 +21,7 @@ export function toPaymentView(row: PaymentRow): PaymentView {
     webhookStatus: row.webhookStatus,
     data: row.data as PaymentView['data'],
     description: row.description,
+    paymentMethodId: row.paymentMethodId,
     workflowRunId: row.workflowRunId,
     failureReason: row.failureReason,
     compensated: row.compensated,
@@ -31,13 +32,18 @@ export function toPaymentView(row: PaymentRow): PaymentView {
   };
 }
 
-export async function findPayment(db: Database, id: string): Promise<PaymentRow | undefined> {
-  const [row] = await db.select().from(payments).where(eq(payments.id, id)).limit(1);
+/** Only the merchant's own payments exist for it: another merchant's id is simply not found. */
+export async function findPayment(db: Database, merchantId: string, id: string): Promise<PaymentRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.merchantId, merchantId), eq(payments.id, id)))
+    .limit(1);
   return row;
 }
 
-export async function getPaymentOrThrow(db: Database, id: string): Promise<PaymentRow> {
-  const row = await findPayment(db, id);
+export async function getPaymentOrThrow(db: Database, merchantId: string, id: string): Promise<PaymentRow> {
+  const row = await findPayment(db, merchantId, id);
   if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `no payment with id ${id}` });
   return row;
 }
@@ -51,8 +57,8 @@ export interface ListFilter {
 }
 
 /** Newest first. Ids are time-ordered, so the cursor is simply the last id of the previous page. */
-export async function listPayments(db: Database, filter: ListFilter) {
-  const conditions: SQL[] = [];
+export async function listPayments(db: Database, merchantId: string, filter: ListFilter) {
+  const conditions: SQL[] = [eq(payments.merchantId, merchantId)];
   if (filter.status) conditions.push(eq(payments.status, filter.status));
   if (filter.createdFrom) conditions.push(gte(payments.createdAt, new Date(filter.createdFrom)));
   if (filter.createdTo) conditions.push(lt(payments.createdAt, new Date(filter.createdTo)));
@@ -70,8 +76,8 @@ export async function listPayments(db: Database, filter: ListFilter) {
   };
 }
 
-export async function listPaymentEvents(db: Database, paymentId: string): Promise<PaymentEventView[]> {
-  await getPaymentOrThrow(db, paymentId);
+export async function listPaymentEvents(db: Database, merchantId: string, paymentId: string): Promise<PaymentEventView[]> {
+  await getPaymentOrThrow(db, merchantId, paymentId);
   const rows = await db
     .select()
     .from(paymentEvents)
@@ -86,8 +92,12 @@ export async function listPaymentEvents(db: Database, paymentId: string): Promis
   }));
 }
 
-export async function paymentStats(db: Database) {
-  const rows = await db.select({ status: payments.status, count: count() }).from(payments).groupBy(payments.status);
+export async function paymentStats(db: Database, merchantId: string) {
+  const rows = await db
+    .select({ status: payments.status, count: count() })
+    .from(payments)
+    .where(eq(payments.merchantId, merchantId))
+    .groupBy(payments.status);
   const byStatus = { pending: 0, processing: 0, completed: 0, failed: 0, canceled: 0 } satisfies Record<PaymentStatus, number>;
   for (const row of rows) byStatus[row.status] = row.count;
   return { byStatus, total: rows.reduce((sum, r) => sum + r.count, 0) };

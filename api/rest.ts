@@ -3,12 +3,13 @@ import swaggerUi from 'swagger-ui-express';
 import { createOpenApiExpressMiddleware, generateOpenApiDocument } from 'trpc-to-openapi';
 import { createContextInner, requestContext, type ApiDependencies } from './context.js';
 import { legacyRouter } from './routers/legacy.js';
+import { paymentMethodsRouter } from './routers/payment-methods.js';
 import { paymentsRouter } from './routers/payments.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { router } from './trpc.js';
 
 /** Everything served as REST: the v1 API and the earlier Go system's contract, from one zod source. */
-export const restRouter = router({ payments: paymentsRouter, legacy: legacyRouter });
+export const restRouter = router({ payments: paymentsRouter, paymentMethods: paymentMethodsRouter, legacy: legacyRouter });
 
 export function openApiDocument(baseUrl: string) {
   return generateOpenApiDocument(restRouter, {

@@ -1,8 +1,10 @@
+import { paymentMethodsRouter } from './routers/payment-methods.js';
 import { paymentsRouter } from './routers/payments.js';
 import { router } from './trpc.js';
 
 export const appRouter = router({
   payments: paymentsRouter,
+  paymentMethods: paymentMethodsRouter,
 });
 
 /** The API's type: the dashboard and other TypeScript services get every input and output from it. */

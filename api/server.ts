@@ -7,12 +7,14 @@ import { StartupError } from '../common/startup-error.js';
 import { createContextInner, requestContext, type ApiDependencies } from './context.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { mountRest } from './rest.js';
+import { applySecurity } from './security.js';
 import { appRouter } from './router.js';
 
 
 export function createApiApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  applySecurity(app, deps.config);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

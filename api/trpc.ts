@@ -2,7 +2,9 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { Context } from './context.js';
+import { DEMO_MERCHANT_ID } from '../db/schema.js';
 import { asServiceUnavailable } from './infrastructure-errors.js';
+import { merchantForKey } from './merchants.js';
 
 /** `field: reason` for every problem, so a client knows exactly what to fix. */
 export function describeZodError(error: ZodError): string {
@@ -40,8 +42,26 @@ const infrastructureGuard = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * Every payment call acts for one merchant, named by its API key. Only where configured (the
+ * embedded default) does a request without a key act as the demo merchant.
+ */
+const authenticate = t.middleware(async ({ ctx, next }) => {
+  let merchantId: string | undefined;
+  if (ctx.apiKey) merchantId = await merchantForKey(ctx.db, ctx.apiKey);
+  else if (ctx.config.ANONYMOUS_AS_DEMO) merchantId = DEMO_MERCHANT_ID;
+  if (!merchantId) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: ctx.apiKey ? 'the API key is unknown or revoked' : 'an API key is required: send it as X-API-Key or Authorization: Bearer',
+    });
+  }
+  return next({ ctx: { ...ctx, merchantId } });
+});
+
 export const router = t.router;
 export const publicProcedure = t.procedure.use(infrastructureGuard);
+export const merchantProcedure = publicProcedure.use(authenticate);
 export const createCallerFactory = t.createCallerFactory;
 export { TRPCError };
 
@@ -52,5 +72,5 @@ export function rest(
   summary: string,
   options: { description?: string; tag?: string } = {},
 ): OpenApiMeta {
-  return { openapi: { method, path, summary, description: options.description, tags: [options.tag ?? 'payments'], protect: false } };
+  return { openapi: { method, path, summary, description: options.description, tags: [options.tag ?? 'payments'], protect: true } };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './zod-messages.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalUrl = (protocols: string[]) =>
@@ -21,6 +22,10 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 
   DATABASE_URL: optionalUrl(['postgres://', 'postgresql://']),
+  /** A request without an API key acts as the demo merchant. Default: on only in the embedded mode. */
+  ANONYMOUS_AS_DEMO: z.enum(['true', 'false']).optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+  CORS_ORIGINS: z.string().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   EMBEDDED_PG_PORT: port.default(5433),
 
@@ -46,13 +51,23 @@ export const configSchema = z.object({
   WEBHOOK_INITIAL_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** The schema with the defaults that depend on other variables resolved. */
+const resolvedSchema = configSchema.transform((c) => ({
+  ...c,
+  ANONYMOUS_AS_DEMO: c.ANONYMOUS_AS_DEMO ? c.ANONYMOUS_AS_DEMO === 'true' : c.DATABASE_URL === undefined,
+  CORS_ORIGINS: (c.CORS_ORIGINS ?? `http://localhost:${c.WEB_PORT},http://127.0.0.1:${c.WEB_PORT}`)
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean),
+}));
+
+export type Config = z.infer<typeof resolvedSchema>;
 
 export class ConfigError extends Error {}
 
 /** Parse the environment; a bad value becomes one line naming the variable and the rule. */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(env);
+  const result = resolvedSchema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0]);

@@ -49,6 +49,7 @@ export const createPaymentInput = z
       .default(DEFAULT_DELAY_SECONDS),
     data: paymentData.default({}),
     description: z.string().max(500, 'must be at most 500 characters').optional(),
+    paymentMethodId: z.string().regex(/^pm_[0-9A-Z]{26}$/, 'must be a payment method id such as pm_01J…').optional(),
     idempotencyKey: z.string().min(1).max(255, 'must be at most 255 characters').optional(),
   })
   .strict();
@@ -69,6 +70,7 @@ export const paymentView = z.object({
   webhookStatus: webhookDeliveryStatus.nullable(),
   data: z.record(z.string(), z.unknown()),
   description: z.string().nullable(),
+  paymentMethodId: z.string().nullable(),
   workflowRunId: z.string().nullable(),
   failureReason: z.string().nullable(),
   compensated: z.boolean(),

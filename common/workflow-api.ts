@@ -13,6 +13,8 @@ export const paymentWorkflowId = (paymentId: string): string => paymentId;
 /** What a client asked for, plus the identity the API gave it. */
 export interface PaymentFields {
   paymentId: string;
+  merchantId: string;
+  paymentMethodId: string | null;
   reference: string;
   amount: number;
   currency: string;

@@ -8,6 +8,9 @@ const at = (ms: number) => new Date(ms);
 export function paymentRow(s: PaymentSnapshot): typeof payments.$inferInsert {
   return {
     id: s.paymentId,
+    // Absent only in histories recorded before merchants existed: the column default applies.
+    merchantId: s.merchantId,
+    paymentMethodId: s.paymentMethodId ?? null,
     reference: s.reference,
     amount: s.amount,
     currency: s.currency,

@@ -16,11 +16,55 @@ import {
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
+/** Fixed id of the demo merchant every fresh database has (the embedded mode's default tenant). */
+export const DEMO_MERCHANT_ID = 'mer_demo';
+
+export const merchants = pgTable('merchants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** API keys are stored only as SHA-256 hashes; the prefix lets a merchant recognise a key. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    prefix: text('prefix').notNull(),
+    hash: text('hash').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash_idx').on(t.hash), index('api_keys_merchant_idx').on(t.merchantId)],
+);
+
+/** A stored way to pay: never raw card data, only what identifies it to a person. */
+export const paymentMethods = pgTable(
+  'payment_methods',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    type: text('type', { enum: ['card', 'bank_account'] }).notNull(),
+    brand: text('brand'),
+    last4: char('last4', { length: 4 }),
+    label: text('label'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('payment_methods_merchant_idx').on(t.merchantId)],
+);
+
 /** Read model of a payment: one row, moved forward only by a higher version. */
 export const payments = pgTable(
   'payments',
   {
     id: text('id').primaryKey(),
+    // Payments started before merchants existed belonged to the only tenant there was: the demo one.
+    merchantId: text('merchant_id').notNull().default(DEMO_MERCHANT_ID),
     reference: text('reference').notNull(),
     amount: bigint('amount', { mode: 'number' }).notNull(),
     currency: char('currency', { length: 3 }).notNull(),
@@ -31,6 +75,7 @@ export const payments = pgTable(
     webhookStatus: text('webhook_status', { enum: ['pending', 'delivered', 'failed'] }),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     description: text('description'),
+    paymentMethodId: text('payment_method_id'),
     workflowRunId: text('workflow_run_id'),
     failureReason: text('failure_reason'),
     compensated: boolean('compensated').notNull().default(false),
@@ -43,7 +88,8 @@ export const payments = pgTable(
     uniqueIndex('payments_reference_idx').on(t.reference),
     // Ids are ULIDs (time-ordered), so newest-first listing is keyset pagination over the id:
     // the primary key serves the unfiltered list, this index the list by status.
-    index('payments_status_id_idx').on(t.status, t.id),
+    index('payments_merchant_id_idx').on(t.merchantId, t.id),
+    index('payments_merchant_status_id_idx').on(t.merchantId, t.status, t.id),
     index('payments_created_at_idx').on(t.createdAt),
   ],
 );

@@ -5,6 +5,7 @@ import { parseConfig, temporalUiUrl } from '../common/config.js';
 import { connectDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { startPaymentWorker } from '../worker/worker.js';
+import { ensureDemoKey } from './demo-merchant.js';
 import { startServices } from './embedded-services.js';
 import { onShutdownSignal } from './shutdown.js';
 import { placeholderDashboard } from '../web/placeholder.js';
@@ -27,6 +28,7 @@ await runCli(async () => {
     const database = await connectDatabase(services.databaseUrl, config.DATABASE_POOL_SIZE);
     stops.push(database.close);
     await runMigrations(database.db);
+    const demoKey = config.ANONYMOUS_AS_DEMO ? await ensureDemoKey(database.db, config.DATA_DIR) : undefined;
 
     const worker = await startPaymentWorker({ config, temporalAddress: services.temporalAddress, db: database.db });
     stops.push(worker.stop);
@@ -50,7 +52,11 @@ await runCli(async () => {
         `  API          ${api.url}   (tRPC at ${api.url}/trpc, health at ${api.url}/healthz)`,
         `  Dashboard    ${web.url}`,
         `  Temporal UI  ${config.TEMPORAL_ADDRESS ? temporalUiUrl(config) : `http://localhost:${config.TEMPORAL_UI_PORT}`}`,
+        `  API docs     ${api.url}/api/v1/docs`,
         ...services.embedded.map((line) => `  ${line}`),
+        ...(demoKey
+          ? [`  Demo merchant key: ${demoKey}`, '  (embedded mode: requests without a key act as the demo merchant; set ANONYMOUS_AS_DEMO=false to require keys)']
+          : []),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),

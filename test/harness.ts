@@ -35,6 +35,9 @@ export async function startTestSystem(options: { env?: Record<string, string>; g
     WEBHOOK_MAX_ATTEMPTS: '4',
     WEBHOOK_TIMEOUT_MS: '2000',
     LOG_LEVEL: 'warn',
+    // As in the embedded mode: tests that do not care about auth act as the demo merchant.
+    ANONYMOUS_AS_DEMO: 'true',
+    RATE_LIMIT_PER_MINUTE: '100000',
     ...options.env,
   });
   const database = await connectDatabase(config.DATABASE_URL!, 5);

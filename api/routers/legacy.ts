@@ -3,7 +3,7 @@ import { createPaymentInput, paymentData, paymentId, webhookUrl, type PaymentSta
 import { DEFAULT_DELAY_SECONDS, MAX_DELAY_SECONDS } from '../../common/payment-rules.js';
 import { cancelPayment, createPayment } from '../payment-commands.js';
 import { getPaymentOrThrow, listPayments, toPaymentView } from '../payment-store.js';
-import { publicProcedure, rest, router, TRPCError } from '../trpc.js';
+import { merchantProcedure, rest, router, TRPCError } from '../trpc.js';
 
 /**
  * The earlier Go system's REST contract, verbatim, so its scripts keep working:
@@ -51,7 +51,7 @@ function toLegacy(p: PaymentView): z.infer<typeof legacyPayment> {
 const meta = (method: 'GET' | 'POST', path: `/${string}`, summary: string) => rest(method, path, summary, { tag: 'legacy (Go system contract)' });
 
 export const legacyRouter = router({
-  create: publicProcedure
+  create: merchantProcedure
     .meta(meta('POST', '/payment', 'Create a payment (Go system contract)'))
     .input(
       z
@@ -73,23 +73,23 @@ export const legacyRouter = router({
       return { id: payment.id };
     }),
 
-  get: publicProcedure
+  get: merchantProcedure
     .meta(meta('GET', '/payment/{id}', 'Get a payment (Go system contract)'))
     .input(z.object({ id: paymentId }))
     .output(legacyPayment)
-    .query(async ({ ctx, input }) => toLegacy(toPaymentView(await getPaymentOrThrow(ctx.db, input.id)))),
+    .query(async ({ ctx, input }) => toLegacy(toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, input.id)))),
 
-  cancel: publicProcedure
+  cancel: merchantProcedure
     .meta(meta('POST', '/payment/{id}/cancel', 'Cancel a payment (Go system contract)'))
     .input(z.object({ id: paymentId }))
     .output(legacyPayment)
     .mutation(async ({ ctx, input }) => toLegacy(await cancelPayment(ctx, input.id))),
 
-  list: publicProcedure
+  list: merchantProcedure
     .meta(meta('GET', '/payments', 'List payments, newest first (Go system contract)'))
     .input(z.object({ limit: z.number().int().min(1).max(100).default(100) }).strict().prefault({}))
     .output(z.array(legacyPayment))
-    .query(async ({ ctx, input }) => (await listPayments(ctx.db, { limit: input.limit })).items.map(toLegacy)),
+    .query(async ({ ctx, input }) => (await listPayments(ctx.db, ctx.merchantId, { limit: input.limit })).items.map(toLegacy)),
 });
 
 const LEGACY_FIELD: Record<string, string[]> = {

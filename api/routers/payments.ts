@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createPaymentInput, paymentEventView, paymentId, paymentStatus, paymentView } from '../../common/payment.js';
 import { cancelPayment, createPayment, processPaymentNow } from '../payment-commands.js';
 import { getPaymentOrThrow, listPaymentEvents, listPayments, paymentStats, toPaymentView } from '../payment-store.js';
-import { publicProcedure, rest, router } from '../trpc.js';
+import { merchantProcedure, rest, router } from '../trpc.js';
 
 export const MAX_PAGE_SIZE = 100;
 const V1 = '/api/v1';
@@ -22,43 +22,43 @@ export const listPaymentsInput = z
   .prefault({});
 
 export const paymentsRouter = router({
-  create: publicProcedure
+  create: merchantProcedure
     .meta(rest('POST', `${V1}/payments`, 'Create a payment', { description: 'Starts its workflow; the payment waits `delaySeconds` before it is charged.' }))
     .input(createPaymentInput)
     .output(paymentView)
     .mutation(({ ctx, input }) => createPayment(ctx, input)),
 
-  get: publicProcedure
+  get: merchantProcedure
     .meta(rest('GET', `${V1}/payments/{id}`, 'Get a payment'))
     .input(byId)
     .output(paymentView)
-    .query(async ({ ctx, input }) => toPaymentView(await getPaymentOrThrow(ctx.db, input.id))),
+    .query(async ({ ctx, input }) => toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, input.id))),
 
-  list: publicProcedure
+  list: merchantProcedure
     .meta(rest('GET', `${V1}/payments`, 'List payments', { description: 'Newest first; pass `nextCursor` back as `cursor` for the next page.' }))
     .input(listPaymentsInput)
     .output(z.object({ items: z.array(paymentView), nextCursor: z.string().nullable() }))
-    .query(({ ctx, input }) => listPayments(ctx.db, input)),
+    .query(({ ctx, input }) => listPayments(ctx.db, ctx.merchantId, input)),
 
-  cancel: publicProcedure
+  cancel: merchantProcedure
     .meta(rest('POST', `${V1}/payments/{id}/cancel`, 'Cancel a pending payment', { description: 'Answers 409 once processing began.' }))
     .input(byId.extend({ reason: z.string().max(500).optional() }))
     .output(paymentView)
     .mutation(({ ctx, input }) => cancelPayment(ctx, input.id, input.reason)),
 
-  processNow: publicProcedure
+  processNow: merchantProcedure
     .meta(rest('POST', `${V1}/payments/{id}/process-now`, 'Process a pending payment now', { description: 'Skips the rest of its delay.' }))
     .input(byId)
     .output(paymentView)
     .mutation(({ ctx, input }) => processPaymentNow(ctx, input.id)),
 
-  events: publicProcedure
+  events: merchantProcedure
     .meta(rest('GET', `${V1}/payments/{id}/events`, "A payment's timeline"))
     .input(byId)
     .output(z.array(paymentEventView))
-    .query(({ ctx, input }) => listPaymentEvents(ctx.db, input.id)),
+    .query(({ ctx, input }) => listPaymentEvents(ctx.db, ctx.merchantId, input.id)),
 
-  stats: publicProcedure
+  stats: merchantProcedure
     .meta(rest('GET', `${V1}/stats`, 'Counts by status'))
     .output(
       z.object({
@@ -66,5 +66,5 @@ export const paymentsRouter = router({
         byStatus: z.record(paymentStatus, z.number().int()),
       }),
     )
-    .query(({ ctx }) => paymentStats(ctx.db)),
+    .query(({ ctx }) => paymentStats(ctx.db, ctx.merchantId)),
 });

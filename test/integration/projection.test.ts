@@ -17,6 +17,8 @@ function snapshotAt(id: string, version: number): [PaymentSnapshot, ProjectionEv
   const base = initialSnapshot(
     {
       paymentId: id,
+      merchantId: 'mer_demo',
+      paymentMethodId: null,
       reference: paymentReference(id),
       amount: 100,
       currency: 'USD',

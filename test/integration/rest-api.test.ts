@@ -158,6 +158,7 @@ describe('one zod source, three doors', () => {
         '/api/v1/payments/{id}/cancel',
         '/api/v1/payments/{id}/events',
         '/api/v1/payments/{id}/process-now',
+        '/api/v1/payment-methods',
         '/api/v1/stats',
         '/payment',
         '/payment/{id}',

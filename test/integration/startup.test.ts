@@ -31,7 +31,7 @@ describe('bad configuration ends with one clear line', () => {
   it('a malformed variable', async () => {
     const { code, stderr } = await runEntry('api/main.ts', { PORT: 'eighty' });
     expect(code).toBe(1);
-    expect(stderr).toBe('error: invalid configuration: PORT="eighty": Invalid input: expected number, received NaN');
+    expect(stderr).toBe('error: invalid configuration: PORT="eighty": must be a number');
   });
 
   it('an unreachable DATABASE_URL', async () => {
