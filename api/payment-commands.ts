@@ -24,6 +24,7 @@ import { idempotencyKeys, paymentMethods } from '../db/schema.js';
 import type { Context } from './context.js';
 import { getPaymentOrThrow, toPaymentView } from './payment-store.js';
 import { TRPCError } from './trpc.js';
+import { assertPublicWebhookUrl } from './webhook-commands.js';
 
 /** Mutations: each one goes to Temporal; Postgres gets only what read-your-writes needs. */
 
@@ -39,6 +40,7 @@ export async function createPayment(ctx: MerchantContext, request: CreatePayment
     throw new TRPCError({ code: 'BAD_REQUEST', message: 'Idempotency-Key: must be at most 255 characters' });
   }
   if (body.paymentMethodId) await assertOwnPaymentMethod(ctx, body.paymentMethodId);
+  if (body.webhookUrl) await assertPublicWebhookUrl(ctx, 'webhookUrl', body.webhookUrl);
   const paymentId = idempotencyKey ? await claimIdempotencyKey(ctx, idempotencyKey, body) : newPaymentId();
   const fields: PaymentFields = {
     paymentId,
@@ -53,14 +55,7 @@ export async function createPayment(ctx: MerchantContext, request: CreatePayment
     description: body.description ?? null,
     createdAt: paymentCreatedAt(paymentId),
   };
-  const input: PaymentWorkflowInput = {
-    ...fields,
-    webhookPolicy: {
-      maxAttempts: ctx.config.WEBHOOK_MAX_ATTEMPTS,
-      initialIntervalMs: ctx.config.WEBHOOK_INITIAL_BACKOFF_MS,
-      timeoutMs: ctx.config.WEBHOOK_TIMEOUT_MS,
-    },
-  };
+  const input: PaymentWorkflowInput = fields;
 
   let runId: string;
   try {

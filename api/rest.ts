@@ -5,11 +5,12 @@ import { createContextInner, requestContext, type ApiDependencies } from './cont
 import { legacyRouter } from './routers/legacy.js';
 import { paymentMethodsRouter } from './routers/payment-methods.js';
 import { paymentsRouter } from './routers/payments.js';
+import { webhooksRouter } from './routers/webhooks.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { router } from './trpc.js';
 
 /** Everything served as REST: the v1 API and the earlier Go system's contract, from one zod source. */
-export const restRouter = router({ payments: paymentsRouter, paymentMethods: paymentMethodsRouter, legacy: legacyRouter });
+export const restRouter = router({ payments: paymentsRouter, paymentMethods: paymentMethodsRouter, webhooks: webhooksRouter, legacy: legacyRouter });
 
 export function openApiDocument(baseUrl: string) {
   return generateOpenApiDocument(restRouter, {

@@ -1,10 +1,12 @@
 import { paymentMethodsRouter } from './routers/payment-methods.js';
 import { paymentsRouter } from './routers/payments.js';
+import { webhooksRouter } from './routers/webhooks.js';
 import { router } from './trpc.js';
 
 export const appRouter = router({
   payments: paymentsRouter,
   paymentMethods: paymentMethodsRouter,
+  webhooks: webhooksRouter,
 });
 
 /** The API's type: the dashboard and other TypeScript services get every input and output from it. */

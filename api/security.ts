@@ -39,5 +39,8 @@ export function applySecurity(app: Express, config: Config): void {
     },
   });
   // Health probes and docs are not rate limited; the API doors are.
-  app.use(['/trpc', '/api/v1/payments', '/api/v1/payment-methods', '/api/v1/stats', '/payment', '/payments'], limiter);
+  app.use(
+    ['/trpc', '/api/v1/payments', '/api/v1/payment-methods', '/api/v1/stats', '/api/v1/webhook-endpoints', '/api/v1/webhook-messages', '/api/v1/webhook-notices', '/payment', '/payments'],
+    limiter,
+  );
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import './zod-messages.js';
+import { parseCidrList } from './url-guard.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalUrl = (protocols: string[]) =>
@@ -47,14 +48,35 @@ export const configSchema = z.object({
 
   GATEWAY_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
-  WEBHOOK_INITIAL_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
+  /** Delay before each attempt: the first is immediate, then backing off over about a day and a half. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default('0,5s,5m,30m,2h,5h,10h,10h')
+    .transform((v, ctx) => {
+      const delays = v.split(',').map((d) => parseDuration(d.trim()));
+      if (delays.some((d) => d === undefined) || delays.length === 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations such as 0,5s,5m,2h' });
+        return z.NEVER;
+      }
+      return delays as number[];
+    }),
+  /** An endpoint failing every attempt for this long is disabled. */
+  WEBHOOK_DISABLE_AFTER: z
+    .string()
+    .default('5d')
+    .transform((v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a duration such as 5d or 12h' }), z.NEVER)),
+  /** CIDRs webhooks may target although internal. Default: loopback in the embedded mode, none otherwise. */
+  WEBHOOK_ALLOWED_CIDRS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isCidrList(v), 'must be comma-separated CIDRs such as 127.0.0.0/8,::1/128'),
 });
 
 /** The schema with the defaults that depend on other variables resolved. */
 const resolvedSchema = configSchema.transform((c) => ({
   ...c,
   ANONYMOUS_AS_DEMO: c.ANONYMOUS_AS_DEMO ? c.ANONYMOUS_AS_DEMO === 'true' : c.DATABASE_URL === undefined,
+  WEBHOOK_ALLOWED_CIDRS: c.WEBHOOK_ALLOWED_CIDRS ?? (c.DATABASE_URL === undefined ? '127.0.0.0/8,::1/128' : ''),
   CORS_ORIGINS: (c.CORS_ORIGINS ?? `http://localhost:${c.WEB_PORT},http://127.0.0.1:${c.WEB_PORT}`)
     .split(',')
     .map((o) => o.trim())
@@ -88,4 +110,22 @@ export function databaseUrl(config: Config): string {
 
 export function temporalAddress(config: Config): string {
   return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `0`, `250ms`, `5s`, `5m`, `2h`, `5d` → milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  if (text === '0') return 0;
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  return match ? Number(match[1]) * UNIT_MS[match[2]!]! : undefined;
+}
+
+function isCidrList(value: string): boolean {
+  try {
+    parseCidrList(value);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -26,16 +26,24 @@ export interface PaymentFields {
   createdAt: number;
 }
 
-/** How hard to try the payment's webhook; chosen from configuration when the payment is created. */
-export interface WebhookPolicy {
-  maxAttempts: number;
-  initialIntervalMs: number;
-  timeoutMs: number;
+export type PaymentWorkflowInput = PaymentFields;
+
+/** A webhook message the projection enqueued; messages of one lane (receiver) are sent in order. */
+export interface WebhookMessageRef {
+  id: string;
+  /** The endpoint id, or `own` for the payment's own webhookUrl. */
+  lane: string;
 }
 
-export interface PaymentWorkflowInput extends PaymentFields {
-  webhookPolicy: WebhookPolicy;
+export interface WebhookDeliveryOutcome {
+  delivered: boolean;
+  statusCode: number | null;
+  attempts: number;
+  error: string | null;
 }
+
+export const WEBHOOK_DELIVERY_WORKFLOW_TYPE = 'webhookDeliveryWorkflow';
+export const OWN_WEBHOOK_LANE = 'own';
 
 export interface PaymentWorkflowResult {
   status: PaymentStatus;

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
-import type { PaymentSnapshot, ProjectionEvent } from '../common/workflow-api.js';
+import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../common/workflow-api.js';
 import type { Database } from './client.js';
 import { paymentEvents, payments } from './schema.js';
+import { enqueueWebhookMessages } from './webhook-messages.js';
 
 const at = (ms: number) => new Date(ms);
 
@@ -37,12 +38,13 @@ const excluded = (column: string) => sql.raw(`excluded.${column}`);
  * Writes one state change of a payment: the current row moves forward only when the version is
  * higher, and the timeline entry is unique per version. Applying the same write twice, or an older
  * write after a newer one, changes nothing. A trigger NOTIFYs listeners when the row changes.
+ * Webhook messages for the event are enqueued in the same transaction and returned for delivery.
  */
 export async function projectPaymentState(
   db: Database,
   snapshot: PaymentSnapshot,
   event: ProjectionEvent,
-): Promise<{ rowChanged: boolean }> {
+): Promise<{ rowChanged: boolean; messages: WebhookMessageRef[] }> {
   return db.transaction(async (tx) => {
     const changed = await tx
       .insert(payments)
@@ -74,6 +76,7 @@ export async function projectPaymentState(
         details: event.details,
       })
       .onConflictDoNothing({ target: [paymentEvents.paymentId, paymentEvents.version] });
-    return { rowChanged: changed.length > 0 };
+    const messages = await enqueueWebhookMessages(tx, snapshot, event);
+    return { rowChanged: changed.length > 0, messages };
   });
 }

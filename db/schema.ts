@@ -22,6 +22,8 @@ export const DEMO_MERCHANT_ID = 'mer_demo';
 export const merchants = pgTable('merchants', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
+  /** Signs webhooks sent to a payment's own `webhookUrl` (Standard Webhooks `whsec_…`); created on first use. */
+  webhookSecret: text('webhook_secret'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
@@ -139,3 +141,83 @@ export const simulatorCharges = pgTable('simulator_charges', {
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+/** Where a merchant wants payment events delivered. An empty `eventTypes` means every type. */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    url: text('url').notNull(),
+    eventTypes: text('event_types').array().notNull().default(sql`'{}'::text[]`),
+    description: text('description'),
+    enabled: boolean('enabled').notNull().default(true),
+    disabledReason: text('disabled_reason'),
+    secret: text('secret').notNull(),
+    /** Since when every attempt failed; cleared by a success. Long enough, and the endpoint is disabled. */
+    failingSince: ts('failing_since'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('webhook_endpoints_merchant_idx').on(t.merchantId)],
+);
+
+/**
+ * One event for one receiver. The id is the Standard Webhooks `webhook-id`: derived from
+ * (payment, version, receiver), so a retried enqueue finds the same message and receivers dedupe.
+ */
+export const webhookMessages = pgTable(
+  'webhook_messages',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    paymentId: text('payment_id'),
+    /** Null for the payment's own `webhookUrl`. */
+    endpointId: text('endpoint_id'),
+    url: text('url').notNull(),
+    eventType: text('event_type').notNull(),
+    sequence: integer('sequence').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    deliveredAt: ts('delivered_at'),
+  },
+  (t) => [
+    index('webhook_messages_payment_idx').on(t.paymentId, t.sequence),
+    index('webhook_messages_endpoint_idx').on(t.endpointId, t.createdAt),
+    index('webhook_messages_merchant_status_idx').on(t.merchantId, t.status),
+  ],
+);
+
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    messageId: text('message_id')
+      .notNull()
+      .references(() => webhookMessages.id),
+    attemptedAt: ts('attempted_at').notNull().defaultNow(),
+    statusCode: integer('status_code'),
+    latencyMs: integer('latency_ms').notNull(),
+    responseExcerpt: text('response_excerpt'),
+    error: text('error'),
+  },
+  (t) => [index('webhook_attempts_message_idx').on(t.messageId, t.id)],
+);
+
+/** Things a merchant must know about its webhooks: dead letters, disabled endpoints. */
+export const webhookNotices = pgTable(
+  'webhook_notices',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    type: text('type', { enum: ['webhook.message.failed', 'webhook.endpoint.disabled'] }).notNull(),
+    endpointId: text('endpoint_id'),
+    messageId: text('message_id'),
+    detail: text('detail').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('webhook_notices_merchant_idx').on(t.merchantId, t.id)],
+);

@@ -31,9 +31,9 @@ export async function startTestSystem(options: { env?: Record<string, string>; g
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${process.pid}-${++queueCounter}-${Date.now()}`,
-    WEBHOOK_INITIAL_BACKOFF_MS: '100',
-    WEBHOOK_MAX_ATTEMPTS: '4',
+    WEBHOOK_RETRY_SCHEDULE: '0,100ms,100ms,100ms',
     WEBHOOK_TIMEOUT_MS: '2000',
+    WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8,::1/128',
     LOG_LEVEL: 'warn',
     // As in the embedded mode: tests that do not care about auth act as the demo merchant.
     ANONYMOUS_AS_DEMO: 'true',
@@ -90,9 +90,15 @@ export interface ReceivedWebhook {
   receivedAt: number;
 }
 
-/** A local HTTP receiver that records every delivery; `respond` decides each answer's status. */
-export async function startWebhookReceiver(respond: (n: number, body: Record<string, unknown>) => number = () => 200) {
+/**
+ * A local HTTP receiver. `received` holds the deliveries it accepted (2xx), `all` every request;
+ * `respond` decides each answer's status (and may add headers).
+ */
+export async function startWebhookReceiver(
+  respond: (n: number, body: Record<string, unknown>) => number | { status: number; headers: Record<string, string> } = () => 200,
+) {
   const received: ReceivedWebhook[] = [];
+  const all: Array<ReceivedWebhook & { status: number }> = [];
   let calls = 0;
   const server = createServer((req, res) => {
     let raw = '';
@@ -103,9 +109,12 @@ export async function startWebhookReceiver(respond: (n: number, body: Record<str
         body = JSON.parse(raw);
       } catch {}
       calls += 1;
-      const status = respond(calls, body);
-      if (status >= 200 && status < 300) received.push({ headers: req.headers, body, raw, receivedAt: Date.now() });
-      res.writeHead(status).end();
+      const answer = respond(calls, body);
+      const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
+      const record = { headers: req.headers, body, raw, receivedAt: Date.now() };
+      all.push({ ...record, status });
+      if (status >= 200 && status < 300) received.push(record);
+      res.writeHead(status, headers).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -113,6 +122,7 @@ export async function startWebhookReceiver(respond: (n: number, body: Record<str
   return {
     url: `http://127.0.0.1:${port}/hooks`,
     received,
+    all,
     calls: () => calls,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

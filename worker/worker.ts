@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../common/config.js';
 import { StartupError } from '../common/startup-error.js';
+import { parseCidrList } from '../common/url-guard.js';
 import type { Database } from '../db/client.js';
 import { createActivities } from './activities/index.js';
 import { createGatewaySimulator } from './gateway/simulator.js';
@@ -54,6 +55,12 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
       db,
       gateway: options.gateway ?? createGatewaySimulator({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
       fetch: globalThis.fetch,
+      webhooks: {
+        schedule: config.WEBHOOK_RETRY_SCHEDULE,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        allowed: parseCidrList(config.WEBHOOK_ALLOWED_CIDRS),
+        disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
+      },
     }),
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -1,21 +1,23 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../../db/client.js';
 import { projectPaymentState } from '../../db/projection.js';
-import type { PaymentSnapshot, ProjectionEvent } from '../../common/workflow-api.js';
+import type { PaymentSnapshot, ProjectionEvent, WebhookDeliveryOutcome, WebhookMessageRef } from '../../common/workflow-api.js';
 import { GatewayDeclinedError, type AuthorizeRequest, type Gateway } from '../gateway/gateway.js';
-import { deliverWebhookOnce, type WebhookRequest } from './webhook.js';
+import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
 
 export interface ActivityDependencies {
   db: Database;
   gateway: Gateway;
   fetch: typeof fetch;
+  webhooks: WebhookDeliveryConfig;
 }
 
 /** Activities close over their dependencies; the worker passes real ones, tests may pass fakes. */
-export function createActivities({ db, gateway, fetch: fetchImpl }: ActivityDependencies) {
+export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: ActivityDependencies) {
   return {
-    async projectPayment(snapshot: PaymentSnapshot, event: ProjectionEvent): Promise<void> {
-      await projectPaymentState(db, snapshot, event);
+    /** Returns the webhook messages the state change produced, for the workflow to deliver. */
+    async projectPayment(snapshot: PaymentSnapshot, event: ProjectionEvent): Promise<WebhookMessageRef[]> {
+      return (await projectPaymentState(db, snapshot, event)).messages;
     },
 
     async authorizePayment(request: Omit<AuthorizeRequest, 'signal'>): Promise<{ authorizationId: string }> {
@@ -30,8 +32,8 @@ export function createActivities({ db, gateway, fetch: fetchImpl }: ActivityDepe
       return gateway.void(request);
     },
 
-    async deliverWebhook(request: WebhookRequest) {
-      return deliverWebhookOnce(fetchImpl, request);
+    async deliverWebhookMessage(messageId: string): Promise<WebhookDeliveryOutcome> {
+      return deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId);
     },
   };
 }

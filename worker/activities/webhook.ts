@@ -1,49 +1,161 @@
+import type { BlockList } from 'node:net';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
+import { webhookUrlProblem } from '../../common/url-guard.js';
+import { newWebhookSecret } from '../../common/webhook-secret.js';
+import type { WebhookDeliveryOutcome } from '../../common/workflow-api.js';
+import type { Database } from '../../db/client.js';
+import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../../db/schema.js';
 
-export interface WebhookRequest {
-  url: string;
-  /** Stable across retries so receivers can drop duplicates. */
-  messageId: string;
-  payload: Record<string, unknown>;
+export interface WebhookDeliveryConfig {
+  /** Delay before each attempt (ms); its length is the number of attempts. */
+  schedule: number[];
   timeoutMs: number;
+  allowed: BlockList;
+  disableAfterMs: number;
 }
 
-export interface WebhookOutcome {
-  statusCode: number;
-  attempt: number;
-  latencyMs: number;
-}
+/** Longest Retry-After honoured, so a receiver cannot park a message for ever. */
+const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 
 /**
- * One delivery attempt. 2xx succeeds; 410 Gone stops the retries (the receiver says it is gone for
- * good); everything else, including redirects (never followed) and network errors, is retried by
- * the activity's retry policy.
+ * One attempt at one message, run as an activity whose retries follow the configured schedule
+ * (through `nextRetryDelay`). Every attempt is recorded. 2xx delivers; 410 Gone disables the
+ * endpoint at once; anything else is retried until the schedule is exhausted, and the message is
+ * then dead-lettered (`failed`). The outcome is returned, never thrown, once it is final.
  */
-export async function deliverWebhookOnce(fetchImpl: typeof fetch, request: WebhookRequest): Promise<WebhookOutcome> {
+export async function deliverWebhookMessage(
+  deps: { db: Database; fetch: typeof fetch; config: WebhookDeliveryConfig },
+  messageId: string,
+): Promise<WebhookDeliveryOutcome> {
+  const { db, config } = deps;
   const attempt = Context.current().info.attempt;
+  const [message] = await db.select().from(webhookMessages).where(eq(webhookMessages.id, messageId));
+  if (!message) throw ApplicationFailure.nonRetryable(`no webhook message ${messageId}`, 'WebhookMessageMissing');
+  const endpoint = message.endpointId
+    ? (await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, message.endpointId)))[0]
+    : undefined;
+  const finish = (delivered: boolean, statusCode: number | null, error: string | null) =>
+    outcome(db, message.id, delivered, statusCode, error);
+
+  if (endpoint && !endpoint.enabled) {
+    return finish(false, null, `endpoint disabled: ${endpoint.disabledReason ?? 'by the merchant'}`);
+  }
+  const secret = endpoint?.secret ?? (await merchantSecret(db, message.merchantId));
   const started = performance.now();
-  let response: Response;
+  const recordAttempt = (statusCode: number | null, error: string | null, excerpt: string | null = null) =>
+    db.insert(webhookAttempts).values({
+      messageId,
+      statusCode,
+      error,
+      responseExcerpt: excerpt,
+      latencyMs: Math.round(performance.now() - started),
+    });
+
+  // DNS may have changed since the URL was accepted: check again before every attempt.
+  const refused = await webhookUrlProblem(message.url, config.allowed);
+  if (refused) {
+    await recordAttempt(null, `refused: ${message.url} ${refused}`);
+    return finish(false, null, `refused: ${refused}`);
+  }
+
+  const body = JSON.stringify(message.payload);
+  const sentAt = new Date();
+  let status: number | null = null;
+  let excerpt: string | null = null;
+  let error: string | null = null;
+  let retryAfterMs: number | undefined;
   try {
-    response = await fetchImpl(request.url, {
+    const response = await deps.fetch(message.url, {
       method: 'POST',
       redirect: 'manual',
       headers: {
         'content-type': 'application/json',
         'user-agent': 'temporal-payments-webhooks/1',
-        'webhook-id': request.messageId,
+        'webhook-id': message.id,
+        'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+        'webhook-signature': new Webhook(secret).sign(message.id, sentAt, body),
       },
-      body: JSON.stringify(request.payload),
-      signal: AbortSignal.timeout(request.timeoutMs),
+      body,
+      signal: AbortSignal.timeout(config.timeoutMs),
     });
-    // The body is not needed; release the connection.
-    await response.body?.cancel();
+    status = response.status;
+    excerpt = (await response.text().catch(() => '')).slice(0, 512) || null;
+    retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    if (status < 200 || status >= 300) error = `receiver answered HTTP ${status}`;
   } catch (err) {
-    const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${request.timeoutMs} ms` : String((err as Error).cause ?? err);
-    throw ApplicationFailure.retryable(`webhook to ${request.url} failed: ${reason}`, 'WebhookNetworkError');
+    error = (err as Error).name === 'TimeoutError' ? `no answer within ${config.timeoutMs} ms` : `network error: ${String((err as Error).cause ?? err)}`;
   }
-  const latencyMs = Math.round(performance.now() - started);
-  if (response.status >= 200 && response.status < 300) return { statusCode: response.status, attempt, latencyMs };
-  const message = `webhook receiver answered HTTP ${response.status}`;
-  if (response.status === 410) throw ApplicationFailure.nonRetryable(message, 'WebhookGone');
-  throw ApplicationFailure.retryable(message, 'WebhookHttpError');
+  await recordAttempt(status, error, excerpt);
+
+  if (!error) {
+    if (endpoint) await db.update(webhookEndpoints).set({ failingSince: null }).where(eq(webhookEndpoints.id, endpoint.id));
+    return finish(true, status, null);
+  }
+  if (endpoint) {
+    if (status === 410) {
+      await disableEndpoint(db, endpoint.id, message.merchantId, 'the receiver answered 410 Gone');
+      return finish(false, status, error);
+    }
+    const [row] = await db
+      .update(webhookEndpoints)
+      .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, now())` })
+      .where(eq(webhookEndpoints.id, endpoint.id))
+      .returning({ failingSince: webhookEndpoints.failingSince });
+    if (row?.failingSince && Date.now() - row.failingSince.getTime() >= config.disableAfterMs) {
+      await disableEndpoint(db, endpoint.id, message.merchantId, `every attempt failed since ${row.failingSince.toISOString()}`);
+      return finish(false, status, error);
+    }
+  }
+  if (attempt >= config.schedule.length) {
+    await db.insert(webhookNotices).values({
+      merchantId: message.merchantId,
+      type: 'webhook.message.failed',
+      endpointId: message.endpointId,
+      messageId,
+      detail: `${message.eventType} to ${message.url} failed ${attempt} times; last: ${error}`,
+    });
+    return finish(false, status, error);
+  }
+  const nextDelay = Math.max(config.schedule[attempt] ?? 0, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
+  throw ApplicationFailure.create({ message: error, type: 'WebhookAttemptFailed', nextRetryDelay: nextDelay });
+}
+
+async function outcome(db: Database, messageId: string, delivered: boolean, statusCode: number | null, error: string | null): Promise<WebhookDeliveryOutcome> {
+  await db
+    .update(webhookMessages)
+    .set({ status: delivered ? 'delivered' : 'failed', lastError: error, deliveredAt: delivered ? new Date() : null })
+    .where(eq(webhookMessages.id, messageId));
+  const [{ attempts } = { attempts: 0 }] = await db.select({ attempts: count() }).from(webhookAttempts).where(eq(webhookAttempts.messageId, messageId));
+  return { delivered, statusCode, attempts, error };
+}
+
+async function disableEndpoint(db: Database, endpointId: string, merchantId: string, reason: string): Promise<void> {
+  const disabled = await db
+    .update(webhookEndpoints)
+    .set({ enabled: false, disabledReason: reason })
+    .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.enabled, true)))
+    .returning({ id: webhookEndpoints.id });
+  if (disabled.length) {
+    await db.insert(webhookNotices).values({ merchantId, type: 'webhook.endpoint.disabled', endpointId, detail: reason });
+  }
+}
+
+/** The merchant's default signing secret, created on first use (concurrent callers agree). */
+export async function merchantSecret(db: Database, merchantId: string): Promise<string> {
+  await db
+    .update(merchants)
+    .set({ webhookSecret: newWebhookSecret() })
+    .where(and(eq(merchants.id, merchantId), isNull(merchants.webhookSecret)));
+  const [row] = await db.select({ secret: merchants.webhookSecret }).from(merchants).where(eq(merchants.id, merchantId));
+  if (!row?.secret) throw ApplicationFailure.nonRetryable(`no merchant ${merchantId}`, 'MerchantMissing');
+  return row.secret;
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

@@ -1,1 +1,1 @@
-export { paymentWorkflow } from './payment.js';
+export { paymentWorkflow, webhookDeliveryWorkflow } from './payment.js';

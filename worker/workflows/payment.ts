@@ -21,6 +21,9 @@ import {
   type PaymentWorkflowResult,
   type PaymentWorkflowState,
   type ProjectionEvent,
+  type WebhookDeliveryOutcome,
+  type WebhookMessageRef,
+  OWN_WEBHOOK_LANE,
 } from '../../common/workflow-api.js';
 import type { Activities } from '../activities/index.js';
 
@@ -36,6 +39,13 @@ const { authorizePayment, capturePayment } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
 
+// The activity paces its own retries along the configured schedule (nextRetryDelay) and returns
+// once the outcome is final, so Temporal's policy only needs to keep retrying.
+const { deliverWebhookMessage } = proxyActivities<Activities>({
+  startToCloseTimeout: '3m',
+  retry: { initialInterval: '1s', backoffCoefficient: 1 },
+});
+
 // Compensation must happen: no attempt limit.
 const { voidAuthorization } = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
@@ -45,10 +55,10 @@ const { voidAuthorization } = proxyActivities<Activities>({
 /**
  * One payment's whole life: pending for its delay (a durable timer, cancellable), then
  * authorize + capture through the gateway (voiding the authorization if capture fails for good),
- * then the webhook. Every state change is projected into Postgres with a rising version.
+ * then webhooks. Every state change is projected into Postgres with a rising version, and the
+ * projection returns the webhook messages it enqueued for this workflow to deliver.
  */
-export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentWorkflowResult> {
-  const { webhookPolicy, ...fields } = input;
+export async function paymentWorkflow(fields: PaymentWorkflowInput): Promise<PaymentWorkflowResult> {
   const payment = initialSnapshot(fields, workflowInfo().firstExecutionRunId);
   let projectedVersion = 0;
   let cancelReason: string | null = null;
@@ -63,9 +73,32 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     webhookStatus: payment.webhookStatus,
   });
 
+  // One lane per receiver: its messages go out in event order, lanes run side by side.
+  const lanes = new Map<string, Promise<void>>();
   const project = async (event: ProjectionEvent) => {
-    await projectPayment({ ...payment }, event);
+    const messages = await projectPayment({ ...payment }, event);
     projectedVersion = Math.max(projectedVersion, payment.version);
+    for (const message of messages) {
+      const previous = lanes.get(message.lane) ?? Promise.resolve();
+      lanes.set(message.lane, previous.then(() => deliver(message)));
+    }
+  };
+  const deliver = async (message: WebhookMessageRef) => {
+    let outcome: WebhookDeliveryOutcome;
+    try {
+      outcome = await deliverWebhookMessage(message.id);
+    } catch (err) {
+      outcome = { delivered: false, statusCode: null, attempts: 0, error: failureMessage(err) };
+    }
+    if (message.lane !== OWN_WEBHOOK_LANE) return;
+    // The payment's own webhookUrl (the Go contract) reports its outcome on the payment.
+    payment.webhookStatus = outcome.delivered ? 'delivered' : 'failed';
+    payment.version += 1;
+    payment.updatedAt = Date.now();
+    await project({
+      type: outcome.delivered ? 'webhook.delivered' : 'webhook.failed',
+      details: { messageId: message.id, statusCode: outcome.statusCode, attempts: outcome.attempts, error: outcome.error },
+    });
   };
 
   // Status changes synchronously (so update validators see it at once), then the write follows.
@@ -129,8 +162,11 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     }
   }
 
-  if (payment.webhookUrl) await deliverFinalWebhook(payment, webhookPolicy, project);
-
+  // Deliveries may still be retrying: the workflow stays open until every lane is done.
+  for (let pending = -1; pending !== lanes.size; ) {
+    pending = lanes.size;
+    await Promise.all(lanes.values());
+  }
   await condition(allHandlersFinished);
   return {
     status: payment.status,
@@ -167,60 +203,14 @@ async function charge(payment: PaymentSnapshot, transition: Transition, early: b
   await transition('completed', { authorizationId });
 }
 
-async function deliverFinalWebhook(
-  payment: PaymentSnapshot,
-  policy: PaymentWorkflowInput['webhookPolicy'],
-  project: (event: ProjectionEvent) => Promise<void>,
-): Promise<void> {
-  const { deliverWebhook } = proxyActivities<Activities>({
-    startToCloseTimeout: policy.timeoutMs + 5_000,
-    retry: { initialInterval: policy.initialIntervalMs, backoffCoefficient: 2, maximumInterval: '1h', maximumAttempts: policy.maxAttempts },
-  });
-  const type = `payment.${payment.status}`;
-  let details: Record<string, unknown>;
-  try {
-    const outcome = await deliverWebhook({
-      url: payment.webhookUrl!,
-      messageId: `msg_${payment.paymentId}_${payment.version}`,
-      timeoutMs: policy.timeoutMs,
-      payload: {
-        type,
-        payment_id: payment.paymentId,
-        timestamp: new Date(payment.updatedAt).toISOString(),
-        data: payment.data,
-        payment: paymentPayload(payment),
-      },
-    });
-    payment.webhookStatus = 'delivered';
-    details = { event: type, statusCode: outcome.statusCode, attempts: outcome.attempt, latencyMs: outcome.latencyMs };
-  } catch (err) {
-    payment.webhookStatus = 'failed';
-    details = { event: type, error: failureMessage(err) };
-  }
-  payment.version += 1;
-  payment.updatedAt = Date.now();
-  await project({ type: payment.webhookStatus === 'delivered' ? 'webhook.delivered' : 'webhook.failed', details });
-}
-
-/** The payment as webhook receivers see it: the same field names and formats as the API. */
-function paymentPayload(p: PaymentSnapshot): Record<string, unknown> {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    id: p.paymentId,
-    reference: p.reference,
-    amount: p.amount,
-    currency: p.currency,
-    status: p.status,
-    description: p.description,
-    failureReason: p.failureReason,
-    compensated: p.compensated,
-    scheduledAt: iso(p.scheduledAt),
-    createdAt: iso(p.createdAt),
-    completedAt: iso(p.completedAt),
-  };
-}
-
 function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Redelivery, replay and test events: the given messages, one after another. */
+export async function webhookDeliveryWorkflow(messageIds: string[]): Promise<WebhookDeliveryOutcome[]> {
+  const outcomes: WebhookDeliveryOutcome[] = [];
+  for (const id of messageIds) outcomes.push(await deliverWebhookMessage(id));
+  return outcomes;
 }

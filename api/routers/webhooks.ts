@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { PAYMENT_EVENT_TYPES, paymentId, webhookUrl } from '../../common/payment.js';
+import * as webhooks from '../webhook-commands.js';
+import { merchantProcedure, rest, router } from '../trpc.js';
+
+const TAG = { tag: 'webhooks' };
+const endpointId = z.string().regex(/^we_[0-9A-Z]{26}$/, 'must be a webhook endpoint id such as we_01J…');
+const messageId = z.string().regex(/^msg_[A-Za-z0-9_-]{20,40}$/, 'must be a webhook message id such as msg_…');
+const subscribable = PAYMENT_EVENT_TYPES.filter((t) => t.startsWith('payment.')) as [string, ...string[]];
+const eventTypes = z.array(z.enum(subscribable)).max(subscribable.length).describe('Empty: every payment event');
+
+const endpoint = z.object({
+  id: z.string(),
+  url: z.string(),
+  eventTypes: z.array(z.string()),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  disabledReason: z.string().nullable(),
+  failingSince: z.string().nullable(),
+  createdAt: z.string(),
+});
+const endpointWithSecret = endpoint.extend({ secret: z.string().describe('Standard Webhooks signing secret; shown only now') });
+const message = z.object({
+  id: z.string(),
+  paymentId: z.string().nullable(),
+  endpointId: z.string().nullable(),
+  url: z.string(),
+  eventType: z.string(),
+  sequence: z.number().int(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+});
+
+export const webhooksRouter = router({
+  createEndpoint: merchantProcedure
+    .meta(rest('POST', '/api/v1/webhook-endpoints', 'Register a webhook endpoint', TAG))
+    .input(z.object({ url: webhookUrl, eventTypes: eventTypes.default([]), description: z.string().max(200).optional() }).strict())
+    .output(endpointWithSecret)
+    .mutation(({ ctx, input }) => webhooks.createEndpoint(ctx, input)),
+
+  listEndpoints: merchantProcedure
+    .meta(rest('GET', '/api/v1/webhook-endpoints', 'List webhook endpoints', TAG))
+    .output(z.array(endpoint))
+    .query(({ ctx }) => webhooks.listEndpoints(ctx)),
+
+  updateEndpoint: merchantProcedure
+    .meta(rest('POST', '/api/v1/webhook-endpoints/{id}', 'Change, enable or disable an endpoint', TAG))
+    .input(
+      z
+        .object({ id: endpointId, url: webhookUrl.optional(), eventTypes: eventTypes.optional(), description: z.string().max(200).optional(), enabled: z.boolean().optional() })
+        .strict(),
+    )
+    .output(endpoint)
+    .mutation(({ ctx, input }) => webhooks.updateEndpoint(ctx, input)),
+
+  rotateSecret: merchantProcedure
+    .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/rotate-secret', "Replace an endpoint's signing secret", TAG))
+    .input(z.object({ id: endpointId }))
+    .output(endpointWithSecret)
+    .mutation(({ ctx, input }) => webhooks.rotateEndpointSecret(ctx, input.id)),
+
+  sendTest: merchantProcedure
+    .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/test', 'Send a test event to an endpoint', TAG))
+    .input(z.object({ id: endpointId }))
+    .output(z.object({ messageId: z.string() }))
+    .mutation(({ ctx, input }) => webhooks.sendTestEvent(ctx, input.id)),
+
+  replayFailed: merchantProcedure
+    .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/replay', 'Send again every failed message of an endpoint since a time', TAG))
+    .input(z.object({ id: endpointId, since: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }) }))
+    .output(z.object({ replayed: z.number().int() }))
+    .mutation(({ ctx, input }) => webhooks.replayFailed(ctx, input.id, input.since)),
+
+  listMessages: merchantProcedure
+    .meta(rest('GET', '/api/v1/webhook-messages', 'List webhook messages of a payment or an endpoint', TAG))
+    .input(
+      z
+        .object({
+          paymentId: paymentId.optional(),
+          endpointId: endpointId.optional(),
+          status: z.enum(['pending', 'delivered', 'failed']).optional(),
+          limit: z.number().int().min(1).max(100).default(50),
+        })
+        .strict()
+        .prefault({}),
+    )
+    .output(z.array(message))
+    .query(({ ctx, input }) => webhooks.listMessages(ctx, input)),
+
+  listAttempts: merchantProcedure
+    .meta(rest('GET', '/api/v1/webhook-messages/{id}/attempts', "A message's delivery attempts", TAG))
+    .input(z.object({ id: messageId }))
+    .output(
+      z.array(
+        z.object({
+          attemptedAt: z.string(),
+          statusCode: z.number().int().nullable(),
+          latencyMs: z.number().int(),
+          responseExcerpt: z.string().nullable(),
+          error: z.string().nullable(),
+        }),
+      ),
+    )
+    .query(({ ctx, input }) => webhooks.listAttempts(ctx, input.id)),
+
+  redeliver: merchantProcedure
+    .meta(rest('POST', '/api/v1/webhook-messages/{id}/redeliver', 'Deliver a message again', TAG))
+    .input(z.object({ id: messageId }))
+    .output(message)
+    .mutation(({ ctx, input }) => webhooks.redeliverMessage(ctx, input.id)),
+
+  notices: merchantProcedure
+    .meta(rest('GET', '/api/v1/webhook-notices', 'Dead-lettered messages and disabled endpoints', TAG))
+    .input(z.object({ limit: z.number().int().min(1).max(100).default(50) }).strict().prefault({}))
+    .output(z.array(z.object({ type: z.string(), endpointId: z.string().nullable(), messageId: z.string().nullable(), detail: z.string(), createdAt: z.string() })))
+    .query(({ ctx, input }) => webhooks.listNotices(ctx, input.limit)),
+});

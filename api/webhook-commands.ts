@@ -1,0 +1,212 @@
+import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
+import { ulid } from 'ulid';
+import { parseCidrList, webhookUrlProblem } from '../common/url-guard.js';
+import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../common/workflow-api.js';
+import { webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../db/schema.js';
+import { newWebhookSecret } from '../common/webhook-secret.js';
+import type { MerchantContext } from './payment-commands.js';
+import { TRPCError } from './trpc.js';
+
+/** Webhook endpoints, messages and operator actions, always within one merchant. */
+
+const allowedCache = new Map<string, ReturnType<typeof parseCidrList>>();
+function allowedRanges(ctx: MerchantContext) {
+  const key = ctx.config.WEBHOOK_ALLOWED_CIDRS;
+  if (!allowedCache.has(key)) allowedCache.set(key, parseCidrList(key));
+  return allowedCache.get(key)!;
+}
+
+/** Refuses a webhook URL that points inside the network (SSRF), naming the field. */
+export async function assertPublicWebhookUrl(ctx: MerchantContext, field: string, url: string): Promise<void> {
+  const problem = await webhookUrlProblem(url, allowedRanges(ctx));
+  if (problem) throw new TRPCError({ code: 'BAD_REQUEST', message: `${field}: ${problem}` });
+}
+
+type EndpointRow = typeof webhookEndpoints.$inferSelect;
+
+export function endpointView(e: EndpointRow) {
+  return {
+    id: e.id,
+    url: e.url,
+    eventTypes: e.eventTypes,
+    description: e.description,
+    enabled: e.enabled,
+    disabledReason: e.disabledReason,
+    failingSince: e.failingSince?.toISOString() ?? null,
+    createdAt: e.createdAt.toISOString(),
+  };
+}
+
+export async function getEndpointOrThrow(ctx: MerchantContext, id: string): Promise<EndpointRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.merchantId, ctx.merchantId)));
+  if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `no webhook endpoint with id ${id}` });
+  return row;
+}
+
+export async function createEndpoint(ctx: MerchantContext, input: { url: string; eventTypes: string[]; description?: string }) {
+  await assertPublicWebhookUrl(ctx, 'url', input.url);
+  const [row] = await ctx.db
+    .insert(webhookEndpoints)
+    .values({ id: `we_${ulid()}`, merchantId: ctx.merchantId, url: input.url, eventTypes: input.eventTypes, description: input.description, secret: newWebhookSecret() })
+    .returning();
+  // The secret is shown here and on rotation only.
+  return { ...endpointView(row!), secret: row!.secret };
+}
+
+export async function listEndpoints(ctx: MerchantContext) {
+  const rows = await ctx.db
+    .select()
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.merchantId, ctx.merchantId))
+    .orderBy(desc(webhookEndpoints.id));
+  return rows.map(endpointView);
+}
+
+export async function updateEndpoint(
+  ctx: MerchantContext,
+  input: { id: string; url?: string; eventTypes?: string[]; description?: string; enabled?: boolean },
+) {
+  await getEndpointOrThrow(ctx, input.id);
+  if (input.url) await assertPublicWebhookUrl(ctx, 'url', input.url);
+  const [row] = await ctx.db
+    .update(webhookEndpoints)
+    .set({
+      ...(input.url !== undefined ? { url: input.url } : {}),
+      ...(input.eventTypes !== undefined ? { eventTypes: input.eventTypes } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      // Re-enabling clears the reason and the failure streak.
+      ...(input.enabled !== undefined ? { enabled: input.enabled, disabledReason: input.enabled ? null : 'disabled by the merchant', failingSince: null } : {}),
+    })
+    .where(eq(webhookEndpoints.id, input.id))
+    .returning();
+  return endpointView(row!);
+}
+
+export async function rotateEndpointSecret(ctx: MerchantContext, id: string) {
+  await getEndpointOrThrow(ctx, id);
+  const [row] = await ctx.db.update(webhookEndpoints).set({ secret: newWebhookSecret() }).where(eq(webhookEndpoints.id, id)).returning();
+  return { ...endpointView(row!), secret: row!.secret };
+}
+
+type MessageRow = typeof webhookMessages.$inferSelect;
+export function messageView(m: MessageRow) {
+  return {
+    id: m.id,
+    paymentId: m.paymentId,
+    endpointId: m.endpointId,
+    url: m.url,
+    eventType: m.eventType,
+    sequence: m.sequence,
+    status: m.status,
+    lastError: m.lastError,
+    createdAt: m.createdAt.toISOString(),
+    deliveredAt: m.deliveredAt?.toISOString() ?? null,
+  };
+}
+
+export async function listMessages(ctx: MerchantContext, filter: { paymentId?: string; endpointId?: string; status?: 'pending' | 'delivered' | 'failed'; limit: number }) {
+  const rows = await ctx.db
+    .select()
+    .from(webhookMessages)
+    .where(
+      and(
+        eq(webhookMessages.merchantId, ctx.merchantId),
+        filter.paymentId ? eq(webhookMessages.paymentId, filter.paymentId) : undefined,
+        filter.endpointId ? eq(webhookMessages.endpointId, filter.endpointId) : undefined,
+        filter.status ? eq(webhookMessages.status, filter.status) : undefined,
+      ),
+    )
+    .orderBy(filter.paymentId ? asc(webhookMessages.sequence) : desc(webhookMessages.createdAt))
+    .limit(filter.limit);
+  return rows.map(messageView);
+}
+
+export async function getMessageOrThrow(ctx: MerchantContext, id: string): Promise<MessageRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(webhookMessages)
+    .where(and(eq(webhookMessages.id, id), eq(webhookMessages.merchantId, ctx.merchantId)));
+  if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `no webhook message with id ${id}` });
+  return row;
+}
+
+export async function listAttempts(ctx: MerchantContext, messageId: string) {
+  await getMessageOrThrow(ctx, messageId);
+  const rows = await ctx.db.select().from(webhookAttempts).where(eq(webhookAttempts.messageId, messageId)).orderBy(asc(webhookAttempts.id));
+  return rows.map((a) => ({
+    attemptedAt: a.attemptedAt.toISOString(),
+    statusCode: a.statusCode,
+    latencyMs: a.latencyMs,
+    responseExcerpt: a.responseExcerpt,
+    error: a.error,
+  }));
+}
+
+/** Sends messages again, in the given order, each with a fresh retry schedule. */
+async function startDelivery(ctx: MerchantContext, messageIds: string[]): Promise<void> {
+  if (messageIds.length === 0) return;
+  await ctx.db.update(webhookMessages).set({ status: 'pending', lastError: null }).where(inArray(webhookMessages.id, messageIds));
+  await ctx.temporal.workflow.start(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
+    workflowId: `deliver-${ulid()}`,
+    taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+    args: [messageIds],
+  });
+}
+
+export async function redeliverMessage(ctx: MerchantContext, id: string) {
+  const message = await getMessageOrThrow(ctx, id);
+  if (message.endpointId) {
+    const endpoint = await getEndpointOrThrow(ctx, message.endpointId);
+    if (!endpoint.enabled) throw new TRPCError({ code: 'CONFLICT', message: `endpoint ${endpoint.id} is disabled; enable it first` });
+  }
+  await startDelivery(ctx, [id]);
+  return messageView({ ...message, status: 'pending', lastError: null });
+}
+
+export async function replayFailed(ctx: MerchantContext, endpointId: string, since: string) {
+  const endpoint = await getEndpointOrThrow(ctx, endpointId);
+  if (!endpoint.enabled) throw new TRPCError({ code: 'CONFLICT', message: `endpoint ${endpoint.id} is disabled; enable it first` });
+  const failed = await ctx.db
+    .select({ id: webhookMessages.id })
+    .from(webhookMessages)
+    .where(and(eq(webhookMessages.endpointId, endpointId), eq(webhookMessages.status, 'failed'), gte(webhookMessages.createdAt, new Date(since))))
+    .orderBy(asc(webhookMessages.createdAt), asc(webhookMessages.sequence));
+  await startDelivery(ctx, failed.map((m) => m.id));
+  return { replayed: failed.length };
+}
+
+export async function sendTestEvent(ctx: MerchantContext, endpointId: string) {
+  const endpoint = await getEndpointOrThrow(ctx, endpointId);
+  const id = `msg_${ulid()}`;
+  const payload = { type: 'webhook.test', timestamp: new Date().toISOString(), data: { endpointId } };
+  await ctx.db.insert(webhookMessages).values({
+    id,
+    merchantId: ctx.merchantId,
+    endpointId: endpoint.id,
+    url: endpoint.url,
+    eventType: 'webhook.test',
+    sequence: 0,
+    payload,
+  });
+  await startDelivery(ctx, [id]);
+  return { messageId: id };
+}
+
+export async function listNotices(ctx: MerchantContext, limit: number) {
+  const rows = await ctx.db
+    .select()
+    .from(webhookNotices)
+    .where(eq(webhookNotices.merchantId, ctx.merchantId))
+    .orderBy(desc(webhookNotices.id))
+    .limit(limit);
+  return rows.map((n) => ({
+    type: n.type,
+    endpointId: n.endpointId,
+    messageId: n.messageId,
+    detail: n.detail,
+    createdAt: n.createdAt.toISOString(),
+  }));
+}
