@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{api,worker,db,common,dev,client}/**/*.test.ts'],
+          include: ['{api,worker,db,common,dev,client,deploy}/**/*.test.ts'],
           environment: 'node',
         },
       },

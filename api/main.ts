@@ -1,5 +1,6 @@
 import { runCli } from '../common/cli.js';
 import { databaseUrl, parseConfig, temporalAddress } from '../common/config.js';
+import { createLogger } from '../common/logger.js';
 import { connectDatabase } from '../db/client.js';
 import { onShutdownSignal } from '../dev/shutdown.js';
 import { createApiApp, listen } from './server.js';
@@ -8,10 +9,11 @@ import { connectTemporalClient } from './temporal-client.js';
 /** The API alone, against the Postgres and Temporal the environment names. */
 await runCli(async () => {
   const config = parseConfig();
+  const logger = createLogger(config);
   const database = await connectDatabase(databaseUrl(config), config.DATABASE_POOL_SIZE);
   const temporal = await connectTemporalClient(temporalAddress(config), config.TEMPORAL_NAMESPACE);
-  const server = await listen(createApiApp({ config, db: database.db, temporal }), config.PORT, config.HOST);
-  console.log(`API listening on ${server.url}`);
+  const server = await listen(createApiApp({ config, logger, db: database.db, temporal }), config.PORT, config.HOST);
+  logger.info({ url: server.url }, 'API listening');
   onShutdownSignal(async () => {
     await server.close();
     await temporal.connection.close();

@@ -20,6 +20,7 @@ import {
   type PaymentWorkflowInput,
 } from '../common/workflow-api.js';
 import { projectPaymentState } from '../db/projection.js';
+import { paymentsCreated } from '../common/metrics.js';
 import { idempotencyKeys, paymentMethods } from '../db/schema.js';
 import type { Context } from './context.js';
 import { getPaymentOrThrow, toPaymentView } from './payment-store.js';
@@ -66,6 +67,8 @@ export async function createPayment(ctx: MerchantContext, request: CreatePayment
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
     runId = handle.firstExecutionRunId;
+    paymentsCreated.inc();
+    ctx.log.info({ paymentId, workflowId: handle.workflowId, runId, amount: fields.amount, currency: fields.currency }, 'payment created');
   } catch (err) {
     // Only an idempotent retry reuses an id: the first attempt already started the workflow.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

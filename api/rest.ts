@@ -40,8 +40,8 @@ export function mountRest(app: Express, deps: ApiDependencies): void {
       router: restRouter,
       createContext: ({ req }) => createContextInner(deps, requestContext(req)),
       maxBodySize: MAX_BODY_BYTES,
-      onError({ error, path }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[rest] ${path ?? '?'} failed:`, error.cause ?? error);
+      onError({ error, path, req }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') (req.log ?? deps.logger).error({ err: error.cause ?? error, path }, 'request failed');
       },
     }),
   );

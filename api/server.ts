@@ -7,6 +7,7 @@ import { StartupError } from '../common/startup-error.js';
 import { createContextInner, requestContext, type ApiDependencies } from './context.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { mountRest } from './rest.js';
+import { applyObservability } from './observability.js';
 import { applySecurity } from './security.js';
 import { appRouter } from './router.js';
 
@@ -14,6 +15,7 @@ import { appRouter } from './router.js';
 export function createApiApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  applyObservability(app, deps.logger);
   applySecurity(app, deps.config);
 
   app.get('/healthz', (_req, res) => {
@@ -31,8 +33,8 @@ export function createApiApp(deps: ApiDependencies): express.Express {
       router: appRouter,
       createContext: ({ req }) => createContextInner(deps, requestContext(req)),
       maxBodySize: MAX_BODY_BYTES,
-      onError({ error, path }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[api] ${path ?? '?'} failed:`, error.cause ?? error);
+      onError({ error, path, req }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') (req.log ?? deps.logger).error({ err: error.cause ?? error, path }, 'request failed');
       },
     }),
   );

@@ -56,7 +56,8 @@ const authenticate = t.middleware(async ({ ctx, next }) => {
       message: ctx.apiKey ? 'the API key is unknown or revoked' : 'an API key is required: send it as X-API-Key or Authorization: Bearer',
     });
   }
-  return next({ ctx: { ...ctx, merchantId } });
+  ctx.onMerchant?.(merchantId);
+  return next({ ctx: { ...ctx, merchantId, log: ctx.log.child({ merchantId }) } });
 });
 
 export const router = t.router;

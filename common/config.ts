@@ -45,6 +45,10 @@ export const configSchema = z.object({
 
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+  /** Port of a standalone worker's /metrics (`npm run worker`); under `npm start` the API serves them. */
+  WORKER_METRICS_PORT: port.default(9091),
+  /** When set, the Temporal SDK's own metrics are served for Prometheus on this port. */
+  TEMPORAL_SDK_METRICS_PORT: port.optional(),
 
   GATEWAY_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),

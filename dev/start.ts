@@ -2,6 +2,7 @@ import { createApiApp, listen } from '../api/server.js';
 import { connectTemporalClient } from '../api/temporal-client.js';
 import { runCli } from '../common/cli.js';
 import { parseConfig, temporalUiUrl } from '../common/config.js';
+import { createLogger } from '../common/logger.js';
 import { connectDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { startPaymentWorker } from '../worker/worker.js';
@@ -16,6 +17,7 @@ import { placeholderDashboard } from '../web/placeholder.js';
  */
 await runCli(async () => {
   const config = parseConfig();
+  const logger = createLogger(config);
   const started = Date.now();
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -30,7 +32,7 @@ await runCli(async () => {
     await runMigrations(database.db);
     const demoKey = config.ANONYMOUS_AS_DEMO ? await ensureDemoKey(database.db, config.DATA_DIR) : undefined;
 
-    const worker = await startPaymentWorker({ config, temporalAddress: services.temporalAddress, db: database.db });
+    const worker = await startPaymentWorker({ config, logger, temporalAddress: services.temporalAddress, db: database.db });
     stops.push(worker.stop);
     worker.done.catch((err) => {
       console.error('worker stopped unexpectedly:', err);
@@ -39,7 +41,7 @@ await runCli(async () => {
 
     const temporal = await connectTemporalClient(services.temporalAddress, config.TEMPORAL_NAMESPACE);
     stops.push(() => temporal.connection.close());
-    const api = await listen(createApiApp({ config, db: database.db, temporal }), config.PORT, config.HOST);
+    const api = await listen(createApiApp({ config, logger, db: database.db, temporal }), config.PORT, config.HOST);
     stops.push(api.close);
     const web = await listen(placeholderDashboard(api.url, temporalUiUrl(config)), config.WEB_PORT, config.HOST, 'WEB_PORT');
     stops.push(web.close);

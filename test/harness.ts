@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { createApiApp, listen } from '../api/server.js';
 import type { AppRouter } from '../api/router.js';
 import { parseConfig, type Config } from '../common/config.js';
+import { createLogger, type Logger } from '../common/logger.js';
 import { connectDatabase, type DatabaseHandle } from '../db/client.js';
 import type { Gateway } from '../worker/gateway/gateway.js';
 import { startPaymentWorker } from '../worker/worker.js';
@@ -14,6 +15,7 @@ let queueCounter = 0;
 
 export interface TestSystem {
   config: Config;
+  logger: Logger;
   apiUrl: string;
   trpc: ReturnType<typeof createTRPCClient<AppRouter>>;
   temporal: Client;
@@ -25,7 +27,9 @@ export interface TestSystem {
  * A worker and an API on the services started by the global setup. Each system polls its own task
  * queue, so test files never run each other's workflows.
  */
-export async function startTestSystem(options: { env?: Record<string, string>; gateway?: (db: DatabaseHandle) => Gateway } = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  options: { env?: Record<string, string>; gateway?: (db: DatabaseHandle) => Gateway; logger?: Logger } = {},
+): Promise<TestSystem> {
   const config = parseConfig({
     NODE_ENV: 'test',
     DATABASE_URL: inject('databaseUrl'),
@@ -40,9 +44,11 @@ export async function startTestSystem(options: { env?: Record<string, string>; g
     RATE_LIMIT_PER_MINUTE: '100000',
     ...options.env,
   });
+  const logger = options.logger ?? createLogger({ LOG_LEVEL: 'warn', NODE_ENV: 'test' });
   const database = await connectDatabase(config.DATABASE_URL!, 5);
   const worker = await startPaymentWorker({
     config,
+    logger,
     temporalAddress: config.TEMPORAL_ADDRESS!,
     db: database.db,
     gateway: options.gateway?.(database),
@@ -50,10 +56,11 @@ export async function startTestSystem(options: { env?: Record<string, string>; g
   });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const api = await listen(createApiApp({ config, db: database.db, temporal }), 0, '127.0.0.1');
+  const api = await listen(createApiApp({ config, logger, db: database.db, temporal }), 0, '127.0.0.1');
   const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${api.url}/trpc` })] });
   return {
     config,
+    logger,
     apiUrl: api.url,
     trpc,
     temporal,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../common/config.js';
+import type { Logger } from '../common/logger.js';
 import { StartupError } from '../common/startup-error.js';
 import { parseCidrList } from '../common/url-guard.js';
 import type { Database } from '../db/client.js';
@@ -18,6 +19,7 @@ const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta
 
 export interface PaymentWorkerOptions {
   config: Config;
+  logger: Logger;
   temporalAddress: string;
   db: Database;
   gateway?: Gateway;
@@ -37,7 +39,7 @@ export interface RunningWorker {
 
 export async function startPaymentWorker(options: PaymentWorkerOptions): Promise<RunningWorker> {
   const { config, db } = options;
-  installRuntimeOnce(config);
+  installRuntimeOnce(config, options.logger);
   const connection = await NativeConnection.connect({ address: options.temporalAddress }).catch((err: Error) => {
     throw new StartupError(`cannot reach Temporal at ${options.temporalAddress}: ${err.message.split('\n')[0]}`);
   });
@@ -84,13 +86,26 @@ function resolveWorkflowsPath(): string {
 
 let runtimeInstalled = false;
 
-/** The SDK logs every bundle and poll at INFO; keep it to warnings unless debugging. */
-function installRuntimeOnce(config: Config): void {
+/**
+ * Routes the SDK's logs (workflow, activity and core lines, with their workflow and activity ids)
+ * into the process's structured logger, and exposes the SDK's metrics when asked.
+ */
+function installRuntimeOnce(config: Config, logger: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const level: LogLevel = config.LOG_LEVEL === 'debug' ? 'DEBUG' : config.LOG_LEVEL === 'info' ? 'WARN' : 'ERROR';
+  // The SDK logs every bundle and poll at INFO; its own lines start at WARN unless debugging.
+  const level: LogLevel = config.LOG_LEVEL === 'debug' ? 'DEBUG' : config.LOG_LEVEL === 'info' ? 'INFO' : 'WARN';
+  const toPino = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({
+      logger: new DefaultLogger(level, (entry) => {
+        if (entry.meta?.sdkComponent === 'worker' && entry.level === 'INFO' && !entry.meta?.activityType && !entry.meta?.workflowType) return;
+        logger[toPino[entry.level]]({ ...entry.meta }, entry.message);
+      }),
+      ...(config.TEMPORAL_SDK_METRICS_PORT
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.TEMPORAL_SDK_METRICS_PORT}` } } } }
+        : {}),
+    });
   } catch {
     // Already installed by the host process (tests): keep its settings.
   }

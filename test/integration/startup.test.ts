@@ -82,7 +82,7 @@ describe('health', () => {
   it('/readyz answers 503 with the reason when Postgres is unreachable', async () => {
     const system = await startTestSystem();
     const deadDb = openDatabase(`postgres://u:p@127.0.0.1:${await freePort()}/x`, 1);
-    const api = await listen(createApiApp({ config: system.config, db: deadDb.db, temporal: system.temporal }), 0, '127.0.0.1');
+    const api = await listen(createApiApp({ config: system.config, logger: system.logger, db: deadDb.db, temporal: system.temporal }), 0, '127.0.0.1');
     try {
       const res = await fetch(`${api.url}/readyz`);
       expect(res.status).toBe(503);

@@ -1,4 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { TERMINAL_STATUSES } from '../../common/payment.js';
+import { gatewayCalls, paymentsFinished, projectionLag } from '../../common/metrics.js';
 import type { Database } from '../../db/client.js';
 import { projectPaymentState } from '../../db/projection.js';
 import type { PaymentSnapshot, ProjectionEvent, WebhookDeliveryOutcome, WebhookMessageRef } from '../../common/workflow-api.js';
@@ -17,19 +19,26 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
   return {
     /** Returns the webhook messages the state change produced, for the workflow to deliver. */
     async projectPayment(snapshot: PaymentSnapshot, event: ProjectionEvent): Promise<WebhookMessageRef[]> {
-      return (await projectPaymentState(db, snapshot, event)).messages;
+      const { rowChanged, messages } = await projectPaymentState(db, snapshot, event);
+      if (rowChanged) {
+        // A retried write changes nothing and is not counted twice.
+        projectionLag.observe(Math.max(0, Date.now() - snapshot.updatedAt) / 1000);
+        if (event.type === `payment.${snapshot.status}` && TERMINAL_STATUSES.includes(snapshot.status)) paymentsFinished.inc({ status: snapshot.status });
+      }
+      Context.current().log.info('payment projected', { paymentId: snapshot.paymentId, merchantId: snapshot.merchantId, status: snapshot.status, version: snapshot.version, event: event.type });
+      return messages;
     },
 
     async authorizePayment(request: Omit<AuthorizeRequest, 'signal'>): Promise<{ authorizationId: string }> {
-      return asActivityFailure(() => gateway.authorize({ ...request, signal: Context.current().cancellationSignal }));
+      return gatewayCall('authorize', () => gateway.authorize({ ...request, signal: Context.current().cancellationSignal }));
     },
 
     async capturePayment(request: { paymentId: string; authorizationId: string; scenario?: string }): Promise<void> {
-      return asActivityFailure(() => gateway.capture(request));
+      return gatewayCall('capture', () => gateway.capture(request));
     },
 
     async voidAuthorization(request: { paymentId: string; authorizationId: string }): Promise<void> {
-      return gateway.void(request);
+      return gatewayCall('void', () => gateway.void(request));
     },
 
     async deliverWebhookMessage(messageId: string): Promise<WebhookDeliveryOutcome> {
@@ -40,12 +49,18 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** A decline is final: tell Temporal not to retry it. */
-async function asActivityFailure<T>(call: () => Promise<T>): Promise<T> {
+/** Counts the outcome; a decline is final, so Temporal is told not to retry it. */
+async function gatewayCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
   try {
-    return await call();
+    const result = await call();
+    gatewayCalls.inc({ operation, outcome: 'ok' });
+    return result;
   } catch (err) {
-    if (err instanceof GatewayDeclinedError) throw ApplicationFailure.nonRetryable(err.message, 'GatewayDeclined');
+    if (err instanceof GatewayDeclinedError) {
+      gatewayCalls.inc({ operation, outcome: 'declined' });
+      throw ApplicationFailure.nonRetryable(err.message, 'GatewayDeclined');
+    }
+    gatewayCalls.inc({ operation, outcome: 'error' });
     throw err;
   }
 }

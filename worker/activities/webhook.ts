@@ -2,6 +2,7 @@ import type { BlockList } from 'node:net';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
+import { webhookAttempts as webhookAttemptsTotal, webhookDeadLetters, webhookDeliveryLatency } from '../../common/metrics.js';
 import { webhookUrlProblem } from '../../common/url-guard.js';
 import { newWebhookSecret } from '../../common/webhook-secret.js';
 import type { WebhookDeliveryOutcome } from '../../common/workflow-api.js';
@@ -56,6 +57,7 @@ export async function deliverWebhookMessage(
   // DNS may have changed since the URL was accepted: check again before every attempt.
   const refused = await webhookUrlProblem(message.url, config.allowed);
   if (refused) {
+    webhookAttemptsTotal.inc({ outcome: 'refused' });
     await recordAttempt(null, `refused: ${message.url} ${refused}`);
     return finish(false, null, `refused: ${refused}`);
   }
@@ -88,8 +90,10 @@ export async function deliverWebhookMessage(
     error = (err as Error).name === 'TimeoutError' ? `no answer within ${config.timeoutMs} ms` : `network error: ${String((err as Error).cause ?? err)}`;
   }
   await recordAttempt(status, error, excerpt);
+  webhookAttemptsTotal.inc({ outcome: !error ? 'delivered' : status === null ? 'network_error' : 'http_error' });
 
   if (!error) {
+    webhookDeliveryLatency.observe(Math.max(0, Date.now() - message.createdAt.getTime()) / 1000);
     if (endpoint) await db.update(webhookEndpoints).set({ failingSince: null }).where(eq(webhookEndpoints.id, endpoint.id));
     return finish(true, status, null);
   }
@@ -109,6 +113,8 @@ export async function deliverWebhookMessage(
     }
   }
   if (attempt >= config.schedule.length) {
+    webhookDeadLetters.inc();
+    Context.current().log.warn('webhook message dead-lettered', { messageId, paymentId: message.paymentId, url: message.url, error });
     await db.insert(webhookNotices).values({
       merchantId: message.merchantId,
       type: 'webhook.message.failed',

@@ -1,0 +1,63 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric of the system, defined once. API and worker register into the same
+ * registry when they share a process (`npm start`), and each serves it on /metrics.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const httpRequestDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'HTTP requests by route and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+export const paymentsCreated = new Counter({
+  name: 'payments_created_total',
+  help: 'Payments accepted by the API',
+  registers: [registry],
+});
+
+export const paymentsFinished = new Counter({
+  name: 'payments_finished_total',
+  help: 'Payments that reached a final status (completed, failed, canceled)',
+  labelNames: ['status'] as const,
+  registers: [registry],
+});
+
+export const gatewayCalls = new Counter({
+  name: 'gateway_calls_total',
+  help: 'Gateway calls by operation and outcome',
+  labelNames: ['operation', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const webhookAttempts = new Counter({
+  name: 'webhook_attempts_total',
+  help: 'Webhook delivery attempts by outcome',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const webhookDeliveryLatency = new Histogram({
+  name: 'webhook_delivery_latency_seconds',
+  help: 'From the event to its successful delivery, retries included',
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600],
+  registers: [registry],
+});
+
+export const webhookDeadLetters = new Counter({
+  name: 'webhook_dead_letters_total',
+  help: 'Webhook messages whose retry schedule ran out',
+  registers: [registry],
+});
+
+export const projectionLag = new Histogram({
+  name: 'projection_lag_seconds',
+  help: 'From a state change in the workflow to its row being visible in Postgres',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30],
+  registers: [registry],
+});
