@@ -1,6 +1,7 @@
 import { runCli } from '../common/cli.js';
 import { databaseUrl, parseConfig, temporalAddress } from '../common/config.js';
 import { createLogger } from '../common/logger.js';
+import { createTracing } from '../common/tracing.js';
 import { connectDatabase } from '../db/client.js';
 import { onShutdownSignal } from '../dev/shutdown.js';
 import { createApiApp, listen } from './server.js';
@@ -10,13 +11,15 @@ import { connectTemporalClient } from './temporal-client.js';
 await runCli(async () => {
   const config = parseConfig();
   const logger = createLogger(config);
+  const tracing = createTracing(config);
   const database = await connectDatabase(databaseUrl(config), config.DATABASE_POOL_SIZE);
-  const temporal = await connectTemporalClient(temporalAddress(config), config.TEMPORAL_NAMESPACE);
+  const temporal = await connectTemporalClient(temporalAddress(config), config.TEMPORAL_NAMESPACE, tracing ? [tracing.plugin] : []);
   const server = await listen(createApiApp({ config, logger, db: database.db, temporal }), config.PORT, config.HOST);
   logger.info({ url: server.url }, 'API listening');
   onShutdownSignal(async () => {
     await server.close();
     await temporal.connection.close();
     await database.close();
+    await tracing?.shutdown();
   });
 });

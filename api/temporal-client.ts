@@ -1,8 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientPlugin } from '@temporalio/client';
 import { StartupError } from '../common/startup-error.js';
 
 /** One Temporal connection per process; an unreachable server is one clear error. */
-export async function connectTemporalClient(address: string, namespace: string): Promise<Client> {
+export async function connectTemporalClient(address: string, namespace: string, plugins: ClientPlugin[] = []): Promise<Client> {
   let connection: Connection;
   try {
     connection = await Connection.connect({ address, connectTimeout: 5_000 });
@@ -10,5 +10,5 @@ export async function connectTemporalClient(address: string, namespace: string):
   } catch (err) {
     throw new StartupError(`cannot reach Temporal at ${address}: ${(err as Error).message.split('\n')[0]}`);
   }
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, plugins });
 }

@@ -50,6 +50,10 @@ export const configSchema = z.object({
   /** When set, the Temporal SDK's own metrics are served for Prometheus on this port. */
   TEMPORAL_SDK_METRICS_PORT: port.optional(),
 
+  /** OTLP/HTTP collector (e.g. http://localhost:4318); tracing is off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http://', 'https://']),
+  OTEL_SERVICE_NAME: z.string().min(1).default('temporal-payments'),
+
   GATEWAY_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Delay before each attempt: the first is immediate, then backing off over about a day and a half. */

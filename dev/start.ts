@@ -3,6 +3,7 @@ import { connectTemporalClient } from '../api/temporal-client.js';
 import { runCli } from '../common/cli.js';
 import { parseConfig, temporalUiUrl } from '../common/config.js';
 import { createLogger } from '../common/logger.js';
+import { createTracing } from '../common/tracing.js';
 import { connectDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { startPaymentWorker } from '../worker/worker.js';
@@ -18,6 +19,7 @@ import { placeholderDashboard } from '../web/placeholder.js';
 await runCli(async () => {
   const config = parseConfig();
   const logger = createLogger(config);
+  const tracing = createTracing(config);
   const started = Date.now();
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -27,19 +29,20 @@ await runCli(async () => {
   try {
     const services = await startServices(config);
     stops.push(services.stop);
+    if (tracing) stops.push(tracing.shutdown);
     const database = await connectDatabase(services.databaseUrl, config.DATABASE_POOL_SIZE);
     stops.push(database.close);
     await runMigrations(database.db);
     const demoKey = config.ANONYMOUS_AS_DEMO ? await ensureDemoKey(database.db, config.DATA_DIR) : undefined;
 
-    const worker = await startPaymentWorker({ config, logger, temporalAddress: services.temporalAddress, db: database.db });
+    const worker = await startPaymentWorker({ config, logger, tracing, temporalAddress: services.temporalAddress, db: database.db });
     stops.push(worker.stop);
     worker.done.catch((err) => {
       console.error('worker stopped unexpectedly:', err);
       process.kill(process.pid, 'SIGTERM');
     });
 
-    const temporal = await connectTemporalClient(services.temporalAddress, config.TEMPORAL_NAMESPACE);
+    const temporal = await connectTemporalClient(services.temporalAddress, config.TEMPORAL_NAMESPACE, tracing ? [tracing.plugin] : []);
     stops.push(() => temporal.connection.close());
     const api = await listen(createApiApp({ config, logger, db: database.db, temporal }), config.PORT, config.HOST);
     stops.push(api.close);

@@ -7,6 +7,7 @@ import { createApiApp, listen } from '../api/server.js';
 import type { AppRouter } from '../api/router.js';
 import { parseConfig, type Config } from '../common/config.js';
 import { createLogger, type Logger } from '../common/logger.js';
+import type { Tracing } from '../common/tracing.js';
 import { connectDatabase, type DatabaseHandle } from '../db/client.js';
 import type { Gateway } from '../worker/gateway/gateway.js';
 import { startPaymentWorker } from '../worker/worker.js';
@@ -28,7 +29,7 @@ export interface TestSystem {
  * queue, so test files never run each other's workflows.
  */
 export async function startTestSystem(
-  options: { env?: Record<string, string>; gateway?: (db: DatabaseHandle) => Gateway; logger?: Logger } = {},
+  options: { env?: Record<string, string>; gateway?: (db: DatabaseHandle) => Gateway; logger?: Logger; tracing?: Tracing } = {},
 ): Promise<TestSystem> {
   const config = parseConfig({
     NODE_ENV: 'test',
@@ -52,10 +53,11 @@ export async function startTestSystem(
     temporalAddress: config.TEMPORAL_ADDRESS!,
     db: database.db,
     gateway: options.gateway?.(database),
+    tracing: options.tracing,
     bundlePath: inject('workflowBundlePath'),
   });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, plugins: options.tracing ? [options.tracing.plugin] : [] });
   const api = await listen(createApiApp({ config, logger, db: database.db, temporal }), 0, '127.0.0.1');
   const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${api.url}/trpc` })] });
   return {

@@ -3,6 +3,7 @@ import { runCli } from '../common/cli.js';
 import { parseConfig, databaseUrl, temporalAddress } from '../common/config.js';
 import { listen } from '../api/server.js';
 import { createLogger } from '../common/logger.js';
+import { createTracing } from '../common/tracing.js';
 import { registry } from '../common/metrics.js';
 import { connectDatabase } from '../db/client.js';
 import { onShutdownSignal } from '../dev/shutdown.js';
@@ -12,14 +13,16 @@ import { startPaymentWorker } from './worker.js';
 await runCli(async () => {
   const config = parseConfig();
   const logger = createLogger(config);
+  const tracing = createTracing(config);
   const database = await connectDatabase(databaseUrl(config), config.DATABASE_POOL_SIZE);
-  const worker = await startPaymentWorker({ config, logger, temporalAddress: temporalAddress(config), db: database.db });
+  const worker = await startPaymentWorker({ config, logger, tracing, temporalAddress: temporalAddress(config), db: database.db });
   const metrics = await listen(metricsListener, config.WORKER_METRICS_PORT, config.HOST, 'WORKER_METRICS_PORT');
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: temporalAddress(config), metrics: `${metrics.url}/metrics` }, 'worker polling');
   onShutdownSignal(async () => {
     await worker.stop();
     await metrics.close();
     await database.close();
+    await tracing?.shutdown();
   });
   await worker.done;
 });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
+import type { Tracing } from '../common/tracing.js';
 import { StartupError } from '../common/startup-error.js';
 import { parseCidrList } from '../common/url-guard.js';
 import type { Database } from '../db/client.js';
@@ -27,6 +28,8 @@ export interface PaymentWorkerOptions {
   bundlePath?: string;
   /** Identity shown in Temporal (defaults to pid@host). */
   identity?: string;
+  /** Tracing; its workflow interceptors must be bundled, so the worker then bundles at start. */
+  tracing?: Tracing;
 }
 
 export interface RunningWorker {
@@ -43,7 +46,7 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
   const connection = await NativeConnection.connect({ address: options.temporalAddress }).catch((err: Error) => {
     throw new StartupError(`cannot reach Temporal at ${options.temporalAddress}: ${err.message.split('\n')[0]}`);
   });
-  const bundlePath = options.bundlePath ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
+  const bundlePath = options.tracing ? undefined : (options.bundlePath ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined));
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = bundlePath
     ? { workflowBundle: { codePath: bundlePath } }
     : { workflowsPath: resolveWorkflowsPath() };
@@ -67,6 +70,7 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     shutdownGraceTime: '10s',
+    plugins: options.tracing ? [options.tracing.plugin] : [],
   });
   const done = worker.run().finally(() => connection.close());
   return {
