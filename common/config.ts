@@ -19,6 +19,8 @@ export const configSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),
   WEB_PORT: port.default(3000),
+  /** Where the dashboard's server side reaches the API. Default: this host's PORT. */
+  API_URL: optionalUrl(['http://', 'https://']),
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 
@@ -84,6 +86,7 @@ export const configSchema = z.object({
 const resolvedSchema = configSchema.transform((c) => ({
   ...c,
   ANONYMOUS_AS_DEMO: c.ANONYMOUS_AS_DEMO ? c.ANONYMOUS_AS_DEMO === 'true' : c.DATABASE_URL === undefined,
+  API_URL: c.API_URL ?? `http://127.0.0.1:${c.PORT}`,
   WEBHOOK_ALLOWED_CIDRS: c.WEBHOOK_ALLOWED_CIDRS ?? (c.DATABASE_URL === undefined ? '127.0.0.0/8,::1/128' : ''),
   CORS_ORIGINS: (c.CORS_ORIGINS ?? `http://localhost:${c.WEB_PORT},http://127.0.0.1:${c.WEB_PORT}`)
     .split(',')
