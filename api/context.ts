@@ -3,11 +3,14 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { noteMerchant } from './observability.js';
+import type { PaymentChangeFeed } from './payment-changes.js';
 import type { Database } from '../db/client.js';
 
 export interface ApiDependencies {
   config: Config;
   logger: Logger;
+  /** Live payment changes (LISTEN/NOTIFY) for subscriptions. */
+  changes: PaymentChangeFeed;
   db: Database;
   temporal: Client;
 }

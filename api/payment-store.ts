@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, like, lt, sql, type SQL } from 'drizzle-orm';
 import type { PaymentEventView, PaymentStatus, PaymentView } from '../common/payment.js';
 import type { Database } from '../db/client.js';
 import { paymentEvents, payments } from '../db/schema.js';
@@ -50,6 +50,8 @@ export async function getPaymentOrThrow(db: Database, merchantId: string, id: st
 
 export interface ListFilter {
   status?: PaymentStatus;
+  /** A payment id, or a reference or its beginning. */
+  search?: string;
   createdFrom?: string;
   createdTo?: string;
   cursor?: string;
@@ -60,6 +62,12 @@ export interface ListFilter {
 export async function listPayments(db: Database, merchantId: string, filter: ListFilter) {
   const conditions: SQL[] = [eq(payments.merchantId, merchantId)];
   if (filter.status) conditions.push(eq(payments.status, filter.status));
+  if (filter.search) {
+    const term = filter.search.trim();
+    conditions.push(
+      term.startsWith('pay_') ? eq(payments.id, term) : like(payments.reference, `${term.toUpperCase().replace(/[%_\\]/g, '\\$&')}%`),
+    );
+  }
   if (filter.createdFrom) conditions.push(gte(payments.createdAt, new Date(filter.createdFrom)));
   if (filter.createdTo) conditions.push(lt(payments.createdAt, new Date(filter.createdTo)));
   if (filter.cursor) conditions.push(lt(payments.id, filter.cursor));
@@ -100,5 +108,21 @@ export async function paymentStats(db: Database, merchantId: string) {
     .groupBy(payments.status);
   const byStatus = { pending: 0, processing: 0, completed: 0, failed: 0, canceled: 0 } satisfies Record<PaymentStatus, number>;
   for (const row of rows) byStatus[row.status] = row.count;
-  return { byStatus, total: rows.reduce((sum, r) => sum + r.count, 0) };
+  // Pending well past its scheduled time means workers are missing or behind.
+  const [overdue] = await db
+    .select({ count: count() })
+    .from(payments)
+    .where(and(eq(payments.merchantId, merchantId), eq(payments.status, 'pending'), lt(payments.scheduledAt, sql`now() - interval '30 seconds'`)));
+  return { byStatus, total: rows.reduce((sum, r) => sum + r.count, 0), overdue: overdue?.count ?? 0 };
+}
+
+/** Payments created per minute over the last hour (minutes without any are zero). */
+export async function paymentsPerMinute(db: Database, merchantId: string): Promise<Array<{ minute: string; count: number }>> {
+  const result = await db.execute<{ minute: Date; count: number }>(sql`
+    select m.minute, count(p.id)::int as count
+    from generate_series(date_trunc('minute', now()) - interval '59 minutes', date_trunc('minute', now()), interval '1 minute') as m(minute)
+    left join ${payments} p on p.merchant_id = ${merchantId}
+      and p.created_at >= m.minute and p.created_at < m.minute + interval '1 minute'
+    group by m.minute order by m.minute`);
+  return result.rows.map((r) => ({ minute: new Date(r.minute).toISOString(), count: Number(r.count) }));
 }

@@ -1,4 +1,5 @@
 import { createApiApp, listen } from '../api/server.js';
+import { PaymentChangeFeed } from '../api/payment-changes.js';
 import { connectTemporalClient } from '../api/temporal-client.js';
 import { runCli } from '../common/cli.js';
 import { parseConfig, temporalUiUrl } from '../common/config.js';
@@ -44,7 +45,9 @@ await runCli(async () => {
 
     const temporal = await connectTemporalClient(services.temporalAddress, config.TEMPORAL_NAMESPACE, tracing ? [tracing.plugin] : []);
     stops.push(() => temporal.connection.close());
-    const api = await listen(createApiApp({ config, logger, db: database.db, temporal }), config.PORT, config.HOST);
+    const changes = new PaymentChangeFeed(database.pool);
+    stops.push(() => changes.close());
+    const api = await listen(createApiApp({ config, logger, db: database.db, temporal, changes }), config.PORT, config.HOST);
     stops.push(api.close);
     const web = await listen(placeholderDashboard(api.url, temporalUiUrl(config)), config.WEB_PORT, config.HOST, 'WEB_PORT');
     stops.push(web.close);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { inject } from 'vitest';
+import { PaymentChangeFeed } from '../api/payment-changes.js';
 import { createApiApp, listen } from '../api/server.js';
 import type { AppRouter } from '../api/router.js';
 import { parseConfig, type Config } from '../common/config.js';
@@ -58,7 +59,8 @@ export async function startTestSystem(
   });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, plugins: options.tracing ? [options.tracing.plugin] : [] });
-  const api = await listen(createApiApp({ config, logger, db: database.db, temporal }), 0, '127.0.0.1');
+  const changes = new PaymentChangeFeed(database.pool);
+  const api = await listen(createApiApp({ config, logger, db: database.db, temporal, changes }), 0, '127.0.0.1');
   const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${api.url}/trpc` })] });
   return {
     config,
@@ -71,6 +73,7 @@ export async function startTestSystem(
       await api.close();
       await worker.stop();
       await connection.close();
+      await changes.close();
       await database.close();
     },
   };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { createPaymentInput, paymentEventView, paymentId, paymentStatus, paymentView } from '../../common/payment.js';
 import { cancelPayment, createPayment, processPaymentNow } from '../payment-commands.js';
-import { getPaymentOrThrow, listPaymentEvents, listPayments, paymentStats, toPaymentView } from '../payment-store.js';
+import { changesOf } from '../payment-change-stream.js';
+import { getPaymentOrThrow, listPaymentEvents, listPayments, paymentStats, paymentsPerMinute, toPaymentView } from '../payment-store.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -12,6 +13,7 @@ const byId = z.object({ id: paymentId }).strict();
 export const listPaymentsInput = z
   .object({
     status: paymentStatus.optional(),
+    search: z.string().trim().min(1).max(64).optional().describe('A payment id, or a reference or its beginning'),
     createdFrom: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).optional(),
     createdTo: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).optional(),
     cursor: paymentId.optional(),
@@ -64,7 +66,18 @@ export const paymentsRouter = router({
       z.object({
         total: z.number().int(),
         byStatus: z.record(paymentStatus, z.number().int()),
+        overdue: z.number().int().describe('Pending payments more than 30 s past their scheduled time'),
       }),
     )
     .query(({ ctx }) => paymentStats(ctx.db, ctx.merchantId)),
+
+  perMinute: merchantProcedure
+    .meta(rest('GET', `${V1}/stats/per-minute`, 'Payments created per minute over the last hour'))
+    .output(z.array(z.object({ minute: z.string(), count: z.number().int() })))
+    .query(({ ctx }) => paymentsPerMinute(ctx.db, ctx.merchantId)),
+
+  /** Live: the id and version of every change to the merchant's payments (SSE). */
+  onChange: merchantProcedure.subscription(async function* ({ ctx, signal }) {
+    yield* changesOf(ctx.changes, ctx.merchantId, signal);
+  }),
 });

@@ -183,3 +183,25 @@ describe('payment lifecycle on the real dev server and Postgres', () => {
     for (const id of ids) await system.trpc.payments.cancel.mutate({ id });
   });
 });
+
+describe('live changes', () => {
+  it('streams every change of the merchant’s payments over SSE (LISTEN/NOTIFY)', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${system.apiUrl}/trpc/payments.onChange`, { signal: controller.signal });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    const created = await create({ delaySeconds: 0, webhookUrl: undefined });
+    try {
+      await waitFor(async () => {
+        const { value } = await reader.read();
+        text += new TextDecoder().decode(value);
+        // Versions 1 (created) through 3 (completed) arrive as they are projected.
+        return text.includes(`"paymentId":"${created.id}","version":3`);
+      }, 'the completed change on the stream');
+    } finally {
+      controller.abort();
+    }
+    expect(text).toContain(`"paymentId":"${created.id}","version":2`);
+  });
+});

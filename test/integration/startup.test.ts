@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { PaymentChangeFeed } from '../../api/payment-changes.js';
 import { createApiApp, listen } from '../../api/server.js';
 import { openDatabase } from '../../db/client.js';
 import { freePort } from '../../dev/ports.js';
@@ -82,7 +83,7 @@ describe('health', () => {
   it('/readyz answers 503 with the reason when Postgres is unreachable', async () => {
     const system = await startTestSystem();
     const deadDb = openDatabase(`postgres://u:p@127.0.0.1:${await freePort()}/x`, 1);
-    const api = await listen(createApiApp({ config: system.config, logger: system.logger, db: deadDb.db, temporal: system.temporal }), 0, '127.0.0.1');
+    const api = await listen(createApiApp({ config: system.config, logger: system.logger, db: deadDb.db, temporal: system.temporal, changes: new PaymentChangeFeed(deadDb.pool) }), 0, '127.0.0.1');
     try {
       const res = await fetch(`${api.url}/readyz`);
       expect(res.status).toBe(503);
