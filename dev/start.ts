@@ -11,7 +11,7 @@ import { startPaymentWorker } from '../worker/worker.js';
 import { ensureDemoKey } from './demo-merchant.js';
 import { startServices } from './embedded-services.js';
 import { onShutdownSignal } from './shutdown.js';
-import { placeholderDashboard } from '../web/placeholder.js';
+import { dashboardHandler, ensureDashboardBuilt } from '../web/serve.js';
 
 /**
  * `npm start`: Postgres and Temporal (embedded unless the environment names them), migrations,
@@ -28,8 +28,12 @@ await runCli(async () => {
   };
   onShutdownSignal(stopAll);
   try {
+    // The dashboard builds (first start only) while the services start.
+    const built = ensureDashboardBuilt().then(() => undefined, (err: unknown) => err);
     const services = await startServices(config);
     stops.push(services.stop);
+    const buildError = await built;
+    if (buildError) throw buildError;
     if (tracing) stops.push(tracing.shutdown);
     const database = await connectDatabase(services.databaseUrl, config.DATABASE_POOL_SIZE);
     stops.push(database.close);
@@ -49,7 +53,9 @@ await runCli(async () => {
     stops.push(() => changes.close());
     const api = await listen(createApiApp({ config, logger, db: database.db, temporal, changes }), config.PORT, config.HOST);
     stops.push(api.close);
-    const web = await listen(placeholderDashboard(api.url, temporalUiUrl(config)), config.WEB_PORT, config.HOST, 'WEB_PORT');
+    // The dashboard's server side calls this process's API at API_URL.
+    process.env.API_URL ??= api.url;
+    const web = await listen(await dashboardHandler(), config.WEB_PORT, config.HOST, 'WEB_PORT');
     stops.push(web.close);
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -46,7 +46,7 @@ export async function startTestSystem(
     RATE_LIMIT_PER_MINUTE: '100000',
     ...options.env,
   });
-  const logger = options.logger ?? createLogger({ LOG_LEVEL: 'warn', NODE_ENV: 'test' });
+  const logger = options.logger ?? createLogger({ LOG_LEVEL: 'error', NODE_ENV: 'test' });
   const database = await connectDatabase(config.DATABASE_URL!, 5);
   const worker = await startPaymentWorker({
     config,

@@ -1,13 +1,13 @@
 import { listen } from '../api/server.js';
 import { runCli } from '../common/cli.js';
-import { parseConfig, temporalUiUrl } from '../common/config.js';
+import { parseConfig } from '../common/config.js';
 import { onShutdownSignal } from '../dev/shutdown.js';
-import { placeholderDashboard } from './placeholder.js';
+import { dashboardHandler } from './serve.js';
 
-/** The dashboard alone (`npm run web`), pointing at the API on PORT. */
+/** The dashboard alone (`npm run web`), reaching the API at API_URL. */
 await runCli(async () => {
   const config = parseConfig();
-  const web = await listen(placeholderDashboard(`http://localhost:${config.PORT}`, temporalUiUrl(config)), config.WEB_PORT, config.HOST, 'WEB_PORT');
-  console.log(`dashboard on ${web.url}`);
+  const web = await listen(await dashboardHandler(), config.WEB_PORT, config.HOST, 'WEB_PORT');
+  console.log(`dashboard on ${web.url} (API at ${config.API_URL})`);
   onShutdownSignal(web.close);
 });

@@ -1,0 +1,113 @@
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMerchant } from '../../api/merchants.js';
+import { listen } from '../../api/server.js';
+import { dashboardHandler, ensureDashboardBuilt } from '../../web/serve.js';
+import { startTestSystem, type TestSystem } from '../harness.js';
+
+const SCREENSHOTS = 'test-results/screenshots';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let system: TestSystem;
+let web: { url: string; server: Server; close(): Promise<void> };
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  await ensureDashboardBuilt();
+  system = await startTestSystem();
+  // The dashboard's server side reads API_URL from the environment when its handler loads.
+  process.env.API_URL = system.apiUrl;
+  web = await listen(await dashboardHandler(), 0, '127.0.0.1');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  await mkdir(SCREENSHOTS, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.close();
+  await system?.stop();
+});
+
+const badge = () => page.getByTestId('status').first();
+
+describe('dashboard in headless Chromium', () => {
+  it('creates a payment through the form and watches it go pending → completed without reloading', async () => {
+    await page.goto(`${web.url}/payments/new`);
+    // The JSON editor refuses invalid data before anything is sent.
+    await page.getByLabel('Data (JSON)').fill('{"order": ');
+    await expect.poll(() => page.locator('#data-error').textContent()).toMatch(/Invalid JSON/);
+    expect(await page.getByRole('button', { name: 'Create payment' }).isDisabled()).toBe(true);
+    await page.getByLabel('Data (JSON)').fill('{"order": "browser-1"}');
+    await page.getByLabel('Amount').fill('12.34');
+    await page.getByLabel('Currency').fill('EUR');
+    await page.getByLabel('Delay (seconds)').fill('3');
+    await page.getByLabel('Description').fill('Browser test');
+    await page.getByRole('button', { name: 'Create payment' }).click();
+
+    await page.waitForURL(/\/payments\/pay_/);
+    const detailUrl = page.url();
+    expect(await badge().textContent()).toBe('Pending');
+    expect(await page.getByTestId('countdown').textContent()).toMatch(/^\d+ s$/);
+    expect(await page.locator('main').textContent()).toContain('€12.34');
+    // No navigation from here on: the live stream updates the page.
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await expect.poll(() => badge().textContent(), { timeout: 30_000 }).toBe('Completed');
+    expect(page.url()).toBe(detailUrl);
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(await page.locator('.timeline li').allTextContents()).toEqual([
+      expect.stringContaining('payment.created'),
+      expect.stringContaining('payment.processing'),
+      expect.stringContaining('payment.completed'),
+    ]);
+    await page.screenshot({ path: `${SCREENSHOTS}/detail.png`, fullPage: true });
+  });
+
+  it('lists payments with live status, and cancels another during its delay from its detail page', async () => {
+    const pending = await system.trpc.payments.create.mutate({ amount: 5000, currency: 'USD', delaySeconds: 120, description: 'to cancel' });
+    await page.goto(`${web.url}/payments`);
+    const row = page.locator(`tr[data-payment-id="${pending.id}"]`);
+    expect(await row.getByTestId('status').textContent()).toBe('Pending');
+    expect(await row.textContent()).toContain('$50.00');
+    await page.screenshot({ path: `${SCREENSHOTS}/list.png`, fullPage: true });
+
+    await row.getByRole('link').click();
+    await page.waitForURL(`**/payments/${pending.id}`);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Cancel payment' }).click();
+    await expect.poll(() => badge().textContent(), { timeout: 15_000 }).toBe('Canceled');
+    expect((await system.trpc.payments.get.query({ id: pending.id })).status).toBe('canceled');
+  });
+
+  it('shows the overview with counts, the chart and what needs attention', async () => {
+    await page.goto(`${web.url}/`);
+    expect(Number(await page.getByTestId('count-completed').textContent())).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('svg rect').count()).toBe(60);
+    await page.screenshot({ path: `${SCREENSHOTS}/overview.png`, fullPage: true });
+  });
+
+  it('signs in with an API key kept in an httpOnly cookie that page scripts cannot read', async () => {
+    const merchant = await createMerchant(system.database.db, 'Browser merchant');
+    const context = await browser.newContext();
+    const signedIn = await context.newPage();
+    await signedIn.goto(`${web.url}/login`);
+    await signedIn.getByLabel('API key').fill('sk_wrong');
+    await signedIn.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => signedIn.getByRole('alert').textContent()).toMatch(/unknown or revoked/);
+    await signedIn.getByLabel('API key').fill(merchant.apiKey.key);
+    await signedIn.getByRole('button', { name: 'Sign in' }).click();
+    await signedIn.waitForURL(`${web.url}/`);
+    // A new merchant has no payments: the dashboard acts for it, not the demo merchant.
+    expect(await signedIn.getByTestId('count-completed').textContent()).toBe('0');
+    expect(await signedIn.evaluate(() => document.cookie)).not.toContain(merchant.apiKey.key);
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name === 'payments_api_key')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await context.close();
+  });
+});

@@ -1,0 +1,33 @@
+import { env } from '$env/dynamic/private';
+import { TRPCClientError } from '@trpc/client';
+import { error, redirect } from '@sveltejs/kit';
+import { createPaymentsClient } from '../../../../client/index.js';
+import { parseConfig, temporalUiUrl } from '../../../../common/config.js';
+
+/** The dashboard reads the same typed configuration as the API and worker. */
+const config = parseConfig(env);
+export const API_URL = config.API_URL;
+export const TEMPORAL_UI = temporalUiUrl(config);
+export const TEMPORAL_NAMESPACE = config.TEMPORAL_NAMESPACE;
+export const KEY_COOKIE = 'payments_api_key';
+
+/** The typed tRPC client, acting for the signed-in merchant (or the demo merchant where allowed). */
+export function createApi(apiKey?: string) {
+  return createPaymentsClient({ url: API_URL, apiKey });
+}
+export type Api = ReturnType<typeof createApi>;
+
+/** Maps API errors to pages: no key → sign in, not found → 404, others keep their status and message. */
+export function apiFailure(err: unknown): never {
+  if (err instanceof TRPCClientError) {
+    const status = (err.data as { httpStatus?: number } | undefined)?.httpStatus ?? 502;
+    if (status === 401) redirect(303, '/login');
+    error(status, err.message);
+  }
+  error(503, 'The payments API is unreachable; retry in a moment.');
+}
+
+/** The message of an API error, for a form to show next to its fields. */
+export function apiMessage(err: unknown): string {
+  return err instanceof TRPCClientError ? err.message : 'The payments API is unreachable; retry in a moment.';
+}

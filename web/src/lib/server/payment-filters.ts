@@ -1,0 +1,21 @@
+const STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const;
+type Status = (typeof STATUSES)[number];
+
+/** The list's filters, read from the URL so a filtered view can be shared and exported. */
+export function filtersFrom(url: URL) {
+  const status = url.searchParams.get('status');
+  const day = (name: string) => {
+    const value = url.searchParams.get(name);
+    return value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined;
+  };
+  const from = day('from');
+  const to = day('to');
+  return {
+    status: STATUSES.includes(status as Status) ? (status as Status) : undefined,
+    search: url.searchParams.get('q')?.trim() || undefined,
+    createdFrom: from ? `${from}T00:00:00Z` : undefined,
+    // The "to" day is included: the range ends at the next midnight.
+    createdTo: to ? new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString() : undefined,
+    form: { status: status ?? '', q: url.searchParams.get('q') ?? '', from: from ?? '', to: to ?? '' },
+  };
+}

@@ -1,0 +1,47 @@
+import { fail, redirect } from '@sveltejs/kit';
+import { TRPCClientError } from '@trpc/client';
+import type { Actions } from './$types';
+import { toMinorUnits } from '$lib/format';
+import { apiMessage } from '$lib/server/api';
+
+export const actions: Actions = {
+  default: async ({ request, locals }) => {
+    const form = await request.formData();
+    const values = Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)]));
+    const errors: Record<string, string> = {};
+    const currency = values.currency?.trim().toUpperCase() ?? '';
+    let amount: number | undefined;
+    try {
+      amount = toMinorUnits(values.amount ?? '', currency);
+    } catch {
+      errors.currency = 'Not an ISO-4217 currency code';
+    }
+    if (amount === undefined && !errors.currency) errors.amount = 'Enter a positive amount, e.g. 12.50';
+    let data: Record<string, unknown> = {};
+    try {
+      const parsed = JSON.parse(values.data?.trim() || '{}');
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      data = parsed;
+    } catch {
+      errors.data = 'Data must be a JSON object, e.g. {"order": "A-17"}';
+    }
+    const delaySeconds = Number(values.delaySeconds || 0);
+    if (Object.keys(errors).length) return fail(400, { values, errors });
+    let id: string;
+    try {
+      const created = await locals.api.payments.create.mutate({
+        amount: amount!,
+        currency,
+        delaySeconds,
+        data,
+        webhookUrl: values.webhookUrl?.trim() || undefined,
+        description: values.description?.trim() || undefined,
+      });
+      id = created.id;
+    } catch (err) {
+      const fieldErrors = err instanceof TRPCClientError ? (err.data as { fieldErrors?: Record<string, string[]> })?.fieldErrors : undefined;
+      return fail(400, { values, errors: { ...Object.fromEntries(Object.entries(fieldErrors ?? {}).map(([k, v]) => [k, v.join('; ')])), form: apiMessage(err) } });
+    }
+    redirect(303, `/payments/${id}`);
+  },
+};
