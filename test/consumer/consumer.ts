@@ -1,4 +1,4 @@
-// A service outside this repository, using the published client. Type-checked by client/client.test.ts.
+// A service outside this repository, using the published client. Type-checked by test/integration/built-system.test.ts.
 import { createPaymentsClient, type Payment, type RouterInputs } from 'temporal-payments/client';
 
 const client = createPaymentsClient({ url: 'http://localhost:8080', apiKey: 'sk_test_123' });
