@@ -1,0 +1,100 @@
+import { Client, Connection } from '@temporalio/client';
+import { eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { PaymentWorkflowResult } from '../../common/workflow-api.js';
+import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
+import { payments } from '../../db/schema.js';
+import { freePort } from '../../dev/ports.js';
+import { waitFor } from '../harness.js';
+import { ProcessGroup, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
+import { scaled } from './scale.js';
+
+let database: DatabaseHandle;
+let temporal: Client;
+const group = new ProcessGroup();
+
+beforeAll(async () => {
+  await ensureBuilt();
+  database = await connectDatabase(inject('databaseUrl'), 4);
+  temporal = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
+}, 240_000);
+afterAll(async () => {
+  group.killAll();
+  await temporal?.connection.close();
+  await database?.close();
+});
+
+const baseEnv = () => ({
+  DATABASE_URL: inject('databaseUrl'),
+  TEMPORAL_ADDRESS: inject('temporalAddress'),
+  TEMPORAL_TASK_QUEUE: `chaos-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+  ANONYMOUS_AS_DEMO: 'true',
+  RATE_LIMIT_PER_MINUTE: '1000000',
+  GATEWAY_LATENCY_MS: '20',
+});
+
+async function startApi(env: Record<string, string>, port: number) {
+  const child = group.start('dist/api/main.js', { ...env, PORT: String(port) });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 'the API', 60_000);
+  return child;
+}
+
+describe('crashes of real processes (built JS)', () => {
+  it('kill -9 every worker with payments in flight, restart: all final, no duplicate charge, projection = workflow state', { timeout: 300_000 }, async () => {
+    const env = baseEnv();
+    const worker = async () => group.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
+    const workers = [await worker(), await worker()];
+    const port = await freePort();
+    await startApi(env, port);
+    const count = scaled(40, 200);
+    const ids = await createPayments(`http://127.0.0.1:${port}`, count, (i) => ({ amount: 1000 + i, currency: 'EUR', delaySeconds: 1 + (i % 3) }));
+
+    // Mid-flight: some are sleeping, some charging, some projecting.
+    await waitFor(async () => {
+      const done = await database.db.select({ id: payments.id }).from(payments).where(inArray(payments.id, ids));
+      return done.length === count;
+    }, 'the rows');
+    for (const w of workers) w.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500));
+    await worker();
+    await worker();
+
+    expect(await waitAllFinal(database.db, ids, 240_000)).toEqual({ completed: count });
+    expect(await ledgerOf(database.db, ids)).toEqual({ captured: count });
+    const rows = await database.db.select({ id: payments.id, status: payments.status, amount: payments.amount }).from(payments).where(inArray(payments.id, ids));
+    for (const row of rows) {
+      const result: PaymentWorkflowResult = await temporal.workflow.getHandle(row.id).result();
+      expect(result.status, row.id).toBe(row.status);
+    }
+  });
+
+  it('API killed mid-create while the client retries with the same Idempotency-Key: exactly one payment', { timeout: 300_000 }, async () => {
+    const env = baseEnv();
+    group.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/api/v1/payments`;
+    let api = await startApi(env, port);
+    const rounds = scaled(3, 15);
+    for (let round = 0; round < rounds; round++) {
+      const key = `crash-${Date.now()}-${round}`;
+      const body = JSON.stringify({ amount: 777_000 + round, currency: 'EUR', delaySeconds: 0, description: key });
+      const request = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body });
+      const first = request().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, round * 7 % 25));
+      api.kill('SIGKILL');
+      await first;
+      api = await startApi(env, port);
+      const retried = await request();
+      expect(retried.status).toBe(200);
+      const again = await request();
+      const id = ((await retried.json()) as { id: string }).id;
+      expect(((await again.json()) as { id: string }).id).toBe(id);
+
+      const rows = await database.db.select({ id: payments.id }).from(payments).where(eq(payments.description, key));
+      expect(rows.map((r) => r.id)).toEqual([id]);
+      const runs = [];
+      for await (const w of temporal.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(w);
+      expect(runs).toHaveLength(1);
+    }
+  });
+});
