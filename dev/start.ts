@@ -10,53 +10,49 @@ import { runMigrations } from '../db/migrate.js';
 import { startPaymentWorker } from '../worker/worker.js';
 import { ensureDemoKey } from './demo-merchant.js';
 import { startServices } from './embedded-services.js';
-import { onShutdownSignal } from './shutdown.js';
+import { shutdownOnSignal } from './shutdown.js';
 import { dashboardHandler, ensureDashboardBuilt } from '../web/serve.js';
 
 /**
  * `npm start`: Postgres and Temporal (embedded unless the environment names them), migrations,
  * the worker, the API and the dashboard, in one process tree that Ctrl-C stops in order.
  */
+const shutdown = shutdownOnSignal();
 await runCli(async () => {
   const config = parseConfig();
   const logger = createLogger(config);
   const tracing = createTracing(config);
   const started = Date.now();
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((err) => console.error(err));
-  };
-  onShutdownSignal(stopAll);
   try {
     // The dashboard builds (first start only) while the services start.
     const built = ensureDashboardBuilt().then(() => undefined, (err: unknown) => err);
     const services = await startServices(config);
-    stops.push(services.stop);
+    shutdown.add(services.stop);
     const buildError = await built;
     if (buildError) throw buildError;
-    if (tracing) stops.push(tracing.shutdown);
+    if (tracing) shutdown.add(tracing.shutdown);
     const database = await connectDatabase(services.databaseUrl, config.DATABASE_POOL_SIZE);
-    stops.push(database.close);
+    shutdown.add(database.close);
     await runMigrations(database.db);
     const demoKey = config.ANONYMOUS_AS_DEMO ? await ensureDemoKey(database.db, config.DATA_DIR) : undefined;
 
     const worker = await startPaymentWorker({ config, logger, tracing, temporalAddress: services.temporalAddress, db: database.db });
-    stops.push(worker.stop);
+    shutdown.add(worker.stop);
     worker.done.catch((err) => {
       console.error('worker stopped unexpectedly:', err);
       process.kill(process.pid, 'SIGTERM');
     });
 
     const temporal = await connectTemporalClient(services.temporalAddress, config.TEMPORAL_NAMESPACE, tracing ? [tracing.plugin] : []);
-    stops.push(() => temporal.connection.close());
+    shutdown.add(() => temporal.connection.close());
     const changes = new PaymentChangeFeed(database.pool);
-    stops.push(() => changes.close());
+    shutdown.add(() => changes.close());
     const api = await listen(createApiApp({ config, logger, db: database.db, temporal, changes }), config.PORT, config.HOST);
-    stops.push(api.close);
+    shutdown.add(api.close);
     // The dashboard's server side calls this process's API at API_URL.
     process.env.API_URL ??= api.url;
     const web = await listen(await dashboardHandler(), config.WEB_PORT, config.HOST, 'WEB_PORT');
-    stops.push(web.close);
+    shutdown.add(web.close);
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
@@ -76,7 +72,7 @@ await runCli(async () => {
       ].join('\n'),
     );
   } catch (err) {
-    await stopAll();
+    await shutdown.run();
     throw err;
   }
 });

@@ -102,6 +102,8 @@ function installRuntimeOnce(config: Config, logger: Logger): void {
   const toPino = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
   try {
     Runtime.install({
+      // The process owns its signals (ordered shutdown); the SDK must not stop workers on its own.
+      shutdownSignals: [],
       logger: new DefaultLogger(level, (entry) => {
         if (entry.meta?.sdkComponent === 'worker' && entry.level === 'INFO' && !entry.meta?.activityType && !entry.meta?.workflowType) return;
         logger[toPino[entry.level]]({ ...entry.meta }, entry.message);
