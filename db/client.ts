@@ -19,7 +19,7 @@ export function openDatabase(url: string, poolSize = 10): DatabaseHandle {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     // A frozen server must not hold a request forever: bound every statement.
-    query_timeout: 15_000,
+    query_timeout: 5_000,
   });
   // An idle client losing its server is not fatal; the next checkout reconnects.
   pool.on('error', () => {});

@@ -10,6 +10,7 @@ import { parseConfig, type Config } from '../common/config.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import type { Tracing } from '../common/tracing.js';
 import { connectDatabase, type DatabaseHandle } from '../db/client.js';
+import type { Activities } from '../worker/activities/index.js';
 import type { Gateway } from '../worker/gateway/gateway.js';
 import { startPaymentWorker } from '../worker/worker.js';
 
@@ -30,7 +31,13 @@ export interface TestSystem {
  * queue, so test files never run each other's workflows.
  */
 export async function startTestSystem(
-  options: { env?: Record<string, string>; gateway?: (db: DatabaseHandle) => Gateway; logger?: Logger; tracing?: Tracing } = {},
+  options: {
+    env?: Record<string, string>;
+    gateway?: (db: DatabaseHandle) => Gateway;
+    logger?: Logger;
+    tracing?: Tracing;
+    wrapActivities?: (activities: Activities) => Activities;
+  } = {},
 ): Promise<TestSystem> {
   const config = parseConfig({
     NODE_ENV: 'test',
@@ -55,6 +62,7 @@ export async function startTestSystem(
     db: database.db,
     gateway: options.gateway?.(database),
     tracing: options.tracing,
+    wrapActivities: options.wrapActivities,
     bundlePath: inject('workflowBundlePath'),
   });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });

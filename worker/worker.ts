@@ -7,7 +7,7 @@ import type { Tracing } from '../common/tracing.js';
 import { StartupError } from '../common/startup-error.js';
 import { parseCidrList } from '../common/url-guard.js';
 import type { Database } from '../db/client.js';
-import { createActivities } from './activities/index.js';
+import { createActivities, type Activities } from './activities/index.js';
 import { createGatewaySimulator } from './gateway/simulator.js';
 import type { Gateway } from './gateway/gateway.js';
 
@@ -30,6 +30,8 @@ export interface PaymentWorkerOptions {
   identity?: string;
   /** Tracing; its workflow interceptors must be bundled, so the worker then bundles at start. */
   tracing?: Tracing;
+  /** Fault injection for tests: wraps the real activities. */
+  wrapActivities?: (activities: Activities) => Activities;
 }
 
 export interface RunningWorker {
@@ -56,7 +58,7 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(options.identity ? { identity: options.identity } : {}),
     ...workflowSource,
-    activities: createActivities({
+    activities: (options.wrapActivities ?? ((a: Activities) => a))(createActivities({
       db,
       gateway: options.gateway ?? createGatewaySimulator({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
       fetch: globalThis.fetch,
@@ -66,7 +68,7 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
         allowed: parseCidrList(config.WEBHOOK_ALLOWED_CIDRS),
         disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
       },
-    }),
+    })),
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     shutdownGraceTime: '10s',

@@ -1,0 +1,40 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paymentEvents, payments } from '../../db/schema.js';
+import { startTestSystem, type TestSystem } from '../harness.js';
+
+let system: TestSystem;
+const calls = new Map<string, number>();
+
+beforeAll(async () => {
+  system = await startTestSystem({
+    wrapActivities: (activities) => ({
+      ...activities,
+      // The write of version 2 commits, then the activity overruns its 10 s timeout and is retried.
+      async projectPayment(snapshot, event) {
+        const key = `${snapshot.paymentId}:${snapshot.version}`;
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        const messages = await activities.projectPayment(snapshot, event);
+        if (snapshot.version === 2 && calls.get(key) === 1) await new Promise((r) => setTimeout(r, 11_000));
+        return messages;
+      },
+    }),
+  });
+});
+afterAll(() => system?.stop());
+
+describe('projection retried after its write committed', () => {
+  it('leaves the row and the timeline as one write would', { timeout: 90_000 }, async () => {
+    const created = await system.trpc.payments.create.mutate({ amount: 300, currency: 'EUR', delaySeconds: 0 });
+    await system.temporal.workflow.getHandle(created.id).result();
+    expect(calls.get(`${created.id}:2`)).toBe(2);
+    const [row] = await system.database.db.select().from(payments).where(eq(payments.id, created.id));
+    expect(row).toMatchObject({ status: 'completed', version: 3 });
+    const timeline = await system.database.db.select().from(paymentEvents).where(eq(paymentEvents.paymentId, created.id)).orderBy(paymentEvents.version);
+    expect(timeline.map((e) => [e.version, e.type])).toEqual([
+      [1, 'payment.created'],
+      [2, 'payment.processing'],
+      [3, 'payment.completed'],
+    ]);
+  });
+});
