@@ -21,8 +21,11 @@ export function openDatabase(url: string, poolSize = 10): DatabaseHandle {
     // A frozen server must not hold a request forever: bound every statement.
     query_timeout: 5_000,
   });
-  // An idle client losing its server is not fatal; the next checkout reconnects.
+  // A client losing its server is not fatal: idle ones are replaced at the next checkout, and a
+  // checked-out one fails its query (which the caller sees and Temporal retries). Without these
+  // listeners pg emits an unhandled 'error' and the process dies (found by the Postgres chaos test).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
 }
