@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../common/workflow-api.js';
-import type { Database } from './client.js';
+import { inTransaction, type Database } from './client.js';
 import { paymentEvents, payments } from './schema.js';
 import { enqueueWebhookMessages } from './webhook-messages.js';
 
@@ -45,38 +45,50 @@ export async function projectPaymentState(
   snapshot: PaymentSnapshot,
   event: ProjectionEvent,
 ): Promise<{ rowChanged: boolean; messages: WebhookMessageRef[] }> {
-  return db.transaction(async (tx) => {
-    const changed = await tx
-      .insert(payments)
-      .values(paymentRow(snapshot))
-      .onConflictDoUpdate({
-        target: payments.id,
-        set: {
-          status: excluded('status'),
-          webhookStatus: excluded('webhook_status'),
-          workflowRunId: excluded('workflow_run_id'),
-          failureReason: excluded('failure_reason'),
-          compensated: excluded('compensated'),
-          version: excluded('version'),
-          scheduledAt: excluded('scheduled_at'),
-          updatedAt: excluded('updated_at'),
-          completedAt: excluded('completed_at'),
-        },
-        setWhere: sql`${payments.version} < excluded.version`,
-      })
-      .returning({ id: payments.id });
-    await tx
-      .insert(paymentEvents)
-      .values({
-        paymentId: snapshot.paymentId,
-        version: snapshot.version,
-        type: event.type,
-        status: snapshot.status,
-        occurredAt: at(snapshot.updatedAt),
-        details: event.details,
-      })
-      .onConflictDoNothing({ target: [paymentEvents.paymentId, paymentEvents.version] });
+  return inTransaction(db, async (tx) => {
+    const changed = await paymentUpsert(tx, snapshot);
+    await timelineInsert(tx, snapshot, event);
     const messages = await enqueueWebhookMessages(tx, snapshot, event);
     return { rowChanged: changed.length > 0, messages };
   });
+}
+
+type Queryable = Pick<Database, 'insert'>;
+
+/** The row moves only to a higher version (exposed so the benchmark can run the same SQL on raw pg). */
+export function paymentUpsert(db: Queryable, snapshot: PaymentSnapshot) {
+  return db
+    .insert(payments)
+    .values(paymentRow(snapshot))
+    .onConflictDoUpdate({
+      target: payments.id,
+      set: {
+        status: excluded('status'),
+        webhookStatus: excluded('webhook_status'),
+        workflowRunId: excluded('workflow_run_id'),
+        failureReason: excluded('failure_reason'),
+        compensated: excluded('compensated'),
+        version: excluded('version'),
+        scheduledAt: excluded('scheduled_at'),
+        updatedAt: excluded('updated_at'),
+        completedAt: excluded('completed_at'),
+      },
+      setWhere: sql`${payments.version} < excluded.version`,
+    })
+    .returning({ id: payments.id });
+}
+
+/** One timeline entry per (payment, version); a replay is ignored. */
+export function timelineInsert(db: Queryable, snapshot: PaymentSnapshot, event: ProjectionEvent) {
+  return db
+    .insert(paymentEvents)
+    .values({
+      paymentId: snapshot.paymentId,
+      version: snapshot.version,
+      type: event.type,
+      status: snapshot.status,
+      occurredAt: at(snapshot.updatedAt),
+      details: event.details,
+    })
+    .onConflictDoNothing({ target: [paymentEvents.paymentId, paymentEvents.version] });
 }

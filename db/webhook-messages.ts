@@ -5,7 +5,6 @@ import { OWN_WEBHOOK_LANE, type PaymentSnapshot, type ProjectionEvent, type Webh
 import type { Database } from './client.js';
 import { webhookEndpoints, webhookMessages } from './schema.js';
 
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** Stable per (payment, version, receiver): the `webhook-id` receivers dedupe on. */
 export function webhookMessageId(paymentId: string, version: number, lane: string): string {
@@ -37,23 +36,28 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
   };
 }
 
+/** The merchant's enabled endpoints that want this event type (none listed = all). */
+export function subscribedEndpoints(db: Pick<Database, 'select'>, merchantId: string, eventType: string) {
+  return db
+    .select({ id: webhookEndpoints.id, url: webhookEndpoints.url })
+    .from(webhookEndpoints)
+    .where(
+      and(
+        eq(webhookEndpoints.merchantId, merchantId),
+        eq(webhookEndpoints.enabled, true),
+        or(sql`cardinality(${webhookEndpoints.eventTypes}) = 0`, arrayContains(webhookEndpoints.eventTypes, [eventType])),
+      ),
+    );
+}
+
 /**
  * Within the projection's transaction: one message per enabled endpoint subscribed to the event,
  * plus the payment's own webhookUrl for its final event. Idempotent: a retried projection finds the
  * same messages and returns them.
  */
-export async function enqueueWebhookMessages(tx: Tx, snapshot: PaymentSnapshot, event: ProjectionEvent): Promise<WebhookMessageRef[]> {
+export async function enqueueWebhookMessages(tx: Database, snapshot: PaymentSnapshot, event: ProjectionEvent): Promise<WebhookMessageRef[]> {
   if (!event.type.startsWith('payment.') || !snapshot.merchantId) return [];
-  const endpoints = await tx
-    .select({ id: webhookEndpoints.id, url: webhookEndpoints.url })
-    .from(webhookEndpoints)
-    .where(
-      and(
-        eq(webhookEndpoints.merchantId, snapshot.merchantId),
-        eq(webhookEndpoints.enabled, true),
-        or(sql`cardinality(${webhookEndpoints.eventTypes}) = 0`, arrayContains(webhookEndpoints.eventTypes, [event.type])),
-      ),
-    );
+  const endpoints = await subscribedEndpoints(tx, snapshot.merchantId, event.type);
   const receivers = endpoints.map((e) => ({ lane: e.id, endpointId: e.id as string | null, url: e.url }));
   if (snapshot.webhookUrl && TERMINAL_STATUSES.includes(snapshot.status)) {
     receivers.push({ lane: OWN_WEBHOOK_LANE, endpointId: null, url: snapshot.webhookUrl });
