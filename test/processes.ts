@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { payments, simulatorCharges } from '../db/schema.js';
+import { freePort } from '../dev/ports.js';
 import { waitFor } from './harness.js';
 
 const run = promisify(execFile);
@@ -43,6 +44,20 @@ export class ProcessGroup {
     });
     this.children.push(child);
     return child;
+  }
+
+  /** The built API on a free port, once it is ready; returns its base URL and process. */
+  async startApi(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; port: number }> {
+    const port = Number(env.PORT ?? (await freePort()));
+    const child = this.start('dist/api/main.js', { ...env, PORT: String(port) });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${url}/readyz`)).ok, 'the API', 60_000);
+    return { url, child, port };
+  }
+
+  /** A built worker with its own metrics port. */
+  async startWorker(env: Record<string, string>): Promise<ChildProcess> {
+    return this.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
   }
 
   killAll(signal: NodeJS.Signals = 'SIGKILL'): void {

@@ -45,11 +45,9 @@ describe('engine and gateway faults', () => {
     let server = await startTemporalDevServer({ cli, port, dbFile });
     try {
       const e = env(server.address);
-      group.start('dist/worker/main.js', { ...e, WORKER_METRICS_PORT: String(await freePort()) });
-      const apiPort = await freePort();
-      group.start('dist/api/main.js', { ...e, PORT: String(apiPort) });
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${apiPort}/readyz`)).ok, 'the API', 60_000);
-      const ids = await createPayments(`http://127.0.0.1:${apiPort}`, scaled(20, 100), (i) => ({ amount: 50 + i, currency: 'EUR', delaySeconds: 6 }));
+      await group.startWorker(e);
+      const api = await group.startApi(e);
+      const ids = await createPayments(api.url, scaled(20, 100), (i) => ({ amount: 50 + i, currency: 'EUR', delaySeconds: 6 }));
 
       await server.stop();
       await new Promise((r) => setTimeout(r, 2000));
@@ -73,10 +71,8 @@ describe('engine and gateway faults', () => {
       stdio: 'ignore',
     });
     group.children.push(crashing);
-    const apiPort = await freePort();
-    group.start('dist/api/main.js', { ...e, PORT: String(apiPort) });
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${apiPort}/readyz`)).ok, 'the API', 60_000);
-    const [id] = await createPayments(`http://127.0.0.1:${apiPort}`, 1, () => ({ amount: 4242, currency: 'EUR', delaySeconds: 0, data: { simulate: 'crash_after_charge' } }));
+    const api = await group.startApi(e);
+    const [id] = await createPayments(api.url, 1, () => ({ amount: 4242, currency: 'EUR', delaySeconds: 0, data: { simulate: 'crash_after_charge' } }));
 
     await waitFor(async () => crashing.signalCode === 'SIGKILL', 'the worker to die after charging', 60_000);
     expect(await readFile(marker, 'utf8')).toBe(id);
@@ -84,7 +80,7 @@ describe('engine and gateway faults', () => {
     expect(charged).toMatchObject({ status: 'authorized', calls: 1 });
 
     // A healthy worker takes over once the activity's timeout expires and retries the charge.
-    group.start('dist/worker/main.js', { ...e, WORKER_METRICS_PORT: String(await freePort()) });
+    await group.startWorker(e);
     expect(await waitAllFinal(database.db, [id!], 120_000)).toEqual({ completed: 1 });
     const [after] = await database.db.select().from(simulatorCharges).where(eq(simulatorCharges.paymentId, id!));
     expect(after).toMatchObject({ status: 'captured', calls: 2, authorizationId: charged!.authorizationId });

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
-import { freePort } from '../../dev/ports.js';
-import { waitFor } from '../harness.js';
 import { ProcessGroup, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
 import { scaled } from './scale.js';
 import { startTcpProxy } from './tcp-proxy.js';
@@ -30,11 +28,9 @@ describe('network and restart faults', () => {
     const proxy = await startTcpProxy({ host: host!, port: Number(port) });
     try {
       const env = baseEnv();
-      group.start('dist/worker/main.js', { ...env, TEMPORAL_ADDRESS: proxy.address, WORKER_METRICS_PORT: String(await freePort()) });
-      const apiPort = await freePort();
-      group.start('dist/api/main.js', { ...env, TEMPORAL_ADDRESS: inject('temporalAddress'), PORT: String(apiPort) });
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${apiPort}/readyz`)).ok, 'the API', 60_000);
-      const ids = await createPayments(`http://127.0.0.1:${apiPort}`, scaled(20, 100), (i) => ({ amount: 10 + i, currency: 'EUR', delaySeconds: 2 }));
+      await group.startWorker({ ...env, TEMPORAL_ADDRESS: proxy.address });
+      const api = await group.startApi({ ...env, TEMPORAL_ADDRESS: inject('temporalAddress') });
+      const ids = await createPayments(api.url, scaled(20, 100), (i) => ({ amount: 10 + i, currency: 'EUR', delaySeconds: 2 }));
       proxy.cut(scaled(8_000, 60_000));
       expect(await waitAllFinal(database.db, ids, 240_000)).toEqual({ completed: ids.length });
       expect(await ledgerOf(database.db, ids)).toEqual({ captured: ids.length });
@@ -46,12 +42,9 @@ describe('network and restart faults', () => {
 
   it('one of two workers restarted again and again under load: no failed payment, the backlog drains', { timeout: 400_000 }, async () => {
     const env = { ...baseEnv(), TEMPORAL_ADDRESS: inject('temporalAddress') };
-    const worker = async () => group.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
-    group.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
-    let restarting = await worker();
-    const apiPort = await freePort();
-    group.start('dist/api/main.js', { ...env, PORT: String(apiPort) });
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${apiPort}/readyz`)).ok, 'the API', 60_000);
+    await group.startWorker(env);
+    let restarting = await group.startWorker(env);
+    const api = await group.startApi(env);
 
     const period = scaled(4_000, 30_000);
     const duration = scaled(16_000, 180_000);
@@ -59,13 +52,13 @@ describe('network and restart faults', () => {
     const started = Date.now();
     let nextRestart = started + period;
     while (Date.now() - started < duration) {
-      ids.push(...(await createPayments(`http://127.0.0.1:${apiPort}`, 10, (i) => ({ amount: 20 + i, currency: 'EUR', delaySeconds: i % 3 }))));
+      ids.push(...(await createPayments(api.url, 10, (i) => ({ amount: 20 + i, currency: 'EUR', delaySeconds: i % 3 }))));
       if (Date.now() >= nextRestart) {
         // A graceful restart: SIGTERM, then a new process.
         const exited = new Promise((r) => restarting.once('exit', r));
         restarting.kill('SIGTERM');
         await exited;
-        restarting = await worker();
+        restarting = await group.startWorker(env);
         nextRestart += period;
       }
       await new Promise((r) => setTimeout(r, 250));

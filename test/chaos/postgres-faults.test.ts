@@ -76,11 +76,8 @@ describe('Postgres outages', () => {
       ANONYMOUS_AS_DEMO: 'true',
       RATE_LIMIT_PER_MINUTE: '1000000',
     };
-    group.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
-    const apiPort = await freePort();
-    const api = `http://127.0.0.1:${apiPort}`;
-    group.start('dist/api/main.js', { ...env, PORT: String(apiPort) });
-    await waitFor(async () => (await fetch(`${api}/readyz`)).ok, 'the API', 60_000);
+    await group.startWorker(env);
+    const api = (await group.startApi(env)).url;
     const timedRead = async () => {
       const started = Date.now();
       const res = await fetch(`${api}/api/v1/payments?limit=1`, { signal: AbortSignal.timeout(30_000) });

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PaymentWorkflowResult } from '../../common/workflow-api.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { payments } from '../../db/schema.js';
-import { freePort } from '../../dev/ports.js';
 import { waitFor } from '../harness.js';
 import { ProcessGroup, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
 import { scaled } from './scale.js';
@@ -33,21 +32,14 @@ const baseEnv = () => ({
   GATEWAY_LATENCY_MS: '20',
 });
 
-async function startApi(env: Record<string, string>, port: number) {
-  const child = group.start('dist/api/main.js', { ...env, PORT: String(port) });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 'the API', 60_000);
-  return child;
-}
 
 describe('crashes of real processes (built JS)', () => {
   it('kill -9 every worker with payments in flight, restart: all final, no duplicate charge, projection = workflow state', { timeout: 300_000 }, async () => {
     const env = baseEnv();
-    const worker = async () => group.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
-    const workers = [await worker(), await worker()];
-    const port = await freePort();
-    await startApi(env, port);
+    const workers = [await group.startWorker(env), await group.startWorker(env)];
+    const api = await group.startApi(env);
     const count = scaled(40, 200);
-    const ids = await createPayments(`http://127.0.0.1:${port}`, count, (i) => ({ amount: 1000 + i, currency: 'EUR', delaySeconds: 1 + (i % 3) }));
+    const ids = await createPayments(api.url, count, (i) => ({ amount: 1000 + i, currency: 'EUR', delaySeconds: 1 + (i % 3) }));
 
     // Mid-flight: some are sleeping, some charging, some projecting.
     await waitFor(async () => {
@@ -56,8 +48,8 @@ describe('crashes of real processes (built JS)', () => {
     }, 'the rows');
     for (const w of workers) w.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 1500));
-    await worker();
-    await worker();
+    await group.startWorker(env);
+    await group.startWorker(env);
 
     expect(await waitAllFinal(database.db, ids, 240_000)).toEqual({ completed: count });
     expect(await ledgerOf(database.db, ids)).toEqual({ captured: count });
@@ -70,10 +62,9 @@ describe('crashes of real processes (built JS)', () => {
 
   it('API killed mid-create while the client retries with the same Idempotency-Key: exactly one payment', { timeout: 300_000 }, async () => {
     const env = baseEnv();
-    group.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}/api/v1/payments`;
-    let api = await startApi(env, port);
+    await group.startWorker(env);
+    let api = await group.startApi(env);
+    const url = `${api.url}/api/v1/payments`;
     const rounds = scaled(3, 15);
     for (let round = 0; round < rounds; round++) {
       const key = `crash-${Date.now()}-${round}`;
@@ -81,9 +72,9 @@ describe('crashes of real processes (built JS)', () => {
       const request = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body });
       const first = request().catch(() => undefined);
       await new Promise((r) => setTimeout(r, round * 7 % 25));
-      api.kill('SIGKILL');
+      api.child.kill('SIGKILL');
       await first;
-      api = await startApi(env, port);
+      api = await group.startApi({ ...env, PORT: String(api.port) });
       const retried = await request();
       expect(retried.status).toBe(200);
       const again = await request();

@@ -4,8 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
-import { freePort } from '../../dev/ports.js';
-import { waitFor } from '../harness.js';
 import { ProcessGroup, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
 
 const run = promisify(execFile);
@@ -42,7 +40,6 @@ describe('two workers and an API as separate processes', () => {
 
   it('a worker killed with SIGKILL in the middle of 200 payments: all reach a final state, one charge each', { timeout: 240_000 }, async () => {
     database = await connectDatabase(inject('databaseUrl'), 2);
-    const port = await freePort();
     const env = {
       DATABASE_URL: inject('databaseUrl'),
       TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -51,11 +48,9 @@ describe('two workers and an API as separate processes', () => {
       RATE_LIMIT_PER_MINUTE: '100000',
       GATEWAY_LATENCY_MS: '20',
     };
-    const workerA = group.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
-    group.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
-    group.start('dist/api/main.js', { ...env, PORT: String(port) });
-    const api = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${api}/readyz`)).ok, 'the API', 60_000);
+    const workerA = await group.startWorker(env);
+    await group.startWorker(env);
+    const api = (await group.startApi(env)).url;
 
     // Delays spread over 0–4 s so that work is in flight on both workers when one dies.
     const first = await createPayments(api, 110, (i) => ({ amount: 100 + i, currency: 'EUR', delaySeconds: i % 5 }));

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { startTestSystem, startWebhookReceiver, waitFor, type TestSystem } from '../harness.js';
+import { startTestSystem, startWebhookReceiver, type TestSystem } from '../harness.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories', import.meta.url));
 const EventType = temporal.api.enums.v1.EventType;
