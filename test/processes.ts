@@ -6,6 +6,7 @@ import { inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { payments, simulatorCharges } from '../db/schema.js';
 import { freePort } from '../dev/ports.js';
+import { inject } from 'vitest';
 import { waitFor } from './harness.js';
 
 const run = promisify(execFile);
@@ -26,6 +27,21 @@ export async function ensureBuilt(): Promise<void> {
   const sources = Math.max(...['api', 'worker', 'db', 'common', 'web/src'].map(newest));
   if (existsSync(marker) && statSync(marker).mtimeMs > sources && existsSync('web/build/handler.js')) return;
   await run('npm', ['run', 'build'], { timeout: 240_000 });
+}
+
+/**
+ * Environment for built processes on the test services: a task queue of their own (so no other
+ * test's worker takes their work), the demo merchant, no rate limit in the way.
+ */
+export function processEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `processes-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+    ANONYMOUS_AS_DEMO: 'true',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    ...overrides,
+  };
 }
 
 /** A built entry point as its own process, the way production runs it. */

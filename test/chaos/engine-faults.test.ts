@@ -10,7 +10,7 @@ import { freePort } from '../../dev/ports.js';
 import { findOrInstallTemporalCli } from '../../dev/temporal-cli.js';
 import { startTemporalDevServer } from '../../dev/temporal-dev-server.js';
 import { waitFor } from '../harness.js';
-import { ProcessGroup, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
+import { ProcessGroup, processEnv, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
 import { scaled } from './scale.js';
 
 let database: DatabaseHandle;
@@ -29,13 +29,7 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-const env = (temporalAddress: string) => ({
-  DATABASE_URL: inject('databaseUrl'),
-  TEMPORAL_ADDRESS: temporalAddress,
-  TEMPORAL_TASK_QUEUE: `chaos-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
-  ANONYMOUS_AS_DEMO: 'true',
-  RATE_LIMIT_PER_MINUTE: '1000000',
-});
+const env = (temporalAddress: string) => processEnv({ TEMPORAL_ADDRESS: temporalAddress });
 
 describe('engine and gateway faults', () => {
   it('Temporal dev server restarted (same SQLite file) while payments sleep: all complete, none early', { timeout: 300_000 }, async () => {

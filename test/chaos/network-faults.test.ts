@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
-import { ProcessGroup, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
+import { ProcessGroup, processEnv, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
 import { scaled } from './scale.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
@@ -15,21 +15,15 @@ afterAll(async () => {
   await database?.close();
 });
 
-const baseEnv = () => ({
-  DATABASE_URL: inject('databaseUrl'),
-  TEMPORAL_TASK_QUEUE: `chaos-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
-  ANONYMOUS_AS_DEMO: 'true',
-  RATE_LIMIT_PER_MINUTE: '1000000',
-});
 
 describe('network and restart faults', () => {
   it('worker ↔ Temporal traffic cut through the proxy: the worker reconnects and every payment completes', { timeout: 300_000 }, async () => {
     const [host, port] = inject('temporalAddress').split(':');
     const proxy = await startTcpProxy({ host: host!, port: Number(port) });
     try {
-      const env = baseEnv();
+      const env = processEnv();
       await group.startWorker({ ...env, TEMPORAL_ADDRESS: proxy.address });
-      const api = await group.startApi({ ...env, TEMPORAL_ADDRESS: inject('temporalAddress') });
+      const api = await group.startApi(env);
       const ids = await createPayments(api.url, scaled(20, 100), (i) => ({ amount: 10 + i, currency: 'EUR', delaySeconds: 2 }));
       proxy.cut(scaled(8_000, 60_000));
       expect(await waitAllFinal(database.db, ids, 240_000)).toEqual({ completed: ids.length });
@@ -41,7 +35,7 @@ describe('network and restart faults', () => {
   });
 
   it('one of two workers restarted again and again under load: no failed payment, the backlog drains', { timeout: 400_000 }, async () => {
-    const env = { ...baseEnv(), TEMPORAL_ADDRESS: inject('temporalAddress') };
+    const env = processEnv();
     await group.startWorker(env);
     let restarting = await group.startWorker(env);
     const api = await group.startApi(env);

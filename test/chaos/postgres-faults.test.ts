@@ -11,7 +11,7 @@ import { payments } from '../../db/schema.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../dev/embedded-postgres.js';
 import { freePort } from '../../dev/ports.js';
 import { waitFor } from '../harness.js';
-import { ProcessGroup, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
+import { ProcessGroup, processEnv, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
 import { scaled } from './scale.js';
 
 /** Postgres of its own, so freezing and killing it touches no other test. */
@@ -69,13 +69,7 @@ async function reconcile(ids: string[]) {
 
 describe('Postgres outages', () => {
   it('frozen (SIGSTOP) mid-load, then stopped with an immediate shutdown: the API answers 503 within bounds, then everything completes and reconciles', { timeout: 400_000 }, async () => {
-    const env = {
-      DATABASE_URL: pg.url,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: `pg-chaos-${Date.now()}`,
-      ANONYMOUS_AS_DEMO: 'true',
-      RATE_LIMIT_PER_MINUTE: '1000000',
-    };
+    const env = processEnv({ DATABASE_URL: pg.url });
     await group.startWorker(env);
     const api = (await group.startApi(env)).url;
     const timedRead = async () => {

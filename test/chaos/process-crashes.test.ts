@@ -5,7 +5,7 @@ import type { PaymentWorkflowResult } from '../../common/workflow-api.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { payments } from '../../db/schema.js';
 import { waitFor } from '../harness.js';
-import { ProcessGroup, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
+import { ProcessGroup, processEnv, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
 import { scaled } from './scale.js';
 
 let database: DatabaseHandle;
@@ -23,14 +23,7 @@ afterAll(async () => {
   await database?.close();
 });
 
-const baseEnv = () => ({
-  DATABASE_URL: inject('databaseUrl'),
-  TEMPORAL_ADDRESS: inject('temporalAddress'),
-  TEMPORAL_TASK_QUEUE: `chaos-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
-  ANONYMOUS_AS_DEMO: 'true',
-  RATE_LIMIT_PER_MINUTE: '1000000',
-  GATEWAY_LATENCY_MS: '20',
-});
+const baseEnv = () => processEnv({ GATEWAY_LATENCY_MS: '20' });
 
 
 describe('crashes of real processes (built JS)', () => {

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
-import { ProcessGroup, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
+import { ProcessGroup, processEnv, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
 
 const run = promisify(execFile);
 
@@ -40,14 +40,7 @@ describe('two workers and an API as separate processes', () => {
 
   it('a worker killed with SIGKILL in the middle of 200 payments: all reach a final state, one charge each', { timeout: 240_000 }, async () => {
     database = await connectDatabase(inject('databaseUrl'), 2);
-    const env = {
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: `built-${Date.now()}`,
-      ANONYMOUS_AS_DEMO: 'true',
-      RATE_LIMIT_PER_MINUTE: '100000',
-      GATEWAY_LATENCY_MS: '20',
-    };
+    const env = processEnv({ GATEWAY_LATENCY_MS: '20' });
     const workerA = await group.startWorker(env);
     await group.startWorker(env);
     const api = (await group.startApi(env)).url;
