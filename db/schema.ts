@@ -87,7 +87,10 @@ export const payments = pgTable(
     completedAt: ts('completed_at'),
   },
   (t) => [
-    uniqueIndex('payments_reference_idx').on(t.reference),
+    // Not unique: the reference is derived from the id, which already is. A second unique index
+    // would also make concurrent `on conflict (id)` upserts of one payment fail on it instead.
+    // text_pattern_ops lets the prefix search use it.
+    index('payments_merchant_reference_idx').on(t.merchantId, t.reference.op('text_pattern_ops')),
     // Ids are ULIDs (time-ordered), so newest-first listing is keyset pagination over the id:
     // the primary key serves the unfiltered list, this index the list by status.
     index('payments_merchant_id_idx').on(t.merchantId, t.id),

@@ -23,6 +23,16 @@ function snapshot(id: string, version: number): PaymentSnapshot {
 }
 
 describe('projection ordering (property-based)', () => {
+  // A second unique index on payments once made the losing insert of such a race fail instead of
+  // updating: `on conflict (id)` only arbitrates the primary key.
+  it('concurrent first writes of a new payment all succeed', async () => {
+    for (let round = 0; round < 300; round++) {
+      const id = newPaymentId();
+      const outcomes = await Promise.allSettled([1, 2].map((v) => projectPaymentState(database.db, snapshot(id, v), { type: 'payment.processing', details: { v } })));
+      expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    }
+  });
+
   it('any order, any duplicates, applied concurrently: the row ends at the highest version and each version is in the timeline once', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 40 }), fc.boolean(), async (versions, concurrent) => {
