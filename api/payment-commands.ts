@@ -19,7 +19,7 @@ import {
   type PaymentFields,
   type PaymentWorkflowInput,
 } from '../common/workflow-api.js';
-import { projectPaymentState } from '../db/projection.js';
+import { paymentRow, writePaymentState } from '../db/projection.js';
 import { paymentsCreated } from '../common/metrics.js';
 import { idempotencyKeys, paymentMethods } from '../db/schema.js';
 import type { Context } from './context.js';
@@ -59,6 +59,7 @@ export async function createPayment(ctx: MerchantContext, request: CreatePayment
   const input: PaymentWorkflowInput = fields;
 
   let runId: string;
+  let retried = false;
   try {
     const handle = await ctx.temporal.workflow.start(PAYMENT_WORKFLOW_TYPE, {
       workflowId: paymentWorkflowId(paymentId),
@@ -72,12 +73,16 @@ export async function createPayment(ctx: MerchantContext, request: CreatePayment
   } catch (err) {
     // Only an idempotent retry reuses an id: the first attempt already started the workflow.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    retried = true;
     const description = await ctx.temporal.workflow.getHandle(paymentWorkflowId(paymentId)).describe();
     runId = description.runId;
   }
   // Same first state the workflow writes: whichever lands first wins, so `get` finds it at once.
-  await projectPaymentState(ctx.db, initialSnapshot(fields, runId), { type: 'payment.created', details: {} });
-  return toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, paymentId));
+  // The workflow's own write enqueues the webhooks, so here the row and timeline suffice.
+  const snapshot = initialSnapshot(fields, runId);
+  await writePaymentState(ctx.db, snapshot, { type: 'payment.created', details: {} });
+  // A retry answers with the payment as it is now; a new payment is what was just written.
+  return toPaymentView(retried ? await getPaymentOrThrow(ctx.db, ctx.merchantId, paymentId) : paymentRow(snapshot));
 }
 
 /**

@@ -1,7 +1,8 @@
 import { proxyActivities, sleep } from '@temporalio/workflow';
+import type { createBareActivities } from './bare-activities.js';
 
 /** B0: the same shape as a payment (validate → optional delay → charge → webhook) with no-op activities. */
-const { validate, charge, webhook } = proxyActivities<typeof import('./bare-activities.js')>({
+const { validate, charge, webhook } = proxyActivities<ReturnType<typeof createBareActivities>>({
   startToCloseTimeout: '15s',
 });
 

@@ -3,8 +3,10 @@ import pg from 'pg';
 import { StartupError } from '../common/startup-error.js';
 import * as schema from './schema.js';
 
-/** Drizzle over the pool (or, inside `inTransaction`, over one client). */
-export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool | pg.PoolClient };
+/** Drizzle over the pool. Nothing here uses `db.transaction`: its BEGIN runs outside its own
+ * try/finally, so a BEGIN failing on a frozen server leaks the pool client for good (found by the
+ * Postgres chaos test). Writes are single statements or idempotent steps instead. */
+export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 
 export interface DatabaseHandle {
   db: Database;
@@ -52,28 +54,5 @@ export function safeLocation(url: string): string {
     return `${u.hostname}:${u.port || 5432}${u.pathname}`;
   } catch {
     return '(malformed DATABASE_URL)';
-  }
-}
-
-/**
- * A transaction on its own pool client. Drizzle's `db.transaction` sends BEGIN outside its
- * try/finally, so a BEGIN that fails (a frozen or restarting server) never releases its client and
- * the pool runs dry for good (found by the Postgres chaos test). Here every path releases, and a
- * client whose transaction failed is destroyed rather than reused mid-protocol.
- */
-export async function inTransaction<T>(db: Database, work: (tx: Database) => Promise<T>): Promise<T> {
-  const client = await (db.$client as pg.Pool).connect();
-  let failed = false;
-  try {
-    await client.query('begin');
-    const result = await work(drizzle(client, { schema }) as unknown as Database);
-    await client.query('commit');
-    return result;
-  } catch (err) {
-    failed = true;
-    await client.query('rollback').catch(() => {});
-    throw err;
-  } finally {
-    client.release(failed);
   }
 }

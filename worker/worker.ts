@@ -69,9 +69,7 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
         disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
       },
     })),
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    shutdownGraceTime: '10s',
+    ...workerTuning(config),
     plugins: options.tracing ? [options.tracing.plugin] : [],
   });
   const done = worker.run().finally(() => connection.close());
@@ -83,6 +81,15 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
       await done;
     },
   };
+}
+
+/** The options that decide a worker's capacity; the benchmark's bare worker runs with the same. */
+export function workerTuning(config: Config) {
+  return {
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    shutdownGraceTime: '10s',
+  } satisfies Partial<WorkerOptions>;
 }
 
 /** Under tsx the sources are .ts; from dist they are .js. */

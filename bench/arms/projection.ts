@@ -1,0 +1,57 @@
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { newPaymentId, paymentCreatedAt, paymentReference } from '../../common/payment-id.js';
+import { initialSnapshot, type PaymentSnapshot, type ProjectionEvent } from '../../common/workflow-api.js';
+import { paymentStateStatement, projectPaymentState } from '../../db/projection.js';
+import { subscribedEndpoints } from '../../db/webhook-messages.js';
+import type { BenchEnvironment } from '../environment.js';
+import { closedLoop } from '../load.js';
+import { percentile, ratioOfMedians } from '../stats.js';
+
+interface Sample {
+  perSecond: number;
+  p99: number;
+}
+
+/** 6. Projection cost: our Drizzle projection against raw pg sending the very same SQL (B-pg). */
+export async function measureProjection(env: BenchEnvironment, plan: { writes: number; reps: number }) {
+  const { db, pool } = env.database;
+  const dialect = new PgDialect();
+  const event: ProjectionEvent = { type: 'payment.created', details: {} };
+  const drizzleWrite = (s: PaymentSnapshot) => projectPaymentState(db, s, event);
+  const rawWrite = async (s: PaymentSnapshot) => {
+    const write = dialect.sqlToQuery(paymentStateStatement(db, s, event));
+    const endpoints = subscribedEndpoints(db, s.merchantId, event.type).toSQL();
+    await pool.query(write.sql, write.params as unknown[]);
+    await pool.query(endpoints.sql, endpoints.params as unknown[]);
+  };
+  const measure = async (write: (s: PaymentSnapshot) => Promise<unknown>): Promise<Sample> => {
+    const started = performance.now();
+    const latencies = await closedLoop(plan.writes, 8, async () => {
+      const s = snapshot();
+      const t = performance.now();
+      await write(s);
+      return performance.now() - t;
+    });
+    return { perSecond: plan.writes / ((performance.now() - started) / 1000), p99: percentile(latencies, 99) };
+  };
+  await measure(drizzleWrite); // warm-up, discarded
+  await measure(rawWrite);
+  const drizzle: Sample[] = [];
+  const raw: Sample[] = [];
+  for (let rep = 0; rep < plan.reps; rep++) {
+    drizzle.push(await measure(drizzleWrite));
+    raw.push(await measure(rawWrite));
+  }
+  return {
+    throughputRatio: ratioOfMedians(drizzle.map((s) => s.perSecond), raw.map((s) => s.perSecond)),
+    p99Ratio: ratioOfMedians(drizzle.map((s) => s.p99), raw.map((s) => s.p99)),
+    drizzle,
+    raw,
+  };
+}
+
+/** A payment's first state, outside any merchant's view (its own merchant row is not needed: no FK). */
+function snapshot(): PaymentSnapshot {
+  const id = newPaymentId();
+  return initialSnapshot({ paymentId: id, merchantId: 'mer_bench_projection', paymentMethodId: null, reference: paymentReference(id), amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: null, data: {}, description: null, createdAt: paymentCreatedAt(id) }, 'run');
+}

@@ -1,0 +1,57 @@
+import { readFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import type { BenchEnvironment } from '../environment.js';
+import { closedLoop, repeatFor } from '../load.js';
+import { createPayment, type RunLedger } from '../payments.js';
+import { percentile, round } from '../stats.js';
+
+/**
+ * 7. Sleeping payments: bring the number of payments waiting an hour up to `target`, sampling the
+ * worker's resident memory on the way. Past the worker's cache bound, memory must stop following the
+ * count. Their cost to the API: get-by-id p99 before and after, and the API's CPU while they sleep.
+ */
+export async function measureSleeping(env: BenchEnvironment, ledger: RunLedger, plan: { target: number; step: number; cacheBound: number }) {
+  const get = async () => {
+    const ids = [...ledger.created];
+    const res = await fetch(`${env.apiUrl}/api/v1/payments/${ids[Math.floor(Math.random() * ids.length)]}`);
+    if (res.status !== 200) throw new Error(`get answered ${res.status}`);
+    await res.arrayBuffer();
+  };
+  const getP99Before = percentile(await repeatFor(3000, get), 99);
+  const memory: Array<{ sleeping: number; rssMiB: number }> = [{ sleeping: ledger.sleeping.size, rssMiB: await residentMiB(env.worker) }];
+  while (ledger.sleeping.size < plan.target) {
+    const batch = Math.min(plan.step, plan.target - ledger.sleeping.size);
+    await closedLoop(batch, 20, () => createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 3600 }));
+    memory.push({ sleeping: ledger.sleeping.size, rssMiB: await residentMiB(env.worker) });
+  }
+  const getP99After = percentile(await repeatFor(3000, get), 99);
+  const cpuBefore = await cpuSeconds(env.api);
+  await new Promise((r) => setTimeout(r, 5000)); // an idle window is what is measured here
+  const apiCpuIdle = (await cpuSeconds(env.api)) - cpuBefore;
+
+  // Memory per 1,000 sleepers below the cache bound, and beyond it.
+  const atBound = memory.reduce((best, m) => (Math.abs(m.sleeping - plan.cacheBound) < Math.abs(best.sleeping - plan.cacheBound) ? m : best));
+  const last = memory[memory.length - 1]!;
+  const perThousandBeyond = last.sleeping > atBound.sleeping ? ((last.rssMiB - atBound.rssMiB) / (last.sleeping - atBound.sleeping)) * 1000 : NaN;
+  return {
+    sleeping: last.sleeping,
+    cacheBound: plan.cacheBound,
+    rssMiB: memory.map((m) => ({ ...m, rssMiB: round(m.rssMiB, 1) })),
+    rssBeyondBoundRatio: round(last.rssMiB / atBound.rssMiB),
+    rssMiBPerThousandBeyondBound: round(perThousandBeyond, 1),
+    apiGetP99Ratio: round(getP99After / getP99Before),
+    apiCpuSecondsIn5sIdle: round(apiCpuIdle, 3),
+  };
+}
+
+async function residentMiB(child: ChildProcess): Promise<number> {
+  const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+}
+
+/** User + system CPU of a process so far, from /proc (clock ticks of 1/100 s). */
+async function cpuSeconds(child: ChildProcess): Promise<number> {
+  const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -1,0 +1,18 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { parseConfig } from '../common/config.js';
+import { workerTuning } from '../worker/worker.js';
+import { createBareActivities } from './bare-activities.js';
+
+/** B0's worker, in its own process like ours, with the same tuning read from the same variables. */
+const config = parseConfig();
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+const worker = await Worker.create({
+  connection,
+  taskQueue: process.env.BARE_TASK_QUEUE!,
+  workflowBundle: { codePath: process.env.BARE_BUNDLE! },
+  activities: createBareActivities(config.GATEWAY_LATENCY_MS),
+  ...workerTuning(config),
+});
+// The SDK's default runtime stops the worker on SIGTERM.
+await worker.run();
+await connection.close();

@@ -1,0 +1,124 @@
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import type { AppRouter } from '../api/router.js';
+import { connectDatabase, type DatabaseHandle } from '../db/client.js';
+import { runMigrations } from '../db/migrate.js';
+import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
+import { freePort } from '../dev/ports.js';
+import { findOrInstallTemporalCli } from '../dev/temporal-cli.js';
+import { startTemporalDevServer } from '../dev/temporal-dev-server.js';
+import { ProcessGroup, ensureBuilt, waitFor } from '../test/process-group.js';
+import { WebhookSink } from './sink.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, '..');
+export const PAYMENTS_QUEUE = 'bench-payments';
+export const BARE_QUEUE = 'bench-bare';
+/** The simulator's latency per gateway call; B0's charge waits the same for its two calls. */
+export const GATEWAY_LATENCY_MS = 5;
+/** The default; both workers run with it. */
+export const WORKER_CACHE = 1000;
+
+export interface BenchEnvironment {
+  database: DatabaseHandle;
+  temporal: Client;
+  apiUrl: string;
+  trpc: ReturnType<typeof createTRPCClient<AppRouter>>;
+  sink: WebhookSink;
+  api: ChildProcess;
+  worker: ChildProcess;
+  /** What our processes were started with, for a run that starts more of them. */
+  processEnv: Record<string, string>;
+  processes: ProcessGroup;
+  facts: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything a run needs, as production runs it: Postgres and the Temporal dev server (SQLite file,
+ * WAL), our built API and worker as their own processes, B0's worker as a third with the same
+ * tuning, and a webhook sink in this process.
+ */
+export async function startBenchEnvironment(): Promise<BenchEnvironment> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'payments-bench-'));
+  await chmod(scratch, 0o755); // embedded Postgres runs as its own user
+  const stops: Array<() => Promise<unknown>> = [() => rm(scratch, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+  };
+  try {
+    await ensureBuilt();
+    const cli = await findOrInstallTemporalCli();
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port: await freePort() });
+    stops.push(pg.stop);
+    const server = await startTemporalDevServer({ cli, port: await freePort(), dbFile: path.join(scratch, 'temporal.db') });
+    stops.push(server.stop);
+    const database = await connectDatabase(pg.url, 20);
+    stops.push(database.close);
+    await runMigrations(database.db);
+
+    const sink = await WebhookSink.start();
+    stops.push(() => sink.close());
+    const env = {
+      DATABASE_URL: pg.url,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: PAYMENTS_QUEUE,
+      ANONYMOUS_AS_DEMO: 'true',
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
+      GATEWAY_LATENCY_MS: String(GATEWAY_LATENCY_MS),
+      WORKER_MAX_CACHED_WORKFLOWS: String(WORKER_CACHE),
+      // Short, so the refused-webhook arm ends in seconds; the production default spans a day and a half.
+      WEBHOOK_RETRY_SCHEDULE: '0,1s,2s,5s,10s,30s',
+    };
+    const bareBundle = path.join(scratch, 'bare-bundle.js');
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(here, 'bare-workflow.ts'), logger: quietLogger });
+    await writeFile(bareBundle, code);
+
+    const processes = new ProcessGroup();
+    stops.push(async () => {
+      processes.killAll('SIGTERM');
+      await waitFor(async () => processes.children.every((c) => c.exitCode !== null || c.signalCode !== null), 'bench processes to exit', 20_000).catch(() => processes.killAll());
+    });
+    const api = await processes.startApi(env);
+    const worker = await processes.startWorker(env);
+    processes.start(path.join(here, 'bare-worker.ts'), { ...env, BARE_TASK_QUEUE: BARE_QUEUE, BARE_BUNDLE: bareBundle }, ['--import', 'tsx']);
+
+    const connection = await Connection.connect({ address: server.address });
+    stops.push(() => connection.close());
+    const temporal = new Client({ connection });
+    const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${api.url}/trpc` })] });
+    return { database, temporal, apiUrl: api.url, trpc, sink, api: api.child, worker, processEnv: env, processes, facts: await machineFacts(cli, database, env), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+async function machineFacts(cli: string, database: DatabaseHandle, env: Record<string, string>): Promise<Record<string, string>> {
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    kernel: `${os.type()} ${os.release()}`,
+    temporalCli: execFileSync(cli, ['--version']).toString().trim(),
+    temporalServerMode: 'dev server, SQLite file, journal_mode=WAL',
+    postgres: String((await database.pool.query('show server_version')).rows[0].server_version),
+    temporalSdk: String(pkg.dependencies['@temporalio/worker']),
+    drizzle: String(pkg.dependencies['drizzle-orm']),
+    gatewayLatencyMs: String(GATEWAY_LATENCY_MS),
+    workerTuning: `prebuilt bundle, maxCachedWorkflows ${WORKER_CACHE}, maxConcurrentActivityTaskExecutions 100 (both workers, same code path)`,
+    webhookRetrySchedule: env.WEBHOOK_RETRY_SCHEDULE!,
+    processes: 'API, worker and B0 worker each in its own Node process; load generator and sink in the orchestrator',
+  };
+}
