@@ -21,10 +21,11 @@ import { renderReport } from './report.js';
 
 const QUICK = process.argv.includes('--quick');
 const plan = QUICK
-  ? { reps: 3, writes: 300, burst: 60, createSeconds: 3, webhookSeconds: 4, refusedBatch: 60, rows: 20_000, readSeconds: 2, freshnessSamples: 8, sleepingTarget: 1_500, sleepingStep: 250 }
+  ? { reps: 3, writes: 300, burst: 40, createSeconds: 2, webhookSeconds: 3, refusedBatch: 40, rows: 10_000, readSeconds: 1, freshnessSamples: 5, sleepingTarget: 1_100, sleepingStep: 200 }
   : { reps: 3, writes: 3_000, burst: 400, createSeconds: 15, webhookSeconds: 15, refusedBatch: 400, rows: 1_000_000, readSeconds: 8, freshnessSamples: 40, sleepingTarget: 10_000, sleepingStep: 1_000 };
 const here = path.dirname(fileURLToPath(import.meta.url));
-const log = (name: string, value: unknown) => console.log(`${name}: ${JSON.stringify(value)}`);
+const runStarted = Date.now();
+const log = (name: string, value: unknown) => console.log(`[${Math.round((Date.now() - runStarted) / 1000)} s] ${name}: ${JSON.stringify(value)}`);
 
 const env = await startBenchEnvironment();
 let exitCode = 0;
@@ -32,10 +33,10 @@ try {
   const ledger = new RunLedger();
   const started = Date.now();
   const results: Record<string, any> = {};
-  results.projection = await measureProjection(env, { writes: plan.writes, reps: plan.reps });
-  log('projection', results.projection);
   results.history = await measureHistory(env, ledger, 3);
   log('history', results.history);
+  results.projection = await measureProjection(env, { writes: plan.writes, reps: plan.reps });
+  log('projection', results.projection);
   results.endToEnd = await measureEndToEnd(env, ledger, { burst: plan.burst, reps: plan.reps });
   log('end to end', results.endToEnd);
   const top = results.endToEnd.bareTopRate as number;

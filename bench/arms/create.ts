@@ -1,7 +1,7 @@
 import type { BenchEnvironment } from '../environment.js';
 import { openLoad } from '../load.js';
 import { createPayment, type Door, type RunLedger } from '../payments.js';
-import { percentile, ratioOfMedians, round } from '../stats.js';
+import { armOrder, percentile, ratioOfMedians, round } from '../stats.js';
 
 /**
  * 3. API overhead: REST and tRPC create against B-direct (a plain `client.workflow.start` of the same
@@ -15,11 +15,11 @@ export async function measureCreate(env: BenchEnvironment, ledger: RunLedger, pl
   for (const fraction of [0.5, 0.8]) {
     const rate = round(bareTopRate * fraction, 1);
     const send = (door: Door) => () => createPayment(env, ledger, door, { amount: 1, currency: 'EUR', delaySeconds: 3600 });
-    for (const door of doors) await openLoad(rate, 2, send(door)); // warm-up, discarded
+    for (const door of doors) await openLoad(rate, 1, send(door)); // warm-up, discarded
     const p50: Record<Door, number[]> = { direct: [], rest: [], trpc: [] };
     const p99: Record<Door, number[]> = { direct: [], rest: [], trpc: [] };
     for (let rep = 0; rep < plan.reps; rep++) {
-      for (const door of doors) {
+      for (const door of armOrder(doors, rep)) {
         const r = await openLoad(rate, plan.seconds, send(door));
         errors += r.errors;
         p50[door].push(percentile(r.latencies, 50));

@@ -1,7 +1,7 @@
 import { BARE_QUEUE, type BenchEnvironment } from '../environment.js';
 import { closedLoop, firstTrue } from '../load.js';
 import { BARE_WORKFLOW, createPayment, type RunLedger } from '../payments.js';
-import { median, round } from '../stats.js';
+import { armOrder, median, round } from '../stats.js';
 
 /**
  * 1. End to end: a burst of payments accepted through REST until the last webhook arrived, against a
@@ -28,8 +28,10 @@ export async function measureEndToEnd(env: BenchEnvironment, ledger: RunLedger, 
   const oursPerSecond: number[] = [];
   const barePerSecond: number[] = [];
   for (let rep = 0; rep < plan.reps; rep++) {
-    barePerSecond.push(await bare());
-    oursPerSecond.push(await ours());
+    for (const arm of armOrder(['bare', 'ours'] as const, rep)) {
+      if (arm === 'bare') barePerSecond.push(await bare());
+      else oursPerSecond.push(await ours());
+    }
   }
   return {
     burst: plan.burst,

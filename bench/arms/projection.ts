@@ -5,7 +5,7 @@ import { paymentStateStatement, projectPaymentState } from '../../db/projection.
 import { subscribedEndpoints } from '../../db/webhook-messages.js';
 import type { BenchEnvironment } from '../environment.js';
 import { closedLoop } from '../load.js';
-import { percentile, ratioOfMedians } from '../stats.js';
+import { armOrder, percentile, ratioOfMedians } from '../stats.js';
 
 interface Sample {
   perSecond: number;
@@ -39,8 +39,10 @@ export async function measureProjection(env: BenchEnvironment, plan: { writes: n
   const drizzle: Sample[] = [];
   const raw: Sample[] = [];
   for (let rep = 0; rep < plan.reps; rep++) {
-    drizzle.push(await measure(drizzleWrite));
-    raw.push(await measure(rawWrite));
+    for (const arm of armOrder(['drizzle', 'raw'] as const, rep)) {
+      if (arm === 'drizzle') drizzle.push(await measure(drizzleWrite));
+      else raw.push(await measure(rawWrite));
+    }
   }
   return {
     throughputRatio: ratioOfMedians(drizzle.map((s) => s.perSecond), raw.map((s) => s.perSecond)),

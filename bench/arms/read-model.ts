@@ -1,7 +1,7 @@
 import { PAYMENTS_QUEUE, type BenchEnvironment } from '../environment.js';
 import { closedLoop, firstTrue, openLoad, repeatFor } from '../load.js';
 import { createPayment, type RunLedger } from '../payments.js';
-import { percentile, ratioOfMedians, round } from '../stats.js';
+import { armOrder, percentile, ratioOfMedians, round } from '../stats.js';
 
 /**
  * 4. Read model: list-by-status (a page of 50) and get-by-id through our API, over the demo
@@ -33,10 +33,11 @@ export async function measureReadModel(
   const writes = openLoad(writeRate, loadSeconds, () => createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url }));
 
   const p99 = { list: [] as number[], get: [] as number[], visibility: [] as number[] };
+  const reads = { visibility, list, get };
   for (let rep = 0; rep < plan.reps; rep++) {
-    p99.visibility.push(percentile(await repeatFor(plan.readSeconds * 1000, visibility), 99));
-    p99.list.push(percentile(await repeatFor(plan.readSeconds * 1000, list), 99));
-    p99.get.push(percentile(await repeatFor(plan.readSeconds * 1000, get), 99));
+    for (const arm of armOrder(['visibility', 'list', 'get'] as const, rep)) {
+      p99[arm].push(percentile(await repeatFor(plan.readSeconds * 1000, reads[arm]), 99));
+    }
   }
   const freshness = await measureFreshness(env, ledger, plan.freshnessSamples);
   const writeLoad = await writes;

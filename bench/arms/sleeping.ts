@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
 import type { BenchEnvironment } from '../environment.js';
-import { closedLoop, repeatFor } from '../load.js';
+import { closedLoop, firstTrue, repeatFor } from '../load.js';
 import { createPayment, type RunLedger } from '../payments.js';
 import { percentile, round } from '../stats.js';
 
@@ -24,10 +24,10 @@ export async function measureSleeping(env: BenchEnvironment, ledger: RunLedger, 
     await closedLoop(batch, 20, () => createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 3600 }));
     memory.push({ sleeping: ledger.sleeping.size, rssMiB: await residentMiB(env.worker) });
   }
+  // The worker runs each new payment's first task after the API answered: let it finish them.
+  await firstTrue(async () => (await cpuOver(env.worker, 1000)) < 0.05, 120_000, 0);
   const getP99After = percentile(await repeatFor(3000, get), 99);
-  const cpuBefore = await cpuSeconds(env.api);
-  await new Promise((r) => setTimeout(r, 5000)); // an idle window is what is measured here
-  const apiCpuIdle = (await cpuSeconds(env.api)) - cpuBefore;
+  const apiCpuIdle = await cpuOver(env.api, 5000);
 
   // Memory per 1,000 sleepers below the cache bound, and beyond it.
   const atBound = memory.reduce((best, m) => (Math.abs(m.sleeping - plan.cacheBound) < Math.abs(best.sleeping - plan.cacheBound) ? m : best));
@@ -47,6 +47,13 @@ export async function measureSleeping(env: BenchEnvironment, ledger: RunLedger, 
 async function residentMiB(child: ChildProcess): Promise<number> {
   const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+}
+
+/** CPU seconds a process used during the next `ms` (a window in which nothing else is asked of it). */
+async function cpuOver(child: ChildProcess, ms: number): Promise<number> {
+  const before = await cpuSeconds(child);
+  await new Promise((r) => setTimeout(r, ms));
+  return (await cpuSeconds(child)) - before;
 }
 
 /** User + system CPU of a process so far, from /proc (clock ticks of 1/100 s). */

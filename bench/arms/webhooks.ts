@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { BARE_QUEUE, type BenchEnvironment } from '../environment.js';
 import { closedLoop, firstTrue, openLoad } from '../load.js';
 import { BARE_WORKFLOW, createPayment, type RunLedger } from '../payments.js';
-import { percentile, ratioOfMedians, round } from '../stats.js';
+import { armOrder, percentile, ratioOfMedians, round } from '../stats.js';
 
 /**
  * 5. Webhook latency: final status → receipt at the sink, against the schedule-to-close time of B0's
@@ -35,8 +35,10 @@ export async function measureWebhooks(
   const oursP99: number[] = [];
   const bareP99: number[] = [];
   for (let rep = 0; rep < plan.reps; rep++) {
-    bareP99.push(await bare());
-    oursP99.push(await ours());
+    for (const arm of armOrder(['bare', 'ours'] as const, rep)) {
+      if (arm === 'bare') bareP99.push(await bare());
+      else oursP99.push(await ours());
+    }
   }
 
   // A share of refusals: everything still arrives, within the (bench's short) retry schedule.
