@@ -4,7 +4,7 @@
  * a discarded warm-up, medians over repetitions. Writes bench/results/<time>.{json,md}; a full run
  * also bench/RESULTS.md.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCreate } from './arms/create.js';
@@ -58,7 +58,8 @@ try {
   const stamp = facts.date!.replace(/[:.]/g, '-');
   await writeFile(path.join(here, 'results', `${stamp}.json`), JSON.stringify({ facts, plan, results }, null, 2));
   await writeFile(path.join(here, 'results', `${stamp}.md`), report);
-  if (!QUICK && results.closing.passed) await copyFile(path.join(here, 'results', `${stamp}.md`), path.join(here, 'RESULTS.md'));
+  // RESULTS.md: the latest full run, followed by the standing analysis of what it shows.
+  if (!QUICK && results.closing.passed) await writeFile(path.join(here, 'RESULTS.md'), `${report}\n${await readFile(path.join(here, 'ANALYSIS.md'), 'utf8')}`);
   console.log(`\n${report}`);
   if (!results.closing.passed) exitCode = 1;
 } catch (err) {

@@ -52,28 +52,34 @@ export async function measureReadModel(
   };
 }
 
-/** Bulk rows straight into the read model, with the change trigger off so no listener drowns. */
+/**
+ * Bulk rows straight into the read model, with the change trigger off so no listener drowns, in
+ * chunks that each stay within the pool's statement timeout.
+ */
 async function seedSyntheticPayments(env: BenchEnvironment, rows: number): Promise<number> {
-  const client = await env.database.pool.connect();
-  try {
-    await client.query('begin');
-    await client.query('set local session_replication_role = replica');
-    await client.query('set local statement_timeout = 0');
-    const { rowCount } = await client.query({
-      text: `insert into payments (id, merchant_id, reference, amount, currency, status, delay_seconds, scheduled_at, data, version, created_at, updated_at, completed_at, compensated)
-             select 'pay_01' || upper(substr(md5(g::text), 1, 24)), 'mer_demo', 'PAY-' || upper(substr(md5(g::text), 13, 12)), 100, 'EUR',
-                    (array['completed','completed','completed','completed','completed','completed','completed','pending','failed','canceled'])[1 + g % 10],
-                    0, now(), '{"synthetic": true}', 3, now() - interval '1 day', now(), now(), false
-             from generate_series(1, $1::int) g`,
-      values: [rows],
-      query_timeout: 0,
-    } as never);
-    await client.query('commit');
-    await client.query('analyze payments');
-    return rowCount ?? 0;
-  } finally {
-    client.release();
+  const chunk = 25_000;
+  let inserted = 0;
+  for (let from = 1; from <= rows; from += chunk) {
+    const client = await env.database.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('set local session_replication_role = replica');
+      const { rowCount } = await client.query(
+        `insert into payments (id, merchant_id, reference, amount, currency, status, delay_seconds, scheduled_at, data, version, created_at, updated_at, completed_at, compensated)
+         select 'pay_01' || upper(substr(md5(g::text), 1, 24)), 'mer_demo', 'PAY-' || upper(substr(md5(g::text), 13, 12)), 100, 'EUR',
+                (array['completed','completed','completed','completed','completed','completed','completed','pending','failed','canceled'])[1 + g % 10],
+                0, now(), '{"synthetic": true}', 3, now() - interval '1 day', now(), now(), false
+         from generate_series($1::int, $2::int) g`,
+        [from, Math.min(rows, from + chunk - 1)],
+      );
+      await client.query('commit');
+      inserted += rowCount ?? 0;
+    } finally {
+      client.release();
+    }
   }
+  await env.database.pool.query('analyze payments');
+  return inserted;
 }
 
 /** Final state → visible in each listing, for payments created one after another. */
