@@ -51,7 +51,7 @@ export function subscribedEndpoints(db: Pick<Database, 'select'>, merchantId: st
 }
 
 /**
- * Within the projection's transaction: one message per enabled endpoint subscribed to the event,
+ * Right after the state change: one message per enabled endpoint subscribed to the event,
  * plus the payment's own webhookUrl for its final event. Idempotent: a retried projection finds the
  * same messages and returns them.
  */
