@@ -19,7 +19,7 @@ import {
   type PaymentFields,
   type PaymentWorkflowInput,
 } from '../common/workflow-api.js';
-import { paymentRow, writePaymentState } from '../db/projection.js';
+import { paymentRow, projectPaymentState } from '../db/projection.js';
 import { paymentsCreated } from '../common/metrics.js';
 import { idempotencyKeys, paymentMethods } from '../db/schema.js';
 import type { Context } from './context.js';
@@ -78,9 +78,8 @@ export async function createPayment(ctx: MerchantContext, request: CreatePayment
     runId = description.runId;
   }
   // Same first state the workflow writes: whichever lands first wins, so `get` finds it at once.
-  // The workflow's own write enqueues the webhooks, so here the row and timeline suffice.
   const snapshot = initialSnapshot(fields, runId);
-  await writePaymentState(ctx.db, snapshot, { type: 'payment.created', details: {} });
+  await projectPaymentState(ctx.db, snapshot, { type: 'payment.created', details: {} });
   // A retry answers with the payment as it is now; a new payment is what was just written.
   return toPaymentView(retried ? await getPaymentOrThrow(ctx.db, ctx.merchantId, paymentId) : paymentRow(snapshot));
 }

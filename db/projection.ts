@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../common/workflow-api.js';
 import type { Database } from './client.js';
 import { paymentEvents, payments } from './schema.js';
-import { enqueueWebhookMessages } from './webhook-messages.js';
+import { webhookMessagesCte } from './webhook-messages.js';
 
 const at = (ms: number) => new Date(ms);
 
@@ -35,34 +35,28 @@ export function paymentRow(s: PaymentSnapshot): typeof payments.$inferSelect {
 const excluded = (column: string) => sql.raw(`excluded.${column}`);
 
 /**
- * Writes one state change of a payment: the current row moves forward only when the version is
- * higher, and the timeline entry is unique per version. Applying the same write twice, or an older
- * write after a newer one, changes nothing. A trigger NOTIFYs listeners when the row changes.
- * Then the webhook messages for the event are enqueued and returned for delivery.
- *
- * No transaction: each step is atomic and idempotent on its own, and the activity retries until all
- * have happened, so a crash between them ends the same as no crash. That saves BEGIN and COMMIT.
+ * Writes one state change of a payment, in one statement (atomic, one round trip): the current row
+ * moves forward only when the version is higher, the timeline entry is unique per version, and the
+ * webhook messages of the event are enqueued under ids derived from (payment, version, receiver).
+ * Applying the same write twice, or an older write after a newer one, changes nothing and returns the
+ * same messages. A trigger NOTIFYs listeners when the row changes.
  */
 export async function projectPaymentState(
   db: Database,
   snapshot: PaymentSnapshot,
   event: ProjectionEvent,
 ): Promise<{ rowChanged: boolean; messages: WebhookMessageRef[] }> {
-  const rowChanged = await writePaymentState(db, snapshot, event);
-  const messages = await enqueueWebhookMessages(db, snapshot, event);
-  return { rowChanged, messages };
+  const result = await db.execute<{ changed: number; messages: WebhookMessageRef[] }>(paymentStateStatement(db, snapshot, event));
+  const { changed, messages } = result.rows[0]!;
+  return { rowChanged: changed > 0, messages };
 }
 
-/** The row and its timeline entry in one statement: atomic, and one round trip. */
-export async function writePaymentState(db: Database, snapshot: PaymentSnapshot, event: ProjectionEvent): Promise<boolean> {
-  const result = await db.execute<{ changed: number }>(paymentStateStatement(db, snapshot, event));
-  return result.rows[0]!.changed > 0;
-}
-
-/** Exposed so the benchmark can run the same SQL on raw pg. */
+/** Exposed so the benchmark can send the same SQL through raw pg. */
 export function paymentStateStatement(db: Queryable, snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
   // Drizzle parenthesises each embedded query itself.
-  return sql`with moved as ${paymentUpsert(db, snapshot)}, entry as ${timelineInsert(db, snapshot, event)} select count(*)::int as changed from moved`;
+  return sql`with moved as ${paymentUpsert(db, snapshot)}, entry as ${timelineInsert(db, snapshot, event)}, ${webhookMessagesCte(snapshot, event)}
+    select (select count(*)::int from moved) as changed,
+           coalesce((select json_agg(json_build_object('id', id, 'lane', lane)) from planned), '[]'::json) as messages`;
 }
 
 type Queryable = Pick<Database, 'insert'>;

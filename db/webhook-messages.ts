@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, arrayContains, eq, or, sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { TERMINAL_STATUSES } from '../common/payment.js';
-import { OWN_WEBHOOK_LANE, type PaymentSnapshot, type ProjectionEvent, type WebhookMessageRef } from '../common/workflow-api.js';
-import type { Database } from './client.js';
+import { OWN_WEBHOOK_LANE, type PaymentSnapshot, type ProjectionEvent } from '../common/workflow-api.js';
 import { webhookEndpoints, webhookMessages } from './schema.js';
 
 
@@ -36,44 +35,32 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
   };
 }
 
-/** The merchant's enabled endpoints that want this event type (none listed = all). */
-export function subscribedEndpoints(db: Pick<Database, 'select'>, merchantId: string, eventType: string) {
-  return db
-    .select({ id: webhookEndpoints.id, url: webhookEndpoints.url })
-    .from(webhookEndpoints)
-    .where(
-      and(
-        eq(webhookEndpoints.merchantId, merchantId),
-        eq(webhookEndpoints.enabled, true),
-        or(sql`cardinality(${webhookEndpoints.eventTypes}) = 0`, arrayContains(webhookEndpoints.eventTypes, [eventType])),
-      ),
-    );
-}
-
 /**
- * Right after the state change: one message per enabled endpoint subscribed to the event,
- * plus the payment's own webhookUrl for its final event. Idempotent: a retried projection finds the
- * same messages and returns them.
+ * The CTEs `planned` (id, lane of every message the event produces) and `queued` (their insert), for
+ * the projection's statement: one message per enabled endpoint subscribed to the event (none listed =
+ * all), plus the payment's own webhookUrl for its final event. The ids are `webhookMessageId`,
+ * computed in SQL, so a retried projection finds the same messages and returns them.
  */
-export async function enqueueWebhookMessages(tx: Database, snapshot: PaymentSnapshot, event: ProjectionEvent): Promise<WebhookMessageRef[]> {
-  if (!event.type.startsWith('payment.') || !snapshot.merchantId) return [];
-  const endpoints = await subscribedEndpoints(tx, snapshot.merchantId, event.type);
-  const receivers = endpoints.map((e) => ({ lane: e.id, endpointId: e.id as string | null, url: e.url }));
-  if (snapshot.webhookUrl && TERMINAL_STATUSES.includes(snapshot.status)) {
-    receivers.push({ lane: OWN_WEBHOOK_LANE, endpointId: null, url: snapshot.webhookUrl });
-  }
-  if (receivers.length === 0) return [];
-  const payload = webhookPayload(snapshot, event.type);
-  const rows = receivers.map((r) => ({
-    id: webhookMessageId(snapshot.paymentId, snapshot.version, r.lane),
-    merchantId: snapshot.merchantId,
-    paymentId: snapshot.paymentId,
-    endpointId: r.endpointId,
-    url: r.url,
-    eventType: event.type,
-    sequence: snapshot.version,
-    payload,
-  }));
-  await tx.insert(webhookMessages).values(rows).onConflictDoNothing({ target: webhookMessages.id });
-  return rows.map((r) => ({ id: r.id, lane: r.endpointId ?? OWN_WEBHOOK_LANE }));
+export function webhookMessagesCte(snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
+  const applies = event.type.startsWith('payment.') && Boolean(snapshot.merchantId);
+  const ownWebhook = applies && snapshot.webhookUrl && TERMINAL_STATUSES.includes(snapshot.status) ? snapshot.webhookUrl : null;
+  const e = webhookEndpoints;
+  return sql`receivers as (
+      select ${e.id} as lane, ${e.id} as endpoint_id, ${e.url} as url from ${e}
+      where ${applies} and ${e.merchantId} = ${snapshot.merchantId ?? ''} and ${e.enabled}
+        and (cardinality(${e.eventTypes}) = 0 or ${e.eventTypes} @> array[${event.type}::text])
+      union all
+      select ${OWN_WEBHOOK_LANE}::text, null::text, ${ownWebhook}::text where ${ownWebhook !== null}
+    ),
+    planned as (
+      select 'msg_' || substr(translate(encode(sha256(convert_to(${snapshot.paymentId}::text || ':' || ${snapshot.version}::int || ':' || lane, 'UTF8')), 'base64'), '+/', '-_'), 1, 26) as id,
+             lane, endpoint_id, url
+      from receivers
+    ),
+    queued as (
+      insert into ${webhookMessages} (id, merchant_id, payment_id, endpoint_id, url, event_type, sequence, payload)
+      select id, ${snapshot.merchantId ?? ''}::text, ${snapshot.paymentId}::text, endpoint_id, url, ${event.type}::text, ${snapshot.version}::int, ${JSON.stringify(webhookPayload(snapshot, event.type))}::jsonb
+      from planned
+      on conflict (id) do nothing
+    )`;
 }

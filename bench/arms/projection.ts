@@ -2,7 +2,6 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import { newPaymentId, paymentCreatedAt, paymentReference } from '../../common/payment-id.js';
 import { initialSnapshot, type PaymentSnapshot, type ProjectionEvent } from '../../common/workflow-api.js';
 import { paymentStateStatement, projectPaymentState } from '../../db/projection.js';
-import { subscribedEndpoints } from '../../db/webhook-messages.js';
 import type { BenchEnvironment } from '../environment.js';
 import { closedLoop } from '../load.js';
 import { armOrder, percentile, ratioOfMedians } from '../stats.js';
@@ -20,9 +19,7 @@ export async function measureProjection(env: BenchEnvironment, plan: { writes: n
   const drizzleWrite = (s: PaymentSnapshot) => projectPaymentState(db, s, event);
   const rawWrite = async (s: PaymentSnapshot) => {
     const write = dialect.sqlToQuery(paymentStateStatement(db, s, event));
-    const endpoints = subscribedEndpoints(db, s.merchantId, event.type).toSQL();
     await pool.query(write.sql, write.params as unknown[]);
-    await pool.query(endpoints.sql, endpoints.params as unknown[]);
   };
   const measure = async (write: (s: PaymentSnapshot) => Promise<unknown>): Promise<Sample> => {
     const started = performance.now();

@@ -2,10 +2,11 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { newPaymentId, paymentCreatedAt, paymentReference } from '../../common/payment-id.js';
-import { initialSnapshot, type PaymentSnapshot, type ProjectionEvent } from '../../common/workflow-api.js';
+import { OWN_WEBHOOK_LANE, initialSnapshot, type PaymentSnapshot, type ProjectionEvent } from '../../common/workflow-api.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { projectPaymentState } from '../../db/projection.js';
-import { paymentEvents, payments } from '../../db/schema.js';
+import { merchants, paymentEvents, payments, webhookEndpoints, webhookMessages } from '../../db/schema.js';
+import { webhookMessageId } from '../../db/webhook-messages.js';
 
 let database: DatabaseHandle;
 beforeAll(async () => {
@@ -72,5 +73,48 @@ describe('versioned projection', () => {
     await Promise.all(shuffled.map((v) => project(id, v)));
     expect((await row(id)).version).toBe(50);
     expect((await timeline(id)).map((e) => e.version)).toEqual(versions);
+  });
+});
+
+describe('webhook messages enqueued by the projection', () => {
+  const merchantId = `mer_projection_${Date.now()}`;
+  beforeAll(async () => {
+    await database.db.insert(merchants).values({ id: merchantId, name: 'projection test' });
+    await database.db.insert(webhookEndpoints).values([
+      { id: `we_all_${merchantId}`, merchantId, url: 'https://all.example/hook', secret: 'whsec_x' },
+      { id: `we_done_${merchantId}`, merchantId, url: 'https://done.example/hook', secret: 'whsec_x', eventTypes: ['payment.completed'] },
+      { id: `we_off_${merchantId}`, merchantId, url: 'https://off.example/hook', secret: 'whsec_x', enabled: false },
+    ]);
+  });
+
+  const completed = (id: string): [PaymentSnapshot, ProjectionEvent] => {
+    const [s] = snapshotAt(id, 3);
+    return [{ ...s, merchantId, webhookUrl: 'https://own.example/hook' }, { type: 'payment.completed', details: {} }];
+  };
+
+  it('one message per subscribed, enabled endpoint plus the own webhookUrl on the final event, ids as webhookMessageId', async () => {
+    const id = newPaymentId();
+    const { messages } = await projectPaymentState(database.db, ...completed(id));
+    const expected = [`we_all_${merchantId}`, `we_done_${merchantId}`, OWN_WEBHOOK_LANE].map((lane) => ({ id: webhookMessageId(id, 3, lane), lane }));
+    expect([...messages].sort((a, b) => a.lane.localeCompare(b.lane))).toEqual(expected.sort((a, b) => a.lane.localeCompare(b.lane)));
+    const rows = await database.db.select().from(webhookMessages).where(eq(webhookMessages.paymentId, id));
+    expect(rows.map((r) => r.url).sort()).toEqual(['https://all.example/hook', 'https://done.example/hook', 'https://own.example/hook']);
+    expect(rows[0]!.payload).toMatchObject({ type: 'payment.completed', payment_id: id, sequence: 3 });
+  });
+
+  it('a retried projection returns the same messages and enqueues nothing twice', async () => {
+    const id = newPaymentId();
+    const first = await projectPaymentState(database.db, ...completed(id));
+    const again = await projectPaymentState(database.db, ...completed(id));
+    expect(again.rowChanged).toBe(false);
+    expect(new Set(again.messages.map((m) => m.id))).toEqual(new Set(first.messages.map((m) => m.id)));
+    expect(await database.db.select().from(webhookMessages).where(eq(webhookMessages.paymentId, id))).toHaveLength(3);
+  });
+
+  it('a non-final event reaches only the endpoints that want it, never the own webhookUrl', async () => {
+    const id = newPaymentId();
+    const [s] = completed(id);
+    const { messages } = await projectPaymentState(database.db, { ...s, status: 'processing', version: 2 }, { type: 'payment.processing', details: {} });
+    expect(messages).toEqual([{ id: webhookMessageId(id, 2, `we_all_${merchantId}`), lane: `we_all_${merchantId}` }]);
   });
 });

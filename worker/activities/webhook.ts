@@ -32,18 +32,22 @@ export async function deliverWebhookMessage(
 ): Promise<WebhookDeliveryOutcome> {
   const { db, config } = deps;
   const attempt = Context.current().info.attempt;
-  const [message] = await db.select().from(webhookMessages).where(eq(webhookMessages.id, messageId));
-  if (!message) throw ApplicationFailure.nonRetryable(`no webhook message ${messageId}`, 'WebhookMessageMissing');
-  const endpoint = message.endpointId
-    ? (await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, message.endpointId)))[0]
-    : undefined;
+  // One round trip for the message, its endpoint and the merchant's default secret.
+  const [found] = await db
+    .select({ message: webhookMessages, endpoint: webhookEndpoints, defaultSecret: merchants.webhookSecret })
+    .from(webhookMessages)
+    .leftJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookMessages.endpointId))
+    .leftJoin(merchants, eq(merchants.id, webhookMessages.merchantId))
+    .where(eq(webhookMessages.id, messageId));
+  if (!found) throw ApplicationFailure.nonRetryable(`no webhook message ${messageId}`, 'WebhookMessageMissing');
+  const { message, endpoint } = found;
   const finish = (delivered: boolean, statusCode: number | null, error: string | null) =>
     outcome(db, message.id, delivered, statusCode, error);
 
   if (endpoint && !endpoint.enabled) {
     return finish(false, null, `endpoint disabled: ${endpoint.disabledReason ?? 'by the merchant'}`);
   }
-  const secret = endpoint?.secret ?? (await merchantSecret(db, message.merchantId));
+  const secret = endpoint?.secret ?? found.defaultSecret ?? (await merchantSecret(db, message.merchantId));
   const started = performance.now();
   const recordAttempt = (statusCode: number | null, error: string | null, excerpt: string | null = null) =>
     db.insert(webhookAttempts).values({
@@ -94,7 +98,7 @@ export async function deliverWebhookMessage(
 
   if (!error) {
     webhookDeliveryLatency.observe(Math.max(0, Date.now() - message.createdAt.getTime()) / 1000);
-    if (endpoint) await db.update(webhookEndpoints).set({ failingSince: null }).where(eq(webhookEndpoints.id, endpoint.id));
+    if (endpoint?.failingSince) await db.update(webhookEndpoints).set({ failingSince: null }).where(eq(webhookEndpoints.id, endpoint.id));
     return finish(true, status, null);
   }
   if (endpoint) {
