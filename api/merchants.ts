@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import { ulid } from 'ulid';
+import { ulid } from '../common/ulid.js';
 import type { Database } from '../db/client.js';
 import { apiKeys, merchants } from '../db/schema.js';
 

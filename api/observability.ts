@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Express, Request, Response } from 'express';
 import { pinoHttp } from 'pino-http';
-import { ulid } from 'ulid';
+import { ulid } from '../common/ulid.js';
 import type { Logger } from '../common/logger.js';
 import { httpRequestDuration, registry } from '../common/metrics.js';
 

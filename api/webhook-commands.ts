@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
-import { ulid } from 'ulid';
+import { ulid } from '../common/ulid.js';
 import { parseCidrList, webhookUrlProblem } from '../common/url-guard.js';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../common/workflow-api.js';
 import { webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../db/schema.js';

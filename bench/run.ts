@@ -21,7 +21,7 @@ import { renderReport } from './report.js';
 
 const QUICK = process.argv.includes('--quick');
 const plan = QUICK
-  ? { reps: 3, writes: 300, burst: 40, createSeconds: 2, webhookSeconds: 3, refusedBatch: 40, rows: 10_000, readSeconds: 1, freshnessSamples: 5, sleepingTarget: 1_100, sleepingStep: 200 }
+  ? { reps: 3, writes: 300, burst: 30, createSeconds: 2, webhookSeconds: 3, refusedBatch: 40, rows: 10_000, readSeconds: 1, freshnessSamples: 4, sleepingTarget: 1_100, sleepingStep: 200 }
   : { reps: 3, writes: 3_000, burst: 200, createSeconds: 15, webhookSeconds: 15, refusedBatch: 400, rows: 1_000_000, readSeconds: 8, freshnessSamples: 40, sleepingTarget: 10_000, sleepingStep: 1_000 };
 const here = path.dirname(fileURLToPath(import.meta.url));
 const runStarted = Date.now();

@@ -1,4 +1,5 @@
-import { decodeTime, ulid } from 'ulid';
+import { decodeTime } from 'ulid';
+import { ulid } from './ulid.js';
 
 /** Sortable id (ULID): newest-first listing is ordering by id, and the creation time is inside it. */
 export function newPaymentId(): string {

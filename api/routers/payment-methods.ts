@@ -1,5 +1,5 @@
 import { desc, eq } from 'drizzle-orm';
-import { ulid } from 'ulid';
+import { ulid } from '../../common/ulid.js';
 import { z } from 'zod';
 import { paymentMethods } from '../../db/schema.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
