@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
 import { ulid } from '../common/ulid.js';
 import { parseCidrList, webhookUrlProblem } from '../common/url-guard.js';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../common/workflow-api.js';
-import { webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../db/schema.js';
+import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../db/schema.js';
 import { newWebhookSecret } from '../common/webhook-secret.js';
 import type { MerchantContext } from './payment-commands.js';
 import { TRPCError } from './trpc.js';
@@ -89,6 +89,20 @@ export async function rotateEndpointSecret(ctx: MerchantContext, id: string) {
   await getEndpointOrThrow(ctx, id);
   const [row] = await ctx.db.update(webhookEndpoints).set({ secret: newWebhookSecret() }).where(eq(webhookEndpoints.id, id)).returning();
   return { ...endpointView(row!), secret: row!.secret };
+}
+
+/**
+ * A new default secret, the one that signs payments' own `webhookUrl` deliveries; shown only now.
+ * Messages still being retried are signed with it from their next attempt.
+ */
+export async function rotateDefaultWebhookSecret(ctx: MerchantContext): Promise<{ secret: string }> {
+  const [row] = await ctx.db
+    .update(merchants)
+    .set({ webhookSecret: newWebhookSecret() })
+    .where(eq(merchants.id, ctx.merchantId))
+    .returning({ secret: merchants.webhookSecret });
+  if (!row?.secret) throw new TRPCError({ code: 'NOT_FOUND', message: `no merchant ${ctx.merchantId}` });
+  return { secret: row.secret };
 }
 
 type MessageRow = typeof webhookMessages.$inferSelect;

@@ -61,6 +61,16 @@ export const webhooksRouter = router({
     .output(endpointWithSecret)
     .mutation(({ ctx, input }) => webhooks.rotateEndpointSecret(ctx, input.id)),
 
+  rotateDefaultSecret: merchantProcedure
+    .meta(
+      rest('POST', '/api/v1/webhook-secret/rotate', "Replace the secret that signs payments' own webhookUrl deliveries", {
+        ...TAG,
+        description: 'The new secret is shown only in this answer; the previous one stops signing at once.',
+      }),
+    )
+    .output(z.object({ secret: z.string().describe('Standard Webhooks signing secret; shown only now') }))
+    .mutation(({ ctx }) => webhooks.rotateDefaultWebhookSecret(ctx)),
+
   sendTest: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/test', 'Send a test event to an endpoint', TAG))
     .input(z.object({ id: endpointId }))

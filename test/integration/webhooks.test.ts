@@ -177,6 +177,24 @@ describe('Standard Webhooks delivery', () => {
   });
 });
 
+describe("the default secret (payments' own webhookUrl)", () => {
+  it('signs the final webhook with the secret a rotation returned; the previous one no longer verifies', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const first = (await call('POST', '/api/v1/webhook-secret/rotate', {})).body.secret as string;
+      const second = (await call('POST', '/api/v1/webhook-secret/rotate', {})).body.secret as string;
+      expect(second).toMatch(/^whsec_/);
+      expect(second).not.toBe(first);
+      const id = await createPayment({ webhookUrl: receiver.url });
+      const delivery = await waitFor(async () => receiver.received.find((w) => w.body.payment_id === id), 'the final webhook');
+      verify(second, delivery);
+      expect(() => new Webhook(first).verify(delivery.raw, delivery.headers as Record<string, string>)).toThrow();
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 describe('guards', () => {
   it.each([
     ['http://10.1.2.3/hook', /internal address 10\.1\.2\.3/],
