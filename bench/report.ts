@@ -42,6 +42,7 @@ export function renderReport(facts: Record<string, string>, r: Record<string, an
     ...r.create.atRates.map((at: any) => `Create at ${at.ratePerSecond}/s (open model), p50 ms direct ${at.msP50.direct}, REST ${at.msP50.rest}, tRPC ${at.msP50.trpc}; p99 ms ${at.msP99.direct}, ${at.msP99.rest}, ${at.msP99.trpc}.`),
     `Create errors: ${r.create.errors}. Read-model p99 ms: list ${rm.p99Ms.list.join(', ')}; get ${rm.p99Ms.get.join(', ')}; visibility ${rm.p99Ms.visibility.join(', ')} (under ${rm.writeLoadPerSecond} new payments/s).`,
     `Webhook p99 ms: ours ${wh.oursP99Ms.join(', ')}; B0 webhook activity ${wh.bareActivityP99Ms.join(', ')} at ${wh.ratePerSecond}/s.`,
+    `Where our webhook time goes (p50 / p99 ms, from histories): final state → delivery scheduled ${wh.breakdownMs.finalToScheduled.p50} / ${wh.breakdownMs.finalToScheduled.p99}; schedule-to-start ${wh.breakdownMs.scheduleToStart.p50} / ${wh.breakdownMs.scheduleToStart.p99} (B0's webhook activity: ${wh.breakdownMs.bareScheduleToStart.p50} / ${wh.breakdownMs.bareScheduleToStart.p99}); started → received ${wh.breakdownMs.startToReceipt.p50} / ${wh.breakdownMs.startToReceipt.p99}.`,
     `Worker RSS (sleeping → MiB): ${sl.rssMiB.map((m: any) => `${m.sleeping} → ${m.rssMiB}`).join(', ')}; ${sl.rssMiBPerThousandBelowBound} MiB per 1,000 up to the bound, ${sl.rssMiBPerThousandBeyondBound} beyond it.`,
     closingLine,
     `Run time: ${r.durationSeconds} s.`,

@@ -16,10 +16,12 @@ export async function measureWebhooks(
   bareTopRate: number,
 ) {
   const rate = round(bareTopRate * 0.5, 1);
+  const oursIds: string[] = [];
   const ours = async () => {
     const ids: string[] = [];
     await openLoad(rate, plan.seconds, async () => ids.push(await createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url })));
     await waitReceived(env, ids, 120_000);
+    oursIds.push(...ids);
     return percentile(ids.map((id) => { const r = env.sink.received.get(id)!; return r.receivedAt - r.finalAt; }), 99);
   };
   const bare = async () => {
@@ -30,8 +32,11 @@ export async function measureWebhooks(
       ids.push(handle.workflowId);
       await handle.result();
     });
-    return percentile(await closedLoop(ids.length, 8, (i) => webhookActivityScheduleToClose(env.temporal, ids[i]!)), 99);
+    const timings = await closedLoop(ids.length, 8, (i) => activityTimes(env.temporal, ids[i]!, 'webhook'));
+    bareScheduleToStart.push(...timings.map((t) => t.started - t.scheduled));
+    return percentile(timings.map((t) => t.closed - t.scheduled), 99);
   };
+  const bareScheduleToStart: number[] = [];
   const oursP99: number[] = [];
   const bareP99: number[] = [];
   for (let rep = 0; rep < plan.reps; rep++) {
@@ -40,6 +45,23 @@ export async function measureWebhooks(
       else oursP99.push(await ours());
     }
   }
+
+  // Where our time goes, from the histories of a sample: final state → delivery scheduled (the final
+  // projection and the workflow task), scheduled → started (Temporal's dispatch), started → received.
+  const sample = oursIds.slice(-Math.min(oursIds.length, 100));
+  const segments = await closedLoop(sample.length, 8, async (i) => {
+    const id = sample[i]!;
+    const t = await activityTimes(env.temporal, id, 'deliverWebhookMessage');
+    const receipt = env.sink.received.get(id)!;
+    return { toScheduled: t.scheduled - receipt.finalAt, scheduleToStart: t.started - t.scheduled, startToReceipt: receipt.receivedAt - t.started };
+  });
+  const spread = (values: number[]) => ({ p50: round(percentile(values, 50), 1), p99: round(percentile(values, 99), 1) });
+  const breakdownMs = {
+    finalToScheduled: spread(segments.map((x) => x.toScheduled)),
+    scheduleToStart: spread(segments.map((x) => x.scheduleToStart)),
+    startToReceipt: spread(segments.map((x) => x.startToReceipt)),
+    bareScheduleToStart: spread(bareScheduleToStart),
+  };
 
   // A share of refusals: everything still arrives, within the (bench's short) retry schedule.
   env.sink.failFraction = 0.05;
@@ -52,6 +74,7 @@ export async function measureWebhooks(
     p99Ratio: ratioOfMedians(oursP99, bareP99),
     oursP99Ms: oursP99.map((v) => round(v, 1)),
     bareActivityP99Ms: bareP99.map((v) => round(v, 1)),
+    breakdownMs,
     withRefusals: { payments: ids.length, refused: env.sink.refused - refusedBefore, delivered: ids.filter((id) => env.sink.received.has(id)).length, allDelivered: allArrived !== undefined },
   };
 }
@@ -62,13 +85,16 @@ async function waitReceived(env: BenchEnvironment, ids: string[], timeoutMs: num
   }
 }
 
-/** From B0's history: when its webhook activity was scheduled until it completed. */
-async function webhookActivityScheduleToClose(client: Client, workflowId: string): Promise<number> {
+/** When an activity of a workflow was scheduled, started (its last attempt) and closed, from the history. */
+async function activityTimes(client: Client, workflowId: string, activityType: string) {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'webhook');
-  const completed = events.find((e) => e.activityTaskCompletedEventAttributes && Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === Number(scheduled?.eventId));
-  if (!scheduled || !completed) throw new Error(`B0 workflow ${workflowId} has no completed webhook activity`);
-  return millis(completed.eventTime) - millis(scheduled.eventTime);
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
+  const of = (e: (typeof events)[number], attributes: { scheduledEventId?: unknown } | null | undefined) =>
+    attributes && Number(attributes.scheduledEventId) === Number(scheduled?.eventId) ? e : undefined;
+  const started = events.find((e) => of(e, e.activityTaskStartedEventAttributes));
+  const closed = events.find((e) => of(e, e.activityTaskCompletedEventAttributes));
+  if (!scheduled || !started || !closed) throw new Error(`${workflowId} has no completed ${activityType} activity`);
+  return { scheduled: millis(scheduled.eventTime), started: millis(started.eventTime), closed: millis(closed.eventTime) };
 }
 
 function millis(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
