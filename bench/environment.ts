@@ -87,7 +87,8 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       await waitFor(async () => processes.children.every((c) => c.exitCode !== null || c.signalCode !== null), 'bench processes to exit', 20_000).catch(() => processes.killAll());
     });
     const api = await processes.startApi(env);
-    const worker = await processes.startWorker(env);
+    // SIGUSR2 runs a full garbage collection, so memory samples count what is retained, not garbage.
+    const worker = await processes.startWorker(env, ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(GC_ON_SIGNAL)}`]);
     processes.start(path.join(here, 'bare-worker.ts'), { ...env, BARE_TASK_QUEUE: BARE_QUEUE, BARE_BUNDLE: bareBundle }, ['--import', 'tsx']);
 
     const connection = await Connection.connect({ address: server.address });
@@ -100,6 +101,8 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     throw err;
   }
 }
+
+const GC_ON_SIGNAL = "process.on('SIGUSR2', () => globalThis.gc());";
 
 const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 

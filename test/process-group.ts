@@ -70,8 +70,8 @@ export class ProcessGroup {
   }
 
   /** A built worker with its own metrics port. */
-  async startWorker(env: Record<string, string>): Promise<ChildProcess> {
-    return this.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) });
+  async startWorker(env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildProcess> {
+    return this.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) }, nodeArgs);
   }
 
   killAll(signal: NodeJS.Signals = 'SIGKILL'): void {

@@ -8,7 +8,7 @@ import { percentile, round } from '../stats.js';
 /**
  * 7. Sleeping payments: bring the number of payments waiting an hour up to `target`, sampling the
  * worker's resident memory on the way. Past the worker's cache bound, memory must stop following the
- * count. Their cost to the API: get-by-id p99 before and after, and the API's CPU while they sleep.
+ * count. Their cost to the API: get-by-id latency before and after, and the API's CPU while they sleep.
  */
 export async function measureSleeping(env: BenchEnvironment, ledger: RunLedger, plan: { target: number; step: number; cacheBound: number; windowMs: number }) {
   const get = async () => {
@@ -39,17 +39,23 @@ export async function measureSleeping(env: BenchEnvironment, ledger: RunLedger, 
   return {
     sleeping: last.sleeping,
     cacheBound: plan.cacheBound,
+    /** The sample closest to the bound (the arm starts with the payments earlier arms left asleep). */
+    boundSample: atBound.sleeping,
     rssMiB: memory.map((m) => ({ ...m, rssMiB: round(m.rssMiB, 1) })),
     rssBeyondBoundRatio: round(last.rssMiB / atBound.rssMiB),
     rssMiBPerThousandBelowBound: round(perThousand(first, atBound), 1),
     rssMiBPerThousandBeyondBound: round(perThousand(atBound, last), 1),
+    apiGetMs: { before: [round(percentile(getBefore, 50), 2), round(percentile(getBefore, 99), 2)], after: [round(percentile(getAfter, 50), 2), round(percentile(getAfter, 99), 2)] },
     apiGetP50Ratio: round(percentile(getAfter, 50) / percentile(getBefore, 50)),
     apiGetP99Ratio: round(percentile(getAfter, 99) / percentile(getBefore, 99)),
     apiCpuSecondsIn5sIdle: round(apiCpuIdle, 3),
   };
 }
 
+/** After a full collection (the bench starts the worker with a SIGUSR2 hook for it). */
 async function residentMiB(child: ChildProcess): Promise<number> {
+  child.kill('SIGUSR2');
+  await new Promise((r) => setTimeout(r, 1000));
   const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
 }
