@@ -85,6 +85,32 @@ describe('dashboard in headless Chromium', () => {
     expect((await system.trpc.payments.get.query({ id: pending.id })).status).toBe('canceled');
   });
 
+  it('opens a payment from the list while live changes keep arriving (an invalidation must not swallow the click)', async () => {
+    let churning = true;
+    // Three writers, each bounded: they stop with the test, or after 150 payments each at the most.
+    const churn = Promise.all(
+      [0, 1, 2].map(async () => {
+        for (let i = 0; churning && i < 150; i++) {
+          await system.trpc.payments.create.mutate({ amount: 1, currency: 'EUR', delaySeconds: 600, description: 'churn' });
+          await new Promise((r) => setTimeout(r, 30));
+        }
+      }),
+    );
+    try {
+      for (let round = 0; round < 12; round++) {
+        // Created each round so it stays on the first page, however many the churn adds.
+        const target = await system.trpc.payments.create.mutate({ amount: 700, currency: 'EUR', delaySeconds: 600, description: 'open me' });
+        await page.goto(`${web.url}/payments`);
+        await page.getByTestId('live-state').filter({ hasText: 'live' }).waitFor();
+        await page.locator(`tr[data-payment-id="${target.id}"]`).getByRole('link').click();
+        await page.waitForURL(`**/payments/${target.id}`, { timeout: 10_000 });
+      }
+    } finally {
+      churning = false;
+      await churn;
+    }
+  });
+
   it('shows the overview with counts, the chart and what needs attention', async () => {
     await page.goto(`${web.url}/`);
     expect(Number(await page.getByTestId('count-completed').textContent())).toBeGreaterThanOrEqual(1);

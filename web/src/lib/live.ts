@@ -1,4 +1,5 @@
 import { invalidateAll } from '$app/navigation';
+import { navigating } from '$app/state';
 
 /**
  * Keeps the page fresh: a server-sent event stream of payment changes (proxied by /events, so the
@@ -10,13 +11,26 @@ export function liveRefresh(onState: (state: 'live' | 'polling') => void = () =>
   let poll: ReturnType<typeof setInterval> | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let pending = false;
+  let stopped = false;
+  // An invalidation supersedes a navigation in flight (SvelteKit lets it win), which swallowed a click
+  // on a payment whenever a change arrived meanwhile. SvelteKit reports a navigation only after it has
+  // loaded the target route's code, so a fresh click also holds the refresh back for a moment.
+  let heldUntil = 0;
+  const hold = () => (heldUntil = Date.now() + 1000);
+  document.addEventListener('click', hold, true);
   const refresh = () => {
-    if (pending) return;
+    if (pending || stopped) return;
     pending = true;
-    setTimeout(() => {
+    const attempt = () => {
+      if (stopped) return;
+      if (navigating.to || Date.now() < heldUntil) {
+        setTimeout(attempt, 300);
+        return;
+      }
       pending = false;
       void invalidateAll();
-    }, 300);
+    };
+    setTimeout(attempt, 300);
   };
   const connect = () => {
     source = new EventSource('/events');
@@ -36,6 +50,8 @@ export function liveRefresh(onState: (state: 'live' | 'polling') => void = () =>
   };
   connect();
   return () => {
+    stopped = true;
+    document.removeEventListener('click', hold, true);
     source?.close();
     if (poll) clearInterval(poll);
     if (retry) clearTimeout(retry);
