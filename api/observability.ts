@@ -3,13 +3,24 @@ import type { Express, Request, Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import { ulid } from '../common/ulid.js';
 import type { Logger } from '../common/logger.js';
-import { httpRequestDuration, registry } from '../common/metrics.js';
+import { httpRequestDuration, metricsAuthorized, registry } from '../common/metrics.js';
 
-/** Ids in paths become placeholders so the route label stays a small, fixed set. */
-export function routeLabel(path: string): string {
-  return path
-    .replace(/\/(pay|we|msg|pm|key|mer)_[A-Za-z0-9_-]+/g, '/:$1_id')
-    .replace(/^\/trpc\/([\w.,]+).*$/, '/trpc/$1');
+/**
+ * The route label of a request: the template of the route that answered (`/api/v1/payments/{id}`),
+ * a known tRPC procedure, or one shared `unmatched`, so no client can mint new series.
+ */
+export function routeLabel(req: Request, res: Response, procedures: ReadonlySet<string>): string {
+  if (typeof res.locals.routeLabel === 'string') return res.locals.routeLabel;
+  if (req.route?.path) return `${req.baseUrl}${String(req.route.path)}`;
+  // Mounted routers rewrite req.path while they run; the original URL is what the client asked for.
+  const path = req.originalUrl.split('?')[0]!;
+  const trpc = /^\/trpc\/([\w.,]+)$/.exec(path);
+  if (trpc) {
+    const names = trpc[1]!.split(',');
+    if (names.every((n) => procedures.has(n))) return names.length === 1 ? `/trpc/${names[0]}` : '/trpc (batch)';
+  }
+  if (path.startsWith('/api/v1/docs')) return '/api/v1/docs';
+  return 'unmatched';
 }
 
 /** The merchant a request acted for, set once its key is checked, so the request log names it. */
@@ -21,7 +32,7 @@ export function noteMerchant(req: IncomingMessage, merchantId: string): void {
  * Request ids (`X-Request-Id` in and out), one structured log line per request with the merchant,
  * the request duration histogram, and /metrics.
  */
-export function applyObservability(app: Express, logger: Logger): void {
+export function applyObservability(app: Express, logger: Logger, options: { procedures: ReadonlySet<string>; metricsToken?: string }): void {
   app.use(
     pinoHttp({
       logger,
@@ -45,10 +56,14 @@ export function applyObservability(app: Express, logger: Logger): void {
   );
   app.use((req: Request, res: Response, next) => {
     const stop = httpRequestDuration.startTimer();
-    res.on('finish', () => stop({ method: req.method, route: routeLabel(req.path), status: String(res.statusCode) }));
+    res.on('finish', () => stop({ method: req.method, route: routeLabel(req, res, options.procedures), status: String(res.statusCode) }));
     next();
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (!metricsAuthorized(req.headers.authorization, options.metricsToken)) {
+      res.status(401).json({ code: 'UNAUTHORIZED', message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' });
+      return;
+    }
     res.setHeader('content-type', registry.contentType);
     res.send(await registry.metrics());
   });

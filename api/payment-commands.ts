@@ -34,7 +34,11 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A request acting for one authenticated merchant. */
 export type MerchantContext = Context & { merchantId: string };
 
-export async function createPayment(ctx: MerchantContext, request: CreatePaymentRequest): Promise<PaymentView> {
+export async function createPayment(
+  ctx: MerchantContext,
+  request: CreatePaymentRequest,
+  options: Pick<PaymentFields, 'notifyOwnWebhook'> = {},
+): Promise<PaymentView> {
   const { idempotencyKey: inputKey, ...body } = request;
   const idempotencyKey = inputKey ?? ctx.idempotencyKey;
   if (idempotencyKey !== undefined && idempotencyKey.length > 255) {
@@ -53,7 +57,9 @@ export async function createPayment(ctx: MerchantContext, request: CreatePayment
     delaySeconds: body.delaySeconds,
     webhookUrl: body.webhookUrl ?? null,
     data: body.data,
+    metadata: body.metadata,
     description: body.description ?? null,
+    ...(options.notifyOwnWebhook ? { notifyOwnWebhook: options.notifyOwnWebhook } : {}),
     createdAt: paymentCreatedAt(paymentId),
   };
   const input: PaymentWorkflowInput = fields;

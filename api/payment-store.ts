@@ -20,6 +20,7 @@ export function toPaymentView(row: PaymentRow): PaymentView {
     webhookUrl: row.webhookUrl,
     webhookStatus: row.webhookStatus,
     data: row.data as PaymentView['data'],
+    metadata: row.metadata,
     description: row.description,
     paymentMethodId: row.paymentMethodId,
     workflowRunId: row.workflowRunId,
@@ -55,6 +56,8 @@ export interface ListFilter {
   createdFrom?: string;
   createdTo?: string;
   cursor?: string;
+  /** Every pair must be in the payment's metadata. */
+  metadata?: Record<string, string>;
   limit: number;
 }
 
@@ -71,6 +74,7 @@ export async function listPayments(db: Database, merchantId: string, filter: Lis
   if (filter.createdFrom) conditions.push(gte(payments.createdAt, new Date(filter.createdFrom)));
   if (filter.createdTo) conditions.push(lt(payments.createdAt, new Date(filter.createdTo)));
   if (filter.cursor) conditions.push(lt(payments.id, filter.cursor));
+  if (filter.metadata && Object.keys(filter.metadata).length) conditions.push(sql`${payments.metadata} @> ${JSON.stringify(filter.metadata)}::jsonb`);
   const rows = await db
     .select()
     .from(payments)

@@ -1,4 +1,4 @@
-import type { Express, Request } from 'express';
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import cors from 'cors';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -6,11 +6,20 @@ import type { Config } from '../common/config.js';
 import { requestContext } from './context.js';
 import { hashApiKey } from './merchants.js';
 
+/** Paths no limit applies to: probes and metrics are called by the platform, not by clients. */
+const EXEMPT = new Set(['/healthz', '/readyz', '/api/v1/health', '/metrics']);
+
+/** Most calls one tRPC batch may carry; each counts against the rate limit. */
+export const MAX_TRPC_BATCH = 20;
+
 /**
- * Abuse limits in front of every API door: security headers, CORS for the configured origins,
- * and a per-key rate limit (per client address for requests without a key).
+ * Abuse limits in front of every API door: security headers, CORS for the configured origins, a
+ * rate limit per API key (per client address without one) on every route but the exempt ones,
+ * each call of a tRPC batch counted, and failed authentications limited per client address so
+ * made-up keys can neither dodge the limit nor make the database look each one up for ever.
  */
 export function applySecurity(app: Express, config: Config): void {
+  app.set('trust proxy', config.TRUST_PROXY);
   // Swagger UI runs inline scripts; everything else gets the strict default policy.
   const docsHeaders = helmet({ contentSecurityPolicy: false });
   const strictHeaders = helmet();
@@ -22,25 +31,56 @@ export function applySecurity(app: Express, config: Config): void {
       maxAge: 600,
     }),
   );
-  const limiter = rateLimit({
+  const clientAddress = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? '')}`;
+  const tooMany = (limit: number, what: string) => (_req: Request, res: Response) => {
+    res.status(429).json({
+      code: 'TOO_MANY_REQUESTS',
+      message: `${what} of ${limit} per minute exceeded; retry after ${res.getHeader('retry-after')} s`,
+    });
+  };
+  const perKey = rateLimit({
     windowMs: 60_000,
     limit: config.RATE_LIMIT_PER_MINUTE,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (req: Request) => {
       const { apiKey } = requestContext(req);
-      return apiKey ? `key:${hashApiKey(apiKey)}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+      return apiKey ? `key:${hashApiKey(apiKey)}` : clientAddress(req);
     },
-    handler: (_req, res) => {
-      res.status(429).json({
-        code: 'TOO_MANY_REQUESTS',
-        message: `rate limit of ${config.RATE_LIMIT_PER_MINUTE} requests per minute exceeded; retry after ${res.getHeader('retry-after')} s`,
-      });
-    },
+    handler: tooMany(config.RATE_LIMIT_PER_MINUTE, 'rate limit of requests'),
   });
-  // Health probes and docs are not rate limited; the API doors are.
-  app.use(
-    ['/trpc', '/api/v1/payments', '/api/v1/payment-methods', '/api/v1/stats', '/api/v1/webhook-endpoints', '/api/v1/webhook-messages', '/api/v1/webhook-notices', '/payment', '/payments'],
-    limiter,
-  );
+  // Counts only the answers that refused a key; past the limit the address is refused before any lookup.
+  const authFailures = rateLimit({
+    windowMs: 60_000,
+    limit: config.AUTH_FAILURES_PER_MINUTE,
+    standardHeaders: false,
+    legacyHeaders: false,
+    keyGenerator: clientAddress,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    handler: tooMany(config.AUTH_FAILURES_PER_MINUTE, 'limit of failed authentications'),
+  });
+  app.use((req, res, next) => {
+    if (EXEMPT.has(req.path) || req.path.startsWith('/api/v1/docs') || req.path === '/api/v1/openapi.json') return next();
+    authFailures(req, res, (err?: unknown) => (err ? next(err) : countEachCall(perKey, trpcCalls(req))(req, res, next)));
+  });
+}
+
+/** How many procedure calls a request makes: a tRPC batch names each in its path. */
+function trpcCalls(req: Request): number {
+  const match = /^\/trpc\/([^/?]+)/.exec(req.path);
+  return match ? Math.min(match[1]!.split(',').length, MAX_TRPC_BATCH) : 1;
+}
+
+/** Runs a limiter once per call, stopping at the first refusal (which has answered already). */
+function countEachCall(limiter: RequestHandler, calls: number): RequestHandler {
+  return (req, res, next: NextFunction) => {
+    let counted = 0;
+    const step = (err?: unknown) => {
+      if (err) return next(err);
+      if (++counted >= calls) return next();
+      void limiter(req, res, step);
+    };
+    void limiter(req, res, step);
+  };
 }

@@ -8,20 +8,21 @@ import { createContextInner, requestContext, type ApiDependencies } from './cont
 import { MAX_BODY_BYTES } from './limits.js';
 import { mountRest } from './rest.js';
 import { applyObservability } from './observability.js';
-import { applySecurity } from './security.js';
+import { applySecurity, MAX_TRPC_BATCH } from './security.js';
 import { appRouter } from './router.js';
 
 
 export function createApiApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  applyObservability(app, deps.logger);
+  applyObservability(app, deps.logger, { procedures: new Set(Object.keys(appRouter._def.procedures)), metricsToken: deps.config.METRICS_TOKEN });
   applySecurity(app, deps.config);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  // `/api/v1/health` is the NestJS system's path for the same question.
+  app.get(['/readyz', '/api/v1/health'], async (_req, res) => {
     const checks = await readiness(deps);
     const ready = Object.values(checks).every((c) => c === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
@@ -33,6 +34,7 @@ export function createApiApp(deps: ApiDependencies): express.Express {
       router: appRouter,
       createContext: ({ req }) => createContextInner(deps, requestContext(req)),
       maxBodySize: MAX_BODY_BYTES,
+      maxBatchSize: MAX_TRPC_BATCH,
       onError({ error, path, req }) {
         if (error.code === 'INTERNAL_SERVER_ERROR') (req.log ?? deps.logger).error({ err: error.cause ?? error, path }, 'request failed');
       },

@@ -3,6 +3,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { Context } from './context.js';
 import { DEMO_MERCHANT_ID } from '../db/schema.js';
+import { unstorableInput } from '../common/input-guard.js';
 import { asServiceUnavailable } from './infrastructure-errors.js';
 import { merchantForKey } from './merchants.js';
 
@@ -16,12 +17,18 @@ export function describeZodError(error: ZodError): string {
     .join('; ');
 }
 
-const t = initTRPC.context<Context>().meta<OpenApiMeta>().create({
+/** A procedure's REST face; `successStatus` where it is not 200 (creations answer 201). */
+export type RestMeta = OpenApiMeta & { successStatus?: 201 };
+
+const INTERNAL_MESSAGE = 'internal error; it was logged with the request id';
+
+const t = initTRPC.context<Context>().meta<RestMeta>().create({
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof ZodError ? error.cause : undefined;
     return {
       ...shape,
-      message: zodError ? describeZodError(zodError) : shape.message,
+      // Internal details (SQL, parameters, stacks) stay in the log, never in a response.
+      message: zodError ? describeZodError(zodError) : error.code === 'INTERNAL_SERVER_ERROR' ? INTERNAL_MESSAGE : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
@@ -42,11 +49,21 @@ const infrastructureGuard = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** Input the store would refuse is a 400 naming the field, before any schema or workflow sees it. */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  const problem = unstorableInput(await getRawInput());
+  if (problem) {
+    const field = problem.path.length ? problem.path.join('.') : 'input';
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `${field}: ${problem.message}` });
+  }
+  return next();
+});
+
 /**
- * Every payment call acts for one merchant, named by its API key. Only where configured (the
- * embedded default) does a request without a key act as the demo merchant.
+ * The merchant an API key names. Only where configured (the embedded default) does a request
+ * without a key act as the demo merchant.
  */
-const authenticate = t.middleware(async ({ ctx, next }) => {
+export async function resolveMerchant(ctx: Context): Promise<string> {
   let merchantId: string | undefined;
   if (ctx.apiKey) merchantId = await merchantForKey(ctx.db, ctx.apiKey);
   else if (ctx.config.ANONYMOUS_AS_DEMO) merchantId = DEMO_MERCHANT_ID;
@@ -56,22 +73,32 @@ const authenticate = t.middleware(async ({ ctx, next }) => {
       message: ctx.apiKey ? 'the API key is unknown or revoked' : 'an API key is required: send it as X-API-Key or Authorization: Bearer',
     });
   }
+  return merchantId;
+}
+
+const authenticate = t.middleware(async ({ ctx, next }) => {
+  const merchantId = await resolveMerchant(ctx);
   ctx.onMerchant?.(merchantId);
   return next({ ctx: { ...ctx, merchantId, log: ctx.log.child({ merchantId }) } });
 });
 
 export const router = t.router;
-export const publicProcedure = t.procedure.use(infrastructureGuard);
-export const merchantProcedure = publicProcedure.use(authenticate);
+const guarded = t.procedure.use(infrastructureGuard);
+export const publicProcedure = guarded.use(storableInput);
+// Who asks is checked before what was sent: an unauthenticated caller learns nothing about the input rules.
+export const merchantProcedure = guarded.use(authenticate).use(storableInput);
 export const createCallerFactory = t.createCallerFactory;
 export { TRPCError };
 
-/** The REST face of a procedure, served by the OpenAPI bridge. */
+/** The REST face of a procedure, served by the REST bridge and described in the OpenAPI document. */
 export function rest(
   method: 'GET' | 'POST',
   path: `/${string}`,
   summary: string,
-  options: { description?: string; tag?: string } = {},
-): OpenApiMeta {
-  return { openapi: { method, path, summary, description: options.description, tags: [options.tag ?? 'payments'], protect: true } };
+  options: { description?: string; tag?: string; successStatus?: 201 } = {},
+): RestMeta {
+  return {
+    openapi: { method, path, summary, description: options.description, tags: [options.tag ?? 'payments'], protect: true },
+    ...(options.successStatus ? { successStatus: options.successStatus } : {}),
+  };
 }

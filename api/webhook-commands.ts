@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
 import { ulid } from '../common/ulid.js';
-import { parseCidrList, webhookUrlProblem } from '../common/url-guard.js';
+import { parseCidrList, webhookUrlProblem, type AllowedRanges } from '../common/url-guard.js';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../common/workflow-api.js';
 import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../db/schema.js';
 import { newWebhookSecret } from '../common/webhook-secret.js';
@@ -9,7 +9,7 @@ import { TRPCError } from './trpc.js';
 
 /** Webhook endpoints, messages and operator actions, always within one merchant. */
 
-const allowedCache = new Map<string, ReturnType<typeof parseCidrList>>();
+const allowedCache = new Map<string, AllowedRanges>();
 function allowedRanges(ctx: MerchantContext) {
   const key = ctx.config.WEBHOOK_ALLOWED_CIDRS;
   if (!allowedCache.has(key)) allowedCache.set(key, parseCidrList(key));

@@ -28,6 +28,18 @@ export const configSchema = z.object({
   /** A request without an API key acts as the demo merchant. Default: on only in the embedded mode. */
   ANONYMOUS_AS_DEMO: z.enum(['true', 'false']).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+  /** Requests per minute per client address that fail authentication before it is refused outright. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /**
+   * Express's `trust proxy`: how the client address is read behind a load balancer. `false` (the
+   * default) uses the socket's address; a hop count (`1`) or addresses/CIDRs trust X-Forwarded-For.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   CORS_ORIGINS: z.string().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   EMBEDDED_PG_PORT: port.default(5433),

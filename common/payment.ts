@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import './zod-messages.js';
+import { CARD_NUMBER_MESSAGE, containsCardNumber, freeText, stringsIn } from './text-rules.js';
 import { DEFAULT_DELAY_SECONDS, MAX_AMOUNT, MAX_DATA_BYTES, MAX_DELAY_SECONDS } from './payment-rules.js';
 
 export const PAYMENT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const;
@@ -26,7 +27,22 @@ export const paymentData = z
   .record(z.string(), z.unknown())
   .refine((d) => Buffer.byteLength(JSON.stringify(d)) <= MAX_DATA_BYTES, {
     message: `must be at most ${MAX_DATA_BYTES} bytes of JSON`,
+  })
+  .superRefine((d, ctx) => {
+    for (const [path, text] of stringsIn(d)) {
+      if (containsCardNumber(text)) ctx.addIssue({ code: 'custom', path, message: CARD_NUMBER_MESSAGE });
+    }
   });
+
+export const MAX_METADATA_KEYS = 50;
+
+/** Stripe's metadata rules: up to 50 keys of at most 40 characters (no brackets), string values of at most 500. */
+export const paymentMetadata = z
+  .record(
+    z.string().regex(/^[^[\]]{1,40}$/, 'keys must be 1 to 40 characters without square brackets'),
+    freeText(500),
+  )
+  .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `must have at most ${MAX_METADATA_KEYS} keys`);
 
 export const webhookUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -48,7 +64,8 @@ export const createPaymentInput = z
       .max(MAX_DELAY_SECONDS, `must be at most ${MAX_DELAY_SECONDS} (30 days)`)
       .default(DEFAULT_DELAY_SECONDS),
     data: paymentData.default({}),
-    description: z.string().max(500, 'must be at most 500 characters').optional(),
+    metadata: paymentMetadata.default({}),
+    description: freeText(500).optional(),
     paymentMethodId: z.string().regex(/^pm_[0-9A-Z]{26}$/, 'must be a payment method id such as pm_01J…').optional(),
     idempotencyKey: z.string().min(1).max(255, 'must be at most 255 characters').optional(),
   })
@@ -69,6 +86,7 @@ export const paymentView = z.object({
   webhookUrl: z.string().nullable(),
   webhookStatus: webhookDeliveryStatus.nullable(),
   data: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.string()),
   description: z.string().nullable(),
   paymentMethodId: z.string().nullable(),
   workflowRunId: z.string().nullable(),

@@ -1,63 +1,156 @@
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { Agent, buildConnector } from 'undici';
 
 /**
- * SSRF guard for webhook URLs: a URL whose host resolves to loopback, private, link-local
- * (cloud metadata) or otherwise internal addresses is refused unless an allowlisted CIDR covers it.
- * Checked when the URL is given and again before every delivery, since DNS answers change.
+ * SSRF guard for webhook URLs: an address that is not plain public unicast is refused unless an
+ * allowlisted CIDR covers it. `webhookUrlProblem` answers clients when a URL is given; the agent
+ * from `createGuardedAgent` decides again at connect time, on the very address it connects to, so a
+ * DNS answer that changes between the two (rebinding) gains nothing.
  */
-const INTERNAL: Array<[string, number, 'ipv4' | 'ipv6']> = [
-  ['0.0.0.0', 8, 'ipv4'],
-  ['10.0.0.0', 8, 'ipv4'],
-  ['100.64.0.0', 10, 'ipv4'],
-  ['127.0.0.0', 8, 'ipv4'],
-  ['169.254.0.0', 16, 'ipv4'],
-  ['172.16.0.0', 12, 'ipv4'],
-  ['192.0.0.0', 24, 'ipv4'],
-  ['192.168.0.0', 16, 'ipv4'],
-  ['198.18.0.0', 15, 'ipv4'],
-  ['224.0.0.0', 3, 'ipv4'],
-  ['::', 128, 'ipv6'],
-  ['::1', 128, 'ipv6'],
-  ['fc00::', 7, 'ipv6'],
-  ['fe80::', 10, 'ipv6'],
-];
 
-const internal = new BlockList();
-for (const [net, prefix, type] of INTERNAL) internal.addSubnet(net, prefix, type);
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+export type AllowedRanges = ReadonlyArray<readonly [Address, number]>;
+/** Every address a name resolves to; injectable so tests can resolve names without /etc/hosts. */
+export type ResolveHost = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
 
-export function parseCidrList(list: string): BlockList {
-  const allowed = new BlockList();
-  for (const entry of list.split(',').map((e) => e.trim()).filter(Boolean)) {
-    const [net, bits] = entry.split('/');
-    const type = isIP(net ?? '') === 6 ? 'ipv6' : 'ipv4';
-    if (!isIP(net ?? '') || bits === undefined || !/^\d+$/.test(bits)) throw new Error(`"${entry}" is not a CIDR such as 10.0.0.0/8`);
-    allowed.addSubnet(net!, Number(bits), type);
+export const ADDRESS_REFUSED = 'ERR_WEBHOOK_ADDRESS_REFUSED';
+
+const systemResolve: ResolveHost = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+/** `10.0.0.0/8,::1/128` → ranges; throws on anything that is not a dotted or IPv6 CIDR. */
+export function parseCidrList(list: string): AllowedRanges {
+  return list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      // ipaddr.js also reads `0x7f.1/8`; an operator's list should say what it means plainly.
+      if (!isIP(entry.split('/')[0] ?? '') || !ipaddr.isValidCIDR(entry)) throw new Error(`"${entry}" is not a CIDR such as 10.0.0.0/8`);
+      return ipaddr.parseCIDR(entry);
+    });
+}
+
+/**
+ * The IPv4 address an IPv6 one stands for, where the format says so: mapped and translated
+ * (`::ffff:a.b.c.d`, `::ffff:0:a.b.c.d`), the deprecated compatible form (`::a.b.c.d`, which also
+ * covers `::` and `::1`), NAT64 well-known prefix (`64:ff9b::/96`) and 6to4 (`2002:AABB:CCDD::/48`).
+ */
+function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const p = address.parts;
+  const v4 = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+  const zeros = (from: number, to: number) => p.slice(from, to).every((part) => part === 0);
+  if (zeros(0, 5) && (p[5] === 0 || p[5] === 0xffff)) return v4(p[6]!, p[7]!);
+  if (zeros(0, 4) && p[4] === 0xffff && p[5] === 0) return v4(p[6]!, p[7]!);
+  if (p[0] === 0x64 && p[1] === 0xff9b && zeros(2, 6)) return v4(p[6]!, p[7]!);
+  if (p[0] === 0x2002) return v4(p[1]!, p[2]!);
+  return undefined;
+}
+
+function isAllowed(candidates: Address[], allowed: AllowedRanges): boolean {
+  return allowed.some(([net, bits]) => candidates.some((a) => a.kind() === net.kind() && a.match(net, bits)));
+}
+
+/**
+ * Undefined when a connection to this literal address may be made; otherwise why not. Teredo and
+ * the local-use NAT64 prefix (`64:ff9b:1::/48`, where the IPv4 part's position is the operator's
+ * choice) hide their destination, so their non-unicast range refuses them like any internal one.
+ */
+export function addressProblem(literal: string, allowed: AllowedRanges): string | undefined {
+  let address: Address;
+  try {
+    address = ipaddr.parse(literal);
+  } catch {
+    // Unparsable here but accepted by the OS (a zone id, say): never guess in the attacker's favour.
+    return `resolves to the unrecognised address ${literal}; webhooks may only target public addresses`;
   }
-  return allowed;
+  const inner = address.kind() === 'ipv6' ? embeddedIPv4(address as ipaddr.IPv6) : undefined;
+  if ((inner ?? address).range() === 'unicast') return undefined;
+  // An allowlist written in either family covers both spellings of the same IPv4 address.
+  const spellings = inner ? [address, inner] : address.kind() === 'ipv4' ? [address, (address as ipaddr.IPv4).toIPv4MappedAddress()] : [address];
+  if (isAllowed(spellings, allowed)) return undefined;
+  return `resolves to the internal address ${literal}; webhooks may only target public addresses (an operator can allow ranges with WEBHOOK_ALLOWED_CIDRS)`;
 }
 
 /** Undefined when the URL may be called; otherwise why not, in words a client can act on. */
-export async function webhookUrlProblem(url: string, allowed: BlockList): Promise<string | undefined> {
+export async function webhookUrlProblem(url: string, allowed: AllowedRanges, resolve: ResolveHost = systemResolve): Promise<string | undefined> {
   let host: string;
   try {
-    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    // WHATWG parsing turns `2130706433`, `0x7f.1`, `0177.0.0.1` and `127.1` into `127.0.0.1` first.
+    host = unbracket(new URL(url).hostname);
   } catch {
     return 'is not a valid URL';
   }
-  let addresses: Array<{ address: string; family: number }>;
-  try {
-    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true });
-  } catch {
-    return `host ${host} does not resolve`;
+  if (isIP(host)) return addressProblem(host, allowed);
+  const answers = await resolve(host).catch(() => []);
+  if (answers.length === 0) return `host ${host} does not resolve`;
+  return firstProblem(answers, allowed);
+}
+
+/** Refusal at connect time; its `problem` reads like `webhookUrlProblem`'s answer. */
+export class WebhookAddressRefusedError extends Error {
+  readonly code = ADDRESS_REFUSED;
+  constructor(
+    readonly host: string,
+    readonly problem: string,
+  ) {
+    super(`refused: ${host} ${problem}`);
+    this.name = 'WebhookAddressRefusedError';
   }
-  for (const { address, family } of addresses) {
-    const type = family === 6 ? 'ipv6' : 'ipv4';
-    const mapped = type === 'ipv6' && address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : undefined;
-    const check = mapped ? ([mapped, 'ipv4'] as const) : ([address, type] as const);
-    if (internal.check(...check) && !allowed.check(...check)) {
-      return `resolves to the internal address ${address}; webhooks may only target public addresses (an operator can allow ranges with WEBHOOK_ALLOWED_CIDRS)`;
-    }
+}
+
+/** The refusal somewhere in an error's cause chain (fetch wraps connect errors in `fetch failed`). */
+export function addressRefusal(err: unknown): WebhookAddressRefusedError | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof WebhookAddressRefusedError) return e;
   }
   return undefined;
 }
+
+/**
+ * An undici agent that checks every address it is about to connect to. Names go through a lookup
+ * that refuses when any answer is internal (so no answer order or family choice can slip one
+ * through); IP literals never reach a lookup (Node connects to them directly), so they are checked
+ * before the connector runs.
+ */
+export function createGuardedAgent(allowed: AllowedRanges, resolve: ResolveHost = systemResolve, options: Agent.Options = {}): Agent {
+  const connector = buildConnector({ lookup: guardedLookup(allowed, resolve) });
+  return new Agent({
+    ...options,
+    connect(opts, callback) {
+      const host = unbracket(opts.hostname);
+      const problem = isIP(host) ? addressProblem(host, allowed) : undefined;
+      if (problem) return callback(new WebhookAddressRefusedError(host, problem), null);
+      connector(opts, callback);
+    },
+  });
+}
+
+function guardedLookup(allowed: AllowedRanges, resolve: ResolveHost): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (answers) => {
+        const problem = firstProblem(answers, allowed);
+        if (problem) return callback(new WebhookAddressRefusedError(hostname, problem), '');
+        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+        const usable = family ? answers.filter((a) => a.family === family) : answers;
+        const [first] = usable;
+        if (!first) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
+        if (options.all) callback(null, usable);
+        else callback(null, first.address, first.family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, ''),
+    );
+  };
+}
+
+function firstProblem(answers: Array<{ address: string }>, allowed: AllowedRanges): string | undefined {
+  for (const { address } of answers) {
+    const problem = addressProblem(address, allowed);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+const unbracket = (host: string) => host.replace(/^\[|\]$/g, '');

@@ -21,7 +21,14 @@ export interface PaymentFields {
   delaySeconds: number;
   webhookUrl: string | null;
   data: Record<string, unknown>;
+  /** Absent in histories recorded before metadata existed. */
+  metadata?: Record<string, string>;
   description: string | null;
+  /**
+   * `processed`: the payment's own webhookUrl hears only of a payment that was processed (the Go
+   * contract: no call on cancel). Absent: it hears the final event, cancellation included.
+   */
+  notifyOwnWebhook?: 'processed';
   /** Epoch ms chosen by the API, so its first row and the workflow's first projection are identical. */
   createdAt: number;
 }

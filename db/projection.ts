@@ -21,6 +21,7 @@ export function paymentRow(s: PaymentSnapshot): typeof payments.$inferSelect {
     webhookUrl: s.webhookUrl,
     webhookStatus: s.webhookStatus,
     data: s.data,
+    metadata: s.metadata ?? {},
     description: s.description,
     workflowRunId: s.workflowRunId,
     failureReason: s.failureReason,

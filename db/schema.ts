@@ -76,6 +76,8 @@ export const payments = pgTable(
     webhookUrl: text('webhook_url'),
     webhookStatus: text('webhook_status', { enum: ['pending', 'delivered', 'failed'] }),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    /** Stripe-style key-value strings the merchant filters by (`metadata[key]=value`). */
+    metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
     description: text('description'),
     paymentMethodId: text('payment_method_id'),
     workflowRunId: text('workflow_run_id'),
@@ -96,6 +98,7 @@ export const payments = pgTable(
     index('payments_merchant_id_idx').on(t.merchantId, t.id),
     index('payments_merchant_status_id_idx').on(t.merchantId, t.status, t.id),
     index('payments_created_at_idx').on(t.createdAt),
+    index('payments_metadata_idx').using('gin', t.metadata.op('jsonb_path_ops')),
   ],
 );
 

@@ -26,6 +26,7 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
       currency: s.currency,
       status: s.status,
       description: s.description,
+      metadata: s.metadata ?? {},
       failureReason: s.failureReason,
       compensated: s.compensated,
       scheduledAt: iso(s.scheduledAt),
@@ -43,7 +44,8 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
  */
 export function webhookMessagesCte(snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
   const applies = event.type.startsWith('payment.') && Boolean(snapshot.merchantId);
-  const ownWebhook = applies && snapshot.webhookUrl && TERMINAL_STATUSES.includes(snapshot.status) ? snapshot.webhookUrl : null;
+  const final = TERMINAL_STATUSES.includes(snapshot.status) && !(snapshot.notifyOwnWebhook === 'processed' && snapshot.status === 'canceled');
+  const ownWebhook = applies && snapshot.webhookUrl && final ? snapshot.webhookUrl : null;
   const e = webhookEndpoints;
   return sql`receivers as (
       select ${e.id} as lane, ${e.id} as endpoint_id, ${e.url} as url from ${e}

@@ -3,7 +3,7 @@ import { listen } from '../api/server.js';
 import { runCli } from '../common/cli.js';
 import { databaseUrl, parseConfig, temporalAddress } from '../common/config.js';
 import { createLogger } from '../common/logger.js';
-import { registry } from '../common/metrics.js';
+import { metricsAuthorized, registry } from '../common/metrics.js';
 import { createTracing } from '../common/tracing.js';
 import { connectDatabase } from '../db/client.js';
 import { shutdownOnSignal } from '../dev/shutdown.js';
@@ -20,17 +20,23 @@ await runCli(async () => {
   shutdown.add(database.close);
   const worker = await startPaymentWorker({ config, logger, tracing, temporalAddress: temporalAddress(config), db: database.db });
   shutdown.add(worker.stop);
-  const metrics = await listen(metricsListener, config.WORKER_METRICS_PORT, config.HOST, 'WORKER_METRICS_PORT');
+  const metrics = await listen(metricsListener(config.METRICS_TOKEN), config.WORKER_METRICS_PORT, config.HOST, 'WORKER_METRICS_PORT');
   shutdown.add(metrics.close);
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: temporalAddress(config), metrics: `${metrics.url}/metrics` }, 'worker polling');
   await worker.done;
 }).finally(shutdown.run);
 
 /** The worker's own /metrics (the API serves the same registry when both share a process). */
-async function metricsListener(req: IncomingMessage, res: ServerResponse) {
-  if (req.url !== '/metrics') {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+function metricsListener(token: string | undefined) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (!metricsAuthorized(req.headers.authorization, token)) {
+      res.writeHead(401).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+  };
 }

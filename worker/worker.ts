@@ -8,6 +8,7 @@ import { StartupError } from '../common/startup-error.js';
 import { parseCidrList } from '../common/url-guard.js';
 import type { Database } from '../db/client.js';
 import { createActivities, type Activities } from './activities/index.js';
+import { guardedWebhookFetch } from './activities/webhook.js';
 import { createGatewaySimulator } from './gateway/simulator.js';
 import type { Gateway } from './gateway/gateway.js';
 
@@ -61,11 +62,10 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
     activities: (options.wrapActivities ?? ((a: Activities) => a))(createActivities({
       db,
       gateway: options.gateway ?? createGatewaySimulator({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
-      fetch: globalThis.fetch,
+      fetch: guardedWebhookFetch(parseCidrList(config.WEBHOOK_ALLOWED_CIDRS)),
       webhooks: {
         schedule: config.WEBHOOK_RETRY_SCHEDULE,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-        allowed: parseCidrList(config.WEBHOOK_ALLOWED_CIDRS),
         disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
       },
     })),

@@ -1,6 +1,9 @@
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { createPaymentInput, paymentData, paymentId, webhookUrl, type PaymentStatus, type PaymentView } from '../../common/payment.js';
 import { DEFAULT_DELAY_SECONDS, MAX_DELAY_SECONDS } from '../../common/payment-rules.js';
+import type { Database } from '../../db/client.js';
+import { webhookAttempts, webhookMessages } from '../../db/schema.js';
 import { cancelPayment, createPayment } from '../payment-commands.js';
 import { getPaymentOrThrow, listPayments, toPaymentView } from '../payment-store.js';
 import { merchantProcedure, rest, router, TRPCError } from '../trpc.js';
@@ -8,7 +11,8 @@ import { merchantProcedure, rest, router, TRPCError } from '../trpc.js';
 /**
  * The earlier Go system's REST contract, verbatim, so its scripts keep working:
  * `POST /payment`, `GET /payment/{id}`, `POST /payment/{id}/cancel`, `GET /payments`.
- * It had no amount or currency; they come from `data.amount` / `data.currency` when present.
+ * Its `data` was arbitrary: it is stored as given, and amount and currency are read from it only
+ * when they are valid, else the defaults apply. Its webhook_url heard only of processed payments.
  */
 export const LEGACY_DEFAULT_AMOUNT = 100;
 export const LEGACY_DEFAULT_CURRENCY = 'USD';
@@ -26,26 +30,46 @@ const legacyPayment = z.object({
   status: z.enum(['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'TimedOut']),
   run_id: z.string().nullable(),
   result: z
-    .object({
-      status: z.string(),
-      failure_reason: z.string().nullable(),
-      compensated: z.boolean(),
-      webhook_status: z.string().nullable(),
-    })
+    .string()
     .nullable()
-    .describe('The workflow result once it ended; null while running'),
+    .describe('null while running; then the workflow result as a JSON string: {"id", "webhook_sent", "webhook_response"}'),
 });
+type LegacyPayment = z.infer<typeof legacyPayment>;
 
-function toLegacy(p: PaymentView): z.infer<typeof legacyPayment> {
-  const running = p.status === 'pending' || p.status === 'processing';
+function toLegacy(p: PaymentView, webhookResponse: string | undefined): LegacyPayment {
+  // The Go system's workflow ended after its webhook call: until the own webhook's outcome is known it runs.
+  const running = p.status === 'pending' || p.status === 'processing' || p.webhookStatus === 'pending';
   return {
     id: p.id,
-    status: TEMPORAL_STATUS[p.status] as z.infer<typeof legacyPayment>['status'],
+    status: TEMPORAL_STATUS[p.status] as LegacyPayment['status'],
     run_id: p.workflowRunId,
-    result: running
-      ? null
-      : { status: p.status, failure_reason: p.failureReason, compensated: p.compensated, webhook_status: p.webhookStatus },
+    result: running ? null : JSON.stringify({ id: p.id, webhook_sent: p.webhookStatus === 'delivered', webhook_response: webhookResponse ?? '' }),
   };
+}
+
+/** What each payment's own webhook_url answered last (its body excerpt, else the error), in one query. */
+async function ownWebhookResponses(db: Database, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await db
+    .selectDistinctOn([webhookMessages.paymentId], { paymentId: webhookMessages.paymentId, excerpt: webhookAttempts.responseExcerpt, error: webhookAttempts.error })
+    .from(webhookMessages)
+    .innerJoin(webhookAttempts, eq(webhookAttempts.messageId, webhookMessages.id))
+    .where(and(inArray(webhookMessages.paymentId, ids), isNull(webhookMessages.endpointId)))
+    .orderBy(webhookMessages.paymentId, desc(webhookAttempts.id));
+  return new Map(rows.map((r) => [r.paymentId!, r.excerpt ?? r.error ?? '']));
+}
+
+async function withResults(db: Database, views: PaymentView[]): Promise<LegacyPayment[]> {
+  const finished = views.filter((p) => p.webhookUrl && p.webhookStatus && p.webhookStatus !== 'pending').map((p) => p.id);
+  const responses = await ownWebhookResponses(db, finished);
+  return views.map((p) => toLegacy(p, responses.get(p.id)));
+}
+
+/** The Go system's ids were UUIDs: any id that is not one of ours is simply not found. */
+const legacyId = z.string().max(200, 'must be at most 200 characters');
+async function findLegacy(ctx: { db: Database; merchantId: string }, id: string): Promise<PaymentView> {
+  if (!paymentId.safeParse(id).success) throw new TRPCError({ code: 'NOT_FOUND', message: `no payment with id ${id}` });
+  return toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, id));
 }
 
 const meta = (method: 'GET' | 'POST', path: `/${string}`, summary: string) => rest(method, path, summary, { tag: 'legacy (Go system contract)' });
@@ -57,53 +81,48 @@ export const legacyRouter = router({
       z
         .object({
           webhook_url: webhookUrl.optional(),
-          sleep: z.number().int().min(0).max(MAX_DELAY_SECONDS).default(DEFAULT_DELAY_SECONDS),
+          sleep: z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more').max(MAX_DELAY_SECONDS, `must be at most ${MAX_DELAY_SECONDS} (30 days)`).default(DEFAULT_DELAY_SECONDS),
           data: paymentData.default({}),
         })
         .strict(),
     )
     .output(z.object({ id: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      const amount = input.data.amount ?? LEGACY_DEFAULT_AMOUNT;
-      const currency = input.data.currency ?? LEGACY_DEFAULT_CURRENCY;
-      // Same validation as every other door, so `data.amount: -1` is a 400 naming the field.
-      const parsed = createPaymentInput.safeParse({ amount, currency, delaySeconds: input.sleep, webhookUrl: input.webhook_url, data: input.data });
-      if (!parsed.success) throw legacyFieldError(parsed.error);
-      const payment = await createPayment(ctx, parsed.data);
+      const { amount, currency } = createPaymentInput.shape;
+      const parsedAmount = amount.safeParse(input.data.amount);
+      const parsedCurrency = currency.safeParse(input.data.currency);
+      const payment = await createPayment(
+        ctx,
+        createPaymentInput.parse({
+          amount: parsedAmount.success ? parsedAmount.data : LEGACY_DEFAULT_AMOUNT,
+          currency: parsedCurrency.success ? parsedCurrency.data : LEGACY_DEFAULT_CURRENCY,
+          delaySeconds: input.sleep,
+          webhookUrl: input.webhook_url,
+          data: input.data,
+        }),
+        { notifyOwnWebhook: 'processed' },
+      );
       return { id: payment.id };
     }),
 
   get: merchantProcedure
     .meta(meta('GET', '/payment/{id}', 'Get a payment (Go system contract)'))
-    .input(z.object({ id: paymentId }))
+    .input(z.object({ id: legacyId }))
     .output(legacyPayment)
-    .query(async ({ ctx, input }) => toLegacy(toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, input.id)))),
+    .query(async ({ ctx, input }) => (await withResults(ctx.db, [await findLegacy(ctx, input.id)]))[0]!),
 
   cancel: merchantProcedure
     .meta(meta('POST', '/payment/{id}/cancel', 'Cancel a payment (Go system contract)'))
-    .input(z.object({ id: paymentId }))
+    .input(z.object({ id: legacyId }))
     .output(legacyPayment)
-    .mutation(async ({ ctx, input }) => toLegacy(await cancelPayment(ctx, input.id))),
+    .mutation(async ({ ctx, input }) => {
+      await findLegacy(ctx, input.id);
+      return (await withResults(ctx.db, [await cancelPayment(ctx, input.id)]))[0]!;
+    }),
 
   list: merchantProcedure
     .meta(meta('GET', '/payments', 'List payments, newest first (Go system contract)'))
-    .input(z.object({ limit: z.number().int().min(1).max(100).default(100) }).strict().prefault({}))
+    .input(z.object({ limit: z.number().int().min(1).max(100, 'must be at most 100').default(100) }).strict().prefault({}))
     .output(z.array(legacyPayment))
-    .query(async ({ ctx, input }) => (await listPayments(ctx.db, ctx.merchantId, { limit: input.limit })).items.map(toLegacy)),
+    .query(async ({ ctx, input }) => withResults(ctx.db, (await listPayments(ctx.db, ctx.merchantId, { limit: input.limit })).items)),
 });
-
-const LEGACY_FIELD: Record<string, string[]> = {
-  amount: ['data', 'amount'],
-  currency: ['data', 'currency'],
-  delaySeconds: ['sleep'],
-  webhookUrl: ['webhook_url'],
-};
-
-/** Names the field as the client sent it (`data.amount`, not the internal `amount`). */
-function legacyFieldError(error: z.ZodError): TRPCError {
-  for (const issue of error.issues) {
-    const [head, ...rest] = issue.path;
-    (issue as { path: PropertyKey[] }).path = [...(LEGACY_FIELD[String(head)] ?? [head as PropertyKey]), ...rest];
-  }
-  return new TRPCError({ code: 'BAD_REQUEST', cause: error });
-}

@@ -1,6 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { ulid } from '../../common/ulid.js';
 import { z } from 'zod';
+import { freeText } from '../../common/text-rules.js';
 import { paymentMethods } from '../../db/schema.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
 
@@ -11,9 +12,9 @@ import { merchantProcedure, rest, router } from '../trpc.js';
 const createInput = z
   .object({
     type: z.enum(['card', 'bank_account']),
-    brand: z.string().min(1).max(40).optional(),
+    brand: freeText(40, 1).optional(),
     last4: z.string().regex(/^\d{4}$/, 'must be the last four digits').optional(),
-    label: z.string().min(1).max(100).optional(),
+    label: freeText(100, 1).optional(),
   })
   .strict();
 
@@ -37,7 +38,7 @@ const toView = (m: typeof paymentMethods.$inferSelect): z.infer<typeof methodVie
 
 export const paymentMethodsRouter = router({
   create: merchantProcedure
-    .meta(rest('POST', '/api/v1/payment-methods', 'Store a payment method', { tag: 'payment methods' }))
+    .meta(rest('POST', '/api/v1/payment-methods', 'Store a payment method', { tag: 'payment methods', successStatus: 201 }))
     .input(createInput)
     .output(methodView)
     .mutation(async ({ ctx, input }) => {

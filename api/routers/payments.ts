@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createPaymentInput, paymentEventView, paymentId, paymentStatus, paymentView } from '../../common/payment.js';
+import { dateTime, freeText } from '../../common/text-rules.js';
 import { cancelPayment, createPayment, processPaymentNow } from '../payment-commands.js';
 import { changesOf } from '../payment-change-stream.js';
 import { getPaymentOrThrow, listPaymentEvents, listPayments, paymentStats, paymentsPerMinute, toPaymentView } from '../payment-store.js';
@@ -14,8 +15,12 @@ export const listPaymentsInput = z
   .object({
     status: paymentStatus.optional(),
     search: z.string().trim().min(1).max(64).optional().describe('A payment id, or a reference or its beginning'),
-    createdFrom: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).optional(),
-    createdTo: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).optional(),
+    createdFrom: dateTime.optional(),
+    createdTo: dateTime.optional(),
+    metadata: z
+      .record(z.string().max(40), z.string().max(500))
+      .optional()
+      .describe('Payments whose metadata holds every given pair: `metadata[orderId]=A-17`'),
     cursor: paymentId.optional(),
     limit: z.number().int().min(1).max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).default(50),
   })
@@ -25,7 +30,7 @@ export const listPaymentsInput = z
 
 export const paymentsRouter = router({
   create: merchantProcedure
-    .meta(rest('POST', `${V1}/payments`, 'Create a payment', { description: 'Starts its workflow; the payment waits `delaySeconds` before it is charged.' }))
+    .meta(rest('POST', `${V1}/payments`, 'Create a payment', { description: 'Starts its workflow; the payment waits `delaySeconds` before it is charged.', successStatus: 201 }))
     .input(createPaymentInput)
     .output(paymentView)
     .mutation(({ ctx, input }) => createPayment(ctx, input)),
@@ -44,7 +49,7 @@ export const paymentsRouter = router({
 
   cancel: merchantProcedure
     .meta(rest('POST', `${V1}/payments/{id}/cancel`, 'Cancel a pending payment', { description: 'Answers 409 once processing began.' }))
-    .input(byId.extend({ reason: z.string().max(500).optional() }))
+    .input(byId.extend({ reason: freeText(500).optional() }))
     .output(paymentView)
     .mutation(({ ctx, input }) => cancelPayment(ctx, input.id, input.reason)),
 

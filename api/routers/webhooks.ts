@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { PAYMENT_EVENT_TYPES, paymentId, webhookUrl } from '../../common/payment.js';
+import { dateTime, freeText } from '../../common/text-rules.js';
 import * as webhooks from '../webhook-commands.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
 
 const TAG = { tag: 'webhooks' };
+const CREATED = { ...TAG, successStatus: 201 as const };
 const endpointId = z.string().regex(/^we_[0-9A-Z]{26}$/, 'must be a webhook endpoint id such as we_01J…');
 const messageId = z.string().regex(/^msg_[A-Za-z0-9_-]{20,40}$/, 'must be a webhook message id such as msg_…');
 const subscribable = PAYMENT_EVENT_TYPES.filter((t) => t.startsWith('payment.')) as [string, ...string[]];
@@ -35,8 +37,8 @@ const message = z.object({
 
 export const webhooksRouter = router({
   createEndpoint: merchantProcedure
-    .meta(rest('POST', '/api/v1/webhook-endpoints', 'Register a webhook endpoint', TAG))
-    .input(z.object({ url: webhookUrl, eventTypes: eventTypes.default([]), description: z.string().max(200).optional() }).strict())
+    .meta(rest('POST', '/api/v1/webhook-endpoints', 'Register a webhook endpoint', CREATED))
+    .input(z.object({ url: webhookUrl, eventTypes: eventTypes.default([]), description: freeText(200).optional() }).strict())
     .output(endpointWithSecret)
     .mutation(({ ctx, input }) => webhooks.createEndpoint(ctx, input)),
 
@@ -49,7 +51,7 @@ export const webhooksRouter = router({
     .meta(rest('POST', '/api/v1/webhook-endpoints/{id}', 'Change, enable or disable an endpoint', TAG))
     .input(
       z
-        .object({ id: endpointId, url: webhookUrl.optional(), eventTypes: eventTypes.optional(), description: z.string().max(200).optional(), enabled: z.boolean().optional() })
+        .object({ id: endpointId, url: webhookUrl.optional(), eventTypes: eventTypes.optional(), description: freeText(200).optional(), enabled: z.boolean().optional() })
         .strict(),
     )
     .output(endpoint)
@@ -79,7 +81,7 @@ export const webhooksRouter = router({
 
   replayFailed: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/replay', 'Send again every failed message of an endpoint since a time', TAG))
-    .input(z.object({ id: endpointId, since: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }) }))
+    .input(z.object({ id: endpointId, since: dateTime }))
     .output(z.object({ replayed: z.number().int() }))
     .mutation(({ ctx, input }) => webhooks.replayFailed(ctx, input.id, input.since)),
 

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
-import { routeLabel } from '../../api/observability.js';
 import { createLogger } from '../../common/logger.js';
 import { startTestSystem, waitFor, type TestSystem } from '../harness.js';
 
@@ -56,7 +55,7 @@ describe('metrics', () => {
     }, 'finished payments to be counted');
 
     expect(value(after, 'payments_created_total') - value(before, 'payments_created_total')).toBe(3);
-    const route = { method: 'POST', route: '/api/v1/payments', status: '200' };
+    const route = { method: 'POST', route: '/api/v1/payments', status: '201' };
     expect(value(after, 'http_request_duration_seconds_count', route) - value(before, 'http_request_duration_seconds_count', route)).toBe(3);
     expect(value(after, 'gateway_calls_total', { operation: 'capture', outcome: 'ok' }) - value(before, 'gateway_calls_total', { operation: 'capture', outcome: 'ok' })).toBe(3);
     expect(value(after, 'projection_lag_seconds_count') - value(before, 'projection_lag_seconds_count')).toBeGreaterThanOrEqual(6);
@@ -64,9 +63,21 @@ describe('metrics', () => {
     expect(after).toMatch(/^process_cpu_seconds_total/m);
   });
 
-  it('route labels hide ids', () => {
-    expect(routeLabel('/api/v1/payments/pay_01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel')).toBe('/api/v1/payments/:pay_id/cancel');
-    expect(routeLabel('/trpc/payments.get')).toBe('/trpc/payments.get');
+  it('route labels are route templates; unknown paths share one label, so clients cannot mint series', async () => {
+    const series = (text: string) => text.split('\n').filter((l) => l.startsWith('http_request_duration_seconds_count')).length;
+    await fetch(`${system.apiUrl}/api/v1/payments/pay_01ARZ3NDEKTSV4RRFFQ69G5FAV`);
+    await fetch(`${system.apiUrl}/trpc/payments.get?input=${encodeURIComponent(JSON.stringify({ id: 'pay_01ARZ3NDEKTSV4RRFFQ69G5FAV' }))}`);
+    for (let i = 0; i < 5; i++) await fetch(`${system.apiUrl}/no/such/${i}-${Math.random()}`);
+    for (let i = 0; i < 5; i++) await fetch(`${system.apiUrl}/trpc/made.up${i}`);
+    const before = await (await fetch(`${system.apiUrl}/metrics`)).text();
+    for (let i = 0; i < 50; i++) await fetch(`${system.apiUrl}/random-${i}-${Math.random()}`);
+    for (let i = 0; i < 50; i++) await fetch(`${system.apiUrl}/trpc/fake.proc${i}`);
+    const after = await (await fetch(`${system.apiUrl}/metrics`)).text();
+    expect(series(after)).toBe(series(before));
+    expect(after).toContain('route="/api/v1/payments/{id}"');
+    expect(after).toContain('route="/trpc/payments.get"');
+    expect(after).toContain('route="unmatched"');
+    expect(after).not.toMatch(/route="[^"]*(pay_01|random-|fake\.proc)/);
   });
 });
 
@@ -83,7 +94,7 @@ describe('logs', () => {
     const created = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'payment created' && l.paymentId === paymentId);
     expect(created).toMatchObject({ requestId: 'req-test-123', merchantId, paymentId, workflowId: paymentId });
     const request = await waitFor(async () => lines.map((l) => JSON.parse(l)).find((l) => l.requestId === 'req-test-123' && l.msg === 'request completed'), 'the request line');
-    expect(request).toMatchObject({ merchantId, res: { statusCode: 200 } });
+    expect(request).toMatchObject({ merchantId, res: { statusCode: 201 } });
     await fetch(`${system.apiUrl}/api/v1/payments/${paymentId}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey.key }, body: '{}' });
   });
 

@@ -39,7 +39,7 @@ const UNKNOWN = 'pay_01ARZ3NDEKTSV4RRFFQ69G5FAV';
 describe('REST /api/v1', () => {
   it('serves every route with plain fetch', async () => {
     const created = await call('POST', '/api/v1/payments', { amount: 999, currency: 'JPY', delaySeconds: 60, data: { sku: 'x' } });
-    expect(created.status).toBe(200);
+    expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ amount: 999, currency: 'JPY', status: 'pending' });
     const id = created.body.id as string;
 
@@ -86,7 +86,7 @@ describe('REST /api/v1', () => {
     ['POST', `/api/v1/payments/${UNKNOWN}/process-now`, {}, 404, 'NOT_FOUND'],
     ['POST', '/payment', '{oops', 400, 'PARSE_ERROR'],
     ['POST', '/payment', { sleep: 'soon' }, 400, 'BAD_REQUEST'],
-    ['POST', '/payment', { data: { amount: -5 } }, 400, 'BAD_REQUEST'],
+    ['POST', '/payment', { data: 'not an object' }, 400, 'BAD_REQUEST'],
     ['GET', `/payment/${UNKNOWN}`, undefined, 404, 'NOT_FOUND'],
     ['POST', `/payment/${UNKNOWN}/cancel`, {}, 404, 'NOT_FOUND'],
     ['GET', '/no/such/route', undefined, 404, 'NOT_FOUND'],
@@ -105,8 +105,8 @@ describe('REST /api/v1', () => {
     expect(fields).toContain('(body): unknown field "extra"; remove it');
     const missing = await call('POST', '/api/v1/payments', { amount: 5 });
     expect(missing.body.issues).toContainEqual(expect.objectContaining({ path: ['currency'], message: 'is required' }));
-    const legacy = await call('POST', '/payment', { data: { amount: 1.5 } });
-    expect(legacy.body.issues[0]).toMatchObject({ path: ['data', 'amount'] });
+    const legacy = await call('POST', '/payment', { sleep: -1 });
+    expect(legacy.body.issues[0]).toMatchObject({ path: ['sleep'], message: 'must be 0 or more' });
   });
 });
 
@@ -130,19 +130,37 @@ describe("the earlier Go system's contract", () => {
       const r = await call('GET', `/payment/${id}`);
       return r.body.status === 'Completed' && r.body;
     }, 'Completed');
-    expect(done.result).toMatchObject({ status: 'completed' });
+    // As the Go document shows it: a JSON string holding {id, webhook_sent, webhook_response}.
+    expect(typeof done.result).toBe('string');
+    expect(JSON.parse(done.result)).toEqual({ id, webhook_sent: true, webhook_response: '' });
     expect((await call('GET', `/api/v1/payments/${id}`)).body).toMatchObject({ amount: 4321, currency: 'SEK', delaySeconds: 1 });
   });
 
-  it('sleep defaults to 5 s; POST /payment/{id}/cancel cancels; GET /payments lists', async () => {
-    const { body } = await call('POST', '/payment', { data: {} });
-    expect((await call('GET', `/api/v1/payments/${body.id}`)).body).toMatchObject({ delaySeconds: 5, amount: 100, currency: 'USD' });
-    const canceled = await call('POST', `/payment/${body.id}/cancel`, {});
-    expect(canceled.status).toBe(200);
-    expect(canceled.body).toMatchObject({ id: body.id, status: 'Canceled' });
+  it('sleep defaults to 5 s; data is stored as given; a body-less cancel cancels without calling webhook_url; GET /payments lists', async () => {
+    const data = { amount: 10.5, currency: 'points', nested: { list: [1, 'two', null] } };
+    const { body } = await call('POST', '/payment', { webhook_url: receiver.url, data });
+    // Amount and currency come from data only when valid; data itself is kept exactly.
+    expect((await call('GET', `/api/v1/payments/${body.id}`)).body).toMatchObject({ delaySeconds: 5, amount: 100, currency: 'USD', data });
+    // `curl -X POST …/cancel` exactly as the Go document writes it: no body, no content type.
+    const res = await fetch(`${system.apiUrl}/payment/${body.id}/cancel`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: body.id, status: 'Canceled' });
+    await system.temporal.workflow.getHandle(body.id).result();
+    const after = await call('GET', `/payment/${body.id}`);
+    expect(JSON.parse(after.body.result)).toEqual({ id: body.id, webhook_sent: false, webhook_response: '' });
+    // The Go system called webhook_url only when the sleep ended: a canceled payment posts nothing.
+    expect(receiver.received.filter((w) => w.body.payment_id === body.id)).toEqual([]);
     const list = await call('GET', '/payments');
     expect(Array.isArray(list.body)).toBe(true);
     expect(list.body.find((p: { id: string }) => p.id === body.id)).toMatchObject({ status: 'Canceled' });
+  });
+
+  it('an id of the Go system\'s own form (a UUID) is simply not found', async () => {
+    for (const path of ['/payment/550e8400-e29b-41d4-a716-446655440000', '/payment/550e8400-e29b-41d4-a716-446655440000/cancel']) {
+      const res = await fetch(`${system.apiUrl}${path}`, { method: path.endsWith('cancel') ? 'POST' : 'GET' });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ code: 'NOT_FOUND' });
+    }
   });
 });
 
@@ -180,7 +198,7 @@ describe('one zod source, three doors', () => {
   it('an OpenAPI-typed client (openapi-fetch) creates and reads a payment', async () => {
     const client = createFetchClient<paths>({ baseUrl: system.apiUrl });
     const created = await client.POST('/api/v1/payments', { body: { amount: 321, currency: 'CHF', delaySeconds: 600 } });
-    expect(created.response.status).toBe(200);
+    expect(created.response.status).toBe(201);
     const id = created.data!.id;
     const read = await client.GET('/api/v1/payments/{id}', { params: { path: { id } } });
     expect(read.data).toMatchObject({ id, amount: 321, currency: 'CHF', status: 'pending' });

@@ -1,9 +1,9 @@
-import type { BlockList } from 'node:net';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
+import { fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import { webhookAttempts as webhookAttemptsTotal, webhookDeadLetters, webhookDeliveryLatency } from '../../common/metrics.js';
-import { webhookUrlProblem } from '../../common/url-guard.js';
+import { addressRefusal, createGuardedAgent, type AllowedRanges, type ResolveHost } from '../../common/url-guard.js';
 import { newWebhookSecret } from '../../common/webhook-secret.js';
 import type { WebhookDeliveryOutcome } from '../../common/workflow-api.js';
 import type { Database } from '../../db/client.js';
@@ -13,8 +13,19 @@ export interface WebhookDeliveryConfig {
   /** Delay before each attempt (ms); its length is the number of attempts. */
   schedule: number[];
   timeoutMs: number;
-  allowed: BlockList;
   disableAfterMs: number;
+}
+
+/**
+ * The fetch deliveries use: undici's, through an agent that refuses internal addresses at connect
+ * time, so the address checked is the one connected to. Node's global fetch bundles another undici
+ * whose dispatcher interface differs, hence undici's own fetch; the cast only bridges the two
+ * libraries' Request/Response typings.
+ */
+export function guardedWebhookFetch(allowed: AllowedRanges, resolve?: ResolveHost): typeof fetch {
+  const dispatcher = createGuardedAgent(allowed, resolve);
+  const guarded = (input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as UndiciRequestInit), dispatcher });
+  return guarded as unknown as typeof fetch;
 }
 
 /** Longest Retry-After honoured, so a receiver cannot park a message for ever. */
@@ -58,14 +69,6 @@ export async function deliverWebhookMessage(
       latencyMs: Math.round(performance.now() - started),
     });
 
-  // DNS may have changed since the URL was accepted: check again before every attempt.
-  const refused = await webhookUrlProblem(message.url, config.allowed);
-  if (refused) {
-    webhookAttemptsTotal.inc({ outcome: 'refused' });
-    await recordAttempt(null, `refused: ${message.url} ${refused}`);
-    return finish(false, null, `refused: ${refused}`);
-  }
-
   const body = JSON.stringify(message.payload);
   const sentAt = new Date();
   let status: number | null = null;
@@ -91,6 +94,14 @@ export async function deliverWebhookMessage(
     retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     if (status < 200 || status >= 300) error = `receiver answered HTTP ${status}`;
   } catch (err) {
+    // The guarded agent refused the address it was about to connect to: final for this URL now,
+    // so no retry; a redeliver tries again once DNS or the allowlist changed.
+    const refused = addressRefusal(err);
+    if (refused) {
+      webhookAttemptsTotal.inc({ outcome: 'refused' });
+      await recordAttempt(null, `refused: ${message.url} ${refused.problem}`);
+      return finish(false, null, `refused: ${refused.problem}`);
+    }
     error = (err as Error).name === 'TimeoutError' ? `no answer within ${config.timeoutMs} ms` : `network error: ${String((err as Error).cause ?? err)}`;
   }
   await recordAttempt(status, error, excerpt);

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -156,7 +157,9 @@ export async function paymentWorkflow(fields: PaymentWorkflowInput): Promise<Pay
       await condition(() => cancelReason !== null || hurry, remaining);
     }
     if (cancelReason !== null) {
-      await transition('canceled', { reason: cancelReason }, { failureReason: null });
+      // A Go-contract payment's own webhook is never called on cancel, so it has no delivery to wait for.
+      const silent = fields.notifyOwnWebhook === 'processed' && patched('go-contract-cancel-without-webhook');
+      await transition('canceled', { reason: cancelReason }, { failureReason: null, ...(silent ? { webhookStatus: null } : {}) });
     } else {
       await charge(payment, transition, hurry);
     }

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import './zod-messages.js';
+
+/**
+ * Rules for what clients write in their own words. A payment service must not become a store of
+ * card numbers (PCI DSS): a Luhn-valid run of 13 to 19 digits, with or without spaces or dashes,
+ * is refused in every free-text field.
+ */
+const DIGIT_RUN = /\d(?:[ -]?\d)*/g;
+
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** True when the text holds something that reads as a card number. */
+export function containsCardNumber(text: string): boolean {
+  for (const match of text.matchAll(DIGIT_RUN)) {
+    const digits = match[0].replace(/[ -]/g, '');
+    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return true;
+  }
+  return false;
+}
+
+export const CARD_NUMBER_MESSAGE = 'looks like a card number; card numbers must never be sent here';
+
+/** A string a person wrote: bounded, and never a card number. */
+export const freeText = (max: number, min = 0) =>
+  z
+    .string()
+    .min(min, min === 1 ? 'must not be empty' : `must be at least ${min} characters`)
+    .max(max, `must be at most ${max} characters`)
+    .refine((text) => !containsCardNumber(text), CARD_NUMBER_MESSAGE);
+
+/** Every string in a JSON value, with its path (iterative: the input guard already bounded the depth). */
+export function* stringsIn(value: unknown, path: Array<string | number> = []): Generator<[Array<string | number>, string]> {
+  if (typeof value === 'string') yield [path, value];
+  else if (Array.isArray(value)) for (const [i, item] of value.entries()) yield* stringsIn(item, [...path, i]);
+  else if (value && typeof value === 'object') for (const [k, item] of Object.entries(value)) yield* stringsIn(item, [...path, k]);
+}
+
+const EARLIEST = Date.parse('1970-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59Z');
+
+/** An ISO-8601 date-time within what the store and every client can represent. */
+export const dateTime = z
+  .iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time such as 2026-01-31T12:00:00Z' })
+  .refine((text) => {
+    const ms = Date.parse(text);
+    return ms >= EARLIEST && ms <= LATEST;
+  }, 'must be between 1970-01-01 and 9999-12-31');
