@@ -155,10 +155,21 @@ export async function processPaymentNow(ctx: MerchantContext, id: string): Promi
 
 type Handle = ReturnType<Context['temporal']['workflow']['getHandle']>;
 
+/** An update answers within this, or the client gets a 504 and reads the payment again. */
+export const UPDATE_DEADLINE_MS = 10_000;
+
 async function sendUpdate(ctx: MerchantContext, id: string, action: string, send: (handle: Handle) => Promise<unknown>) {
   try {
-    await send(ctx.temporal.workflow.getHandle(paymentWorkflowId(id)));
+    const handle = ctx.temporal.workflow.getHandle(paymentWorkflowId(id));
+    await ctx.temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(handle));
   } catch (err) {
+    if (isDeadlineExceeded(err)) {
+      throw new TRPCError({
+        code: 'GATEWAY_TIMEOUT',
+        message: `the payment's workflow did not answer within ${UPDATE_DEADLINE_MS / 1000} s; whether it was ${action} is unknown: read the payment again`,
+        cause: err,
+      });
+    }
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === NOT_PENDING_ERROR) {
       throw new TRPCError({ code: 'CONFLICT', message: err.cause.message, cause: err });
     }
@@ -169,6 +180,14 @@ async function sendUpdate(ctx: MerchantContext, id: string, action: string, send
     }
     throw err;
   }
+}
+
+function isDeadlineExceeded(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    // gRPC status 4: DEADLINE_EXCEEDED.
+    if ((e as { code?: unknown }).code === 4 || /DEADLINE_EXCEEDED|deadline exceeded/i.test(String((e as { message?: unknown }).message ?? ''))) return true;
+  }
+  return false;
 }
 
 function notPending(status: string, action: string): TRPCError {

@@ -42,7 +42,8 @@ const t = initTRPC.context<Context>().meta<RestMeta>().create({
 /** Database and Temporal outages become 503 with a retry hint instead of a 500. */
 const infrastructureGuard = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok) {
+  // A deliberate answer (404, 409, 504…) stands; only what escaped as an internal error is examined.
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
     const unavailable = asServiceUnavailable(result.error.cause ?? result.error);
     if (unavailable) throw unavailable;
   }

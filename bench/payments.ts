@@ -35,7 +35,7 @@ async function send(env: BenchEnvironment, door: Door, body: PaymentBody): Promi
   if (door === 'trpc') return (await env.trpc.payments.create.mutate(body)).id;
   if (door === 'rest') {
     const res = await fetch(`${env.apiUrl}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (res.status !== 200) throw new Error(`create answered ${res.status}: ${await res.text()}`);
+    if (res.status !== 201) throw new Error(`create answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { id: string }).id;
   }
   // B-direct: what the API does at its core, from a plain script.

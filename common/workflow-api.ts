@@ -96,6 +96,9 @@ export const processNowUpdate = defineUpdate<PaymentWorkflowState, []>('processN
 /** Message of the update validator's refusal; the API maps it to a CONFLICT answer. */
 export const NOT_PENDING_ERROR = 'PaymentNotPending';
 
+/** Failure type of a projection the database refuses on every attempt (the payment then ends). */
+export const PROJECTION_REFUSED_ERROR = 'ProjectionRefused';
+
 /**
  * The first state of every payment. The API writes it right after starting the workflow and the
  * workflow writes it as its first projection: both build it here, so whichever lands first wins

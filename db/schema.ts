@@ -219,7 +219,7 @@ export const webhookNotices = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     merchantId: text('merchant_id').notNull(),
-    type: text('type', { enum: ['webhook.message.failed', 'webhook.endpoint.disabled'] }).notNull(),
+    type: text('type', { enum: ['webhook.message.failed', 'webhook.endpoint.disabled', 'payment.projection_refused'] }).notNull(),
     endpointId: text('endpoint_id'),
     messageId: text('message_id'),
     detail: text('detail').notNull(),

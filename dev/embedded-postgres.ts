@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -8,6 +8,8 @@ import { assertPortFree } from './ports.js';
 export interface EmbeddedPostgresHandle {
   url: string;
   stop(): Promise<void>;
+  /** Synchronous last resort when stop() did not finish in time. */
+  kill(): void;
 }
 
 const USER = 'postgres';
@@ -60,6 +62,11 @@ export async function startEmbeddedPostgres(options: {
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`,
     stop: () => server.stop(),
+    // Immediate shutdown of the postmaster named in its pid file; its backends follow it.
+    kill: () => {
+      const pid = Number(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (pid > 0) process.kill(pid, 'SIGQUIT');
+    },
   };
 }
 

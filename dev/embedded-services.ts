@@ -10,6 +10,8 @@ export interface Services {
   /** What was started here (for the banner); empty when everything is external. */
   embedded: string[];
   stop(): Promise<void>;
+  /** Synchronous last resort: kills what was started, for a shutdown that ran out of time. */
+  kill(): void;
 }
 
 /**
@@ -18,6 +20,16 @@ export interface Services {
  */
 export async function startServices(config: Config, options: { postgresOnly?: boolean } = {}): Promise<Services> {
   const stops: Array<() => Promise<void>> = [];
+  const kills: Array<() => unknown> = [];
+  const kill = () => {
+    for (const k of kills) {
+      try {
+        k();
+      } catch {
+        // Already gone.
+      }
+    }
+  };
   const embedded: string[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => {});
@@ -28,6 +40,7 @@ export async function startServices(config: Config, options: { postgresOnly?: bo
       const dataDir = path.join(config.DATA_DIR, 'postgres');
       const pg = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT });
       stops.push(pg.stop);
+      kills.push(pg.kill);
       dbUrl = pg.url;
       embedded.push(`Postgres     127.0.0.1:${config.EMBEDDED_PG_PORT} (embedded, data in ${dataDir})`);
     }
@@ -43,10 +56,11 @@ export async function startServices(config: Config, options: { postgresOnly?: bo
         namespace: config.TEMPORAL_NAMESPACE,
       });
       stops.push(temporal.stop);
+      kills.push(temporal.kill);
       address = temporal.address;
       embedded.push(`Temporal     ${address} (dev server, data in ${dbFile})`);
     }
-    return { databaseUrl: dbUrl, temporalAddress: address, embedded, stop };
+    return { databaseUrl: dbUrl, temporalAddress: address, embedded, stop, kill };
   } catch (err) {
     await stop();
     throw err;

@@ -1,38 +1,72 @@
 export interface ShutdownSequence {
   /** Registers a stop step; steps run in reverse order of registration (last started, first stopped). */
   add(stop: () => Promise<unknown> | unknown): void;
+  /** A synchronous last resort (kill a child process) for when the steps did not finish in time. */
+  addLastResort(kill: () => void): void;
   /** Runs the steps now (after a failed start), once. */
   run(): Promise<void>;
 }
 
+/** A signalled stop ends within this, whatever is stuck. */
+export const SHUTDOWN_DEADLINE_MS = 15_000;
+
 /**
  * Installed before anything starts, so a SIGINT/SIGTERM arriving mid-start is never swallowed: the
- * first signal stops what has started so far, in reverse order, then exits; a second exits at once.
+ * first signal stops what has started so far, in reverse order, then exits. A step that hangs is
+ * abandoned when the deadline nears so the later ones (the services) still stop; past the deadline,
+ * or on a second signal, the last resorts kill the child processes and the process exits, so no
+ * child outlives it.
  */
-export function shutdownOnSignal(): ShutdownSequence {
+export function shutdownOnSignal(options: { deadlineMs?: number } = {}): ShutdownSequence {
+  const deadlineMs = options.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
   const steps: Array<() => Promise<unknown> | unknown> = [];
+  const lastResorts: Array<() => void> = [];
   let running: Promise<void> | undefined;
   const run = () =>
     (running ??= (async () => {
-      for (const step of steps.reverse()) {
+      const endBy = Date.now() + deadlineMs - 1_000;
+      const pending = steps.reverse();
+      for (const [i, step] of pending.entries()) {
+        // Each step may use its fair share of what is left, so one stuck step cannot starve the rest.
+        const budget = Math.max(500, (endBy - Date.now()) / (pending.length - i));
+        let timer: NodeJS.Timeout | undefined;
         try {
-          await step();
+          await Promise.race([
+            Promise.resolve().then(step),
+            new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no end within ${Math.round(budget)} ms; abandoned`)), budget))),
+          ]);
         } catch (err) {
-          console.error('shutdown step failed:', err);
+          console.error('shutdown step failed:', (err as Error).message ?? err);
+        } finally {
+          clearTimeout(timer);
         }
       }
     })());
+  const forceExit = (code: number) => {
+    for (const kill of lastResorts) {
+      try {
+        kill();
+      } catch {
+        // Already gone.
+      }
+    }
+    process.exit(code);
+  };
   let signalled = false;
   const handler = (signal: NodeJS.Signals) => {
     if (signalled) {
-      console.error(`${signal} again: exiting now`);
-      process.exit(130);
+      console.error(`${signal} again: stopping child processes and exiting now`);
+      forceExit(130);
     }
     signalled = true;
     console.error(`${signal}: shutting down…`);
+    setTimeout(() => {
+      console.error(`shutdown took longer than ${deadlineMs} ms: stopping child processes and exiting`);
+      forceExit(1);
+    }, deadlineMs).unref();
     void run().then(() => process.exit(0));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
-  return { add: (stop) => void steps.push(stop), run };
+  return { add: (stop) => void steps.push(stop), addLastResort: (kill) => void lastResorts.push(kill), run };
 }

@@ -28,6 +28,7 @@ await runCli(async () => {
     const built = ensureDashboardBuilt().then(() => undefined, (err: unknown) => err);
     const services = await startServices(config);
     shutdown.add(services.stop);
+    shutdown.addLastResort(services.kill);
     const buildError = await built;
     if (buildError) throw buildError;
     if (tracing) shutdown.add(tracing.shutdown);

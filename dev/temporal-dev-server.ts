@@ -9,6 +9,8 @@ import { stopChild } from './process.js';
 export interface TemporalDevServerHandle {
   address: string;
   stop(): Promise<void>;
+  /** Synchronous last resort: SIGKILL to its process group. */
+  kill(): void;
 }
 
 /**
@@ -62,7 +64,14 @@ export async function startTemporalDevServer(options: {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { address, stop: () => stopChild(child) };
+  return {
+    address,
+    stop: () => stopChild(child),
+    // Its own process group: the server and anything it started.
+    kill: () => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    },
+  };
 }
 
 async function answers(address: string): Promise<boolean> {

@@ -31,7 +31,7 @@ export async function createPayments(api: string, count: number, make: (i: numbe
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(make(start + j)),
         });
-        if (res.status !== 200) throw new Error(`create answered ${res.status}: ${await res.text()}`);
+        if (res.status !== 201) throw new Error(`create answered ${res.status}: ${await res.text()}`);
         return ((await res.json()) as { id: string }).id;
       }),
     );

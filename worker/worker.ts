@@ -89,6 +89,9 @@ export function workerTuning(config: Config) {
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     shutdownGraceTime: '10s',
+    // Whatever is stuck (a local activity retrying, an activity ignoring cancellation), the worker
+    // gives up after this, so a process stop stays bounded.
+    shutdownForceTime: '12s',
   } satisfies Partial<WorkerOptions>;
 }
 

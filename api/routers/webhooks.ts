@@ -124,7 +124,7 @@ export const webhooksRouter = router({
     .mutation(({ ctx, input }) => webhooks.redeliverMessage(ctx, input.id)),
 
   notices: merchantProcedure
-    .meta(rest('GET', '/api/v1/webhook-notices', 'Dead-lettered messages and disabled endpoints', TAG))
+    .meta(rest('GET', '/api/v1/webhook-notices', 'Dead-lettered messages, disabled endpoints and payments the read model refused', TAG))
     .input(z.object({ limit: z.number().int().min(1).max(100).default(50) }).strict().prefault({}))
     .output(z.array(z.object({ type: z.string(), endpointId: z.string().nullable(), messageId: z.string().nullable(), detail: z.string(), createdAt: z.string() })))
     .query(({ ctx, input }) => webhooks.listNotices(ctx, input.limit)),

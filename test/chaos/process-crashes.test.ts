@@ -69,7 +69,7 @@ describe('crashes of real processes (built JS)', () => {
       await first;
       api = await group.startApi({ ...env, PORT: String(api.port) });
       const retried = await request();
-      expect(retried.status).toBe(200);
+      expect(retried.status).toBe(201);
       const again = await request();
       const id = ((await retried.json()) as { id: string }).id;
       expect(((await again.json()) as { id: string }).id).toBe(id);

@@ -55,7 +55,7 @@ describe('authentication', () => {
 describe('tenant isolation', () => {
   it("merchant A cannot read, list, cancel or process B's payments: 404, never the data", async () => {
     const created = await call(b.key, 'POST', '/api/v1/payments', { amount: 500, currency: 'EUR', delaySeconds: 600 });
-    expect(created.status).toBe(200);
+    expect(created.status).toBe(201);
     const id = created.body.id;
 
     for (const [method, path, body] of [
@@ -97,7 +97,7 @@ describe('tenant isolation', () => {
     const key = `race-${Date.now()}`;
     const body = { amount: 250, currency: 'EUR', delaySeconds: 600 };
     const results = await Promise.all(Array.from({ length: 8 }, () => call(a.key, 'POST', '/api/v1/payments', body, { 'idempotency-key': key })));
-    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
     const ids = new Set(results.map((r) => r.body.id));
     expect(ids.size).toBe(1);
     const [id] = ids;
@@ -115,7 +115,7 @@ describe('payment methods', () => {
     expect(raw.body.issues[0].message).toBe('unknown fields "number", "cvc"; remove them');
 
     const method = await call(a.key, 'POST', '/api/v1/payment-methods', { type: 'card', brand: 'visa', last4: '4242', label: 'corporate' });
-    expect(method.status).toBe(200);
+    expect(method.status).toBe(201);
     expect(method.body).toMatchObject({ type: 'card', brand: 'visa', last4: '4242' });
     expect((await call(b.key, 'GET', '/api/v1/payment-methods')).body.map((m: { id: string }) => m.id)).not.toContain(method.body.id);
 
@@ -148,6 +148,30 @@ describe('limits', () => {
       expect(Number(retryAfter)).toBeGreaterThan(0);
       const other = await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': b.key } });
       expect(other.status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('has no holes: each call of a tRPC batch counts, made-up keys are limited per address, every route is limited', async () => {
+    const limited = await startTestSystem({ env: { ANONYMOUS_AS_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '10', AUTH_FAILURES_PER_MINUTE: '5' } });
+    try {
+      // A batch of eight calls spends eight of the ten; the next batch of eight is refused.
+      const batch = (n: number) =>
+        fetch(`${limited.apiUrl}/trpc/${Array(n).fill('payments.stats').join(',')}?batch=1&input=${encodeURIComponent(JSON.stringify({}))}`, { headers: { 'x-api-key': a.key } });
+      expect((await batch(8)).status).toBe(200);
+      expect((await batch(8)).status).toBe(429);
+      // A route that was once missing from a hand-kept list is limited like the rest.
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) statuses.push((await fetch(`${limited.apiUrl}/api/v1/webhook-secret/rotate`, { method: 'POST', headers: { 'x-api-key': b.key } })).status);
+      expect(statuses).toEqual([...Array(10).fill(200), 429]);
+      // Every made-up key used to get a bucket of its own: past five failures the address is refused.
+      const made = [];
+      for (let i = 0; i < 8; i++) made.push((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': `sk_made_up_${i}_${Math.random()}` } })).status);
+      expect(made.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(made.slice(5)).toEqual([429, 429, 429]);
+      // Probes stay exempt.
+      expect((await fetch(`${limited.apiUrl}/healthz`)).status).toBe(200);
     } finally {
       await limited.stop();
     }

@@ -39,7 +39,7 @@ function verify(secret: string, delivery: ReceivedWebhook) {
 const created: string[] = [];
 const createEndpoint = async (url: string, eventTypes: string[] = []) => {
   const res = await call('POST', '/api/v1/webhook-endpoints', { url, eventTypes });
-  if (res.status === 200) created.push(res.body.id);
+  if (res.status === 201) created.push(res.body.id);
   return res;
 };
 // Receivers of one test must not get the next test's events (ports are reused): disable what each test made.
@@ -60,7 +60,7 @@ describe('Standard Webhooks delivery', () => {
     const finals = await startWebhookReceiver();
     try {
       const everything = await createEndpoint(all.url);
-      expect(everything.status).toBe(200);
+      expect(everything.status).toBe(201);
       expect(everything.body.secret).toMatch(/^whsec_/);
       const onlyFinal = await createEndpoint(finals.url, ['payment.completed', 'payment.failed']);
       const id = await createPayment({ data: { order: 'fan-out' } });
@@ -210,8 +210,8 @@ describe('guards', () => {
       expect(payment.body.message).toMatch(/^webhookUrl: /);
     } else {
       // ::1 is in the test allowlist.
-      expect(endpoint.status).toBe(200);
-      expect(payment.status).toBe(200);
+      expect(endpoint.status).toBe(201);
+      expect(payment.status).toBe(201);
       await call('POST', `/api/v1/payments/${payment.body.id}/cancel`, {});
     }
   });

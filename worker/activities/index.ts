@@ -2,8 +2,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TERMINAL_STATUSES } from '../../common/payment.js';
 import { gatewayCalls, paymentsFinished, projectionLag } from '../../common/metrics.js';
 import type { Database } from '../../db/client.js';
+import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectPaymentState } from '../../db/projection.js';
-import type { PaymentSnapshot, ProjectionEvent, WebhookDeliveryOutcome, WebhookMessageRef } from '../../common/workflow-api.js';
+import { webhookNotices } from '../../db/schema.js';
+import { PROJECTION_REFUSED_ERROR, type PaymentSnapshot, type ProjectionEvent, type WebhookDeliveryOutcome, type WebhookMessageRef } from '../../common/workflow-api.js';
 import { GatewayDeclinedError, type AuthorizeRequest, type Gateway } from '../gateway/gateway.js';
 import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
 
@@ -19,13 +21,36 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
   return {
     /** Returns the webhook messages the state change produced, for the workflow to deliver. */
     async projectPayment(snapshot: PaymentSnapshot, event: ProjectionEvent): Promise<WebhookMessageRef[]> {
-      const { rowChanged, messages } = await projectPaymentState(db, snapshot, event);
+      let projected: Awaited<ReturnType<typeof projectPaymentState>>;
+      try {
+        projected = await projectPaymentState(db, snapshot, event);
+      } catch (err) {
+        const refused = deterministicDatabaseError(err);
+        // Retrying would fail the same way for ever: the workflow ends the payment instead.
+        if (refused) throw ApplicationFailure.nonRetryable(`the read model refused the payment (${refused.code}: ${refused.message})`, PROJECTION_REFUSED_ERROR);
+        throw err;
+      }
+      const { rowChanged, messages } = projected;
       if (rowChanged) {
         // A retried write changes nothing and is not counted twice.
         projectionLag.observe(Math.max(0, Date.now() - snapshot.updatedAt) / 1000);
         if (event.type === `payment.${snapshot.status}` && TERMINAL_STATUSES.includes(snapshot.status)) paymentsFinished.inc({ status: snapshot.status });
       }
       Context.current().log.info('payment projected', { paymentId: snapshot.paymentId, merchantId: snapshot.merchantId, status: snapshot.status, version: snapshot.version, event: event.type });
+      return messages;
+    },
+
+    /**
+     * The last state of a payment whose projection was refused, written without the caller's own
+     * fields (data, metadata, description: the likely cause), with a notice for the operator.
+     */
+    async recordRefusedPayment(snapshot: PaymentSnapshot, reason: string): Promise<WebhookMessageRef[]> {
+      const sanitized: PaymentSnapshot = { ...snapshot, data: {}, metadata: {}, description: null, webhookUrl: null, webhookStatus: null, failureReason: reason };
+      const { messages } = await projectPaymentState(db, sanitized, { type: `payment.${sanitized.status}` as ProjectionEvent['type'], details: { reason } });
+      if (snapshot.merchantId) {
+        await db.insert(webhookNotices).values({ merchantId: snapshot.merchantId, type: 'payment.projection_refused', detail: `payment ${snapshot.paymentId}: ${reason}` });
+      }
+      Context.current().log.error('payment projection refused', { paymentId: snapshot.paymentId, reason });
       return messages;
     },
 

@@ -9,7 +9,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PaymentStatus } from '../../common/payment.js';
+import { TERMINAL_STATUSES, type PaymentStatus } from '../../common/payment.js';
 import { paymentInputProblem } from '../../common/payment-rules.js';
 import {
   NOT_PENDING_ERROR,
@@ -25,12 +25,13 @@ import {
   type WebhookDeliveryOutcome,
   type WebhookMessageRef,
   OWN_WEBHOOK_LANE,
+  PROJECTION_REFUSED_ERROR,
 } from '../../common/workflow-api.js';
 import type { Activities } from '../activities/index.js';
 
 // Projection writes are short database upserts: local activities keep them off the task queue and
 // out of the history (one marker each). They retry without limit so the read model always converges.
-const { projectPayment } = proxyLocalActivities<Activities>({
+const { projectPayment, recordRefusedPayment } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
@@ -76,13 +77,15 @@ export async function paymentWorkflow(fields: PaymentWorkflowInput): Promise<Pay
 
   // One lane per receiver: its messages go out in event order, lanes run side by side.
   const lanes = new Map<string, Promise<void>>();
-  const project = async (event: ProjectionEvent) => {
-    const messages = await projectPayment({ ...payment }, event);
-    projectedVersion = Math.max(projectedVersion, payment.version);
+  const enqueue = (messages: WebhookMessageRef[]) => {
     for (const message of messages) {
       const previous = lanes.get(message.lane) ?? Promise.resolve();
       lanes.set(message.lane, previous.then(() => deliver(message)));
     }
+  };
+  const project = async (event: ProjectionEvent) => {
+    enqueue(await projectPayment({ ...payment }, event));
+    projectedVersion = Math.max(projectedVersion, payment.version);
   };
   const deliver = async (message: WebhookMessageRef) => {
     let outcome: WebhookDeliveryOutcome;
@@ -145,30 +148,41 @@ export async function paymentWorkflow(fields: PaymentWorkflowInput): Promise<Pay
     { validator: () => refuseUnlessPending('processed early') },
   );
 
-  await project({ type: 'payment.created', details: {} });
+  try {
+    await project({ type: 'payment.created', details: {} });
 
-  const problem = paymentInputProblem(fields);
-  if (problem) {
-    await transition('failed', { reason: problem }, { failureReason: problem });
-  } else {
-    // A zero or past-due delay must not create a timer: it would cost history events for nothing.
-    const remaining = payment.scheduledAt - Date.now();
-    if (remaining > 0 && cancelReason === null && !hurry) {
-      await condition(() => cancelReason !== null || hurry, remaining);
-    }
-    if (cancelReason !== null) {
-      // A Go-contract payment's own webhook is never called on cancel, so it has no delivery to wait for.
-      const silent = fields.notifyOwnWebhook === 'processed' && patched('go-contract-cancel-without-webhook');
-      await transition('canceled', { reason: cancelReason }, { failureReason: null, ...(silent ? { webhookStatus: null } : {}) });
+    const problem = paymentInputProblem(fields);
+    if (problem) {
+      await transition('failed', { reason: problem }, { failureReason: problem });
     } else {
-      await charge(payment, transition, hurry);
+      // A zero or past-due delay must not create a timer: it would cost history events for nothing.
+      const remaining = payment.scheduledAt - Date.now();
+      if (remaining > 0 && cancelReason === null && !hurry) {
+        await condition(() => cancelReason !== null || hurry, remaining);
+      }
+      if (cancelReason !== null) {
+        // A Go-contract payment's own webhook is never called on cancel, so it has no delivery to wait for.
+        const silent = fields.notifyOwnWebhook === 'processed' && patched('go-contract-cancel-without-webhook');
+        await transition('canceled', { reason: cancelReason }, { failureReason: null, ...(silent ? { webhookStatus: null } : {}) });
+      } else {
+        await charge(payment, transition, hurry);
+      }
     }
-  }
 
-  // Deliveries may still be retrying: the workflow stays open until every lane is done.
-  for (let pending = -1; pending !== lanes.size; ) {
-    pending = lanes.size;
-    await Promise.all(lanes.values());
+    await allLanesDone(lanes);
+  } catch (err) {
+    const refusal = refusalOf(err);
+    if (refusal === undefined || !patched('projection-refusal-ends-payment')) throw err;
+    // The database refuses this payment's state on every attempt: end it, recorded without the
+    // fields that caused it, instead of retrying for ever. Money that moved keeps its status.
+    const status: PaymentStatus = TERMINAL_STATUSES.includes(payment.status) ? payment.status : 'failed';
+    Object.assign(payment, { status, failureReason: refusal, version: payment.version + 1, updatedAt: Date.now() });
+    payment.completedAt ??= payment.updatedAt;
+    lanes.clear();
+    enqueue(await recordRefusedPayment({ ...payment }, refusal));
+    projectedVersion = payment.version;
+    await allLanesDone(lanes);
+    return { status: payment.status, failureReason: refusal, compensated: payment.compensated, webhookStatus: null };
   }
   await condition(allHandlersFinished);
   return {
@@ -177,6 +191,20 @@ export async function paymentWorkflow(fields: PaymentWorkflowInput): Promise<Pay
     compensated: payment.compensated,
     webhookStatus: payment.webhookStatus,
   };
+}
+
+/** Deliveries may still be retrying, and a delivery may enqueue more: wait until every lane is done. */
+async function allLanesDone(lanes: Map<string, Promise<void>>): Promise<void> {
+  for (let pending = -1; pending !== lanes.size; ) {
+    pending = lanes.size;
+    await Promise.all(lanes.values());
+  }
+}
+
+/** The reason, when a projection failed because the database refuses the payment for good. */
+function refusalOf(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type === PROJECTION_REFUSED_ERROR ? cause.message : undefined;
 }
 
 type Transition = (status: PaymentStatus, details?: Record<string, unknown>, change?: Partial<PaymentSnapshot>) => Promise<void>;
