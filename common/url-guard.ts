@@ -114,10 +114,9 @@ export function addressRefusal(err: unknown): WebhookAddressRefusedError | undef
  * through); IP literals never reach a lookup (Node connects to them directly), so they are checked
  * before the connector runs.
  */
-export function createGuardedAgent(allowed: AllowedRanges, resolve: ResolveHost = systemResolve, options: Agent.Options = {}): Agent {
+export function createGuardedAgent(allowed: AllowedRanges, resolve: ResolveHost = systemResolve): Agent {
   const connector = buildConnector({ lookup: guardedLookup(allowed, resolve) });
   return new Agent({
-    ...options,
     connect(opts, callback) {
       const host = unbracket(opts.hostname);
       const problem = isIP(host) ? addressProblem(host, allowed) : undefined;
