@@ -37,7 +37,7 @@ export type MerchantContext = Context & { merchantId: string };
 export async function createPayment(
   ctx: MerchantContext,
   request: CreatePaymentRequest,
-  options: Pick<PaymentFields, 'notifyOwnWebhook'> = {},
+  options: Pick<PaymentFields, 'notifyOwnWebhook'> & { webhookUrlField?: string } = {},
 ): Promise<PaymentView> {
   const { idempotencyKey: inputKey, ...body } = request;
   const idempotencyKey = inputKey ?? ctx.idempotencyKey;
@@ -45,7 +45,7 @@ export async function createPayment(
     throw new TRPCError({ code: 'BAD_REQUEST', message: 'Idempotency-Key: must be at most 255 characters' });
   }
   if (body.paymentMethodId) await assertOwnPaymentMethod(ctx, body.paymentMethodId);
-  if (body.webhookUrl) await assertPublicWebhookUrl(ctx, 'webhookUrl', body.webhookUrl);
+  if (body.webhookUrl) await assertPublicWebhookUrl(ctx, options.webhookUrlField ?? 'webhookUrl', body.webhookUrl);
   const paymentId = idempotencyKey ? await claimIdempotencyKey(ctx, idempotencyKey, body) : newPaymentId();
   const fields: PaymentFields = {
     paymentId,

@@ -314,7 +314,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Dead-lettered messages and disabled endpoints */
+        /** Dead-lettered messages, disabled endpoints and payments the read model refused */
         get: operations["webhooks-notices"];
         put?: never;
         post?: never;

@@ -7,7 +7,7 @@ const valid = { amount: 100, currency: 'usd' };
 
 describe('createPaymentInput', () => {
   it('applies defaults and normalises the currency', () => {
-    expect(createPaymentInput.parse(valid)).toEqual({ amount: 100, currency: 'USD', delaySeconds: 5, data: {} });
+    expect(createPaymentInput.parse(valid)).toEqual({ amount: 100, currency: 'USD', delaySeconds: 5, data: {}, metadata: {} });
   });
 
   it.each([

@@ -117,8 +117,8 @@ describe('webhookUrlProblem', () => {
     expect(await webhookUrlProblem('http://mixed-v6.example/', none, resolve)).toMatch(/internal address fd00::5/);
   });
 
-  it('refuses names that do not resolve and text that is not a URL', async () => {
-    expect(await webhookUrlProblem('http://nowhere.example/', none, resolve)).toBe('host nowhere.example does not resolve');
+  it('accepts a name that does not resolve yet (the connect-time guard decides), refuses text that is not a URL', async () => {
+    expect(await webhookUrlProblem('http://nowhere.example/', none, resolve)).toBeUndefined();
     expect(await webhookUrlProblem('not a url', none, resolve)).toBe('is not a valid URL');
   });
 

@@ -83,9 +83,10 @@ export async function webhookUrlProblem(url: string, allowed: AllowedRanges, res
     return 'is not a valid URL';
   }
   if (isIP(host)) return addressProblem(host, allowed);
+  // A name that does not resolve now is accepted: DNS may heal before delivery, and what is
+  // connected to is decided at connect time anyway. A name that resolves inside is refused now.
   const answers = await resolve(host).catch(() => []);
-  if (answers.length === 0) return `host ${host} does not resolve`;
-  return firstProblem(answers, allowed);
+  return answers.length === 0 ? undefined : firstProblem(answers, allowed);
 }
 
 /** Refusal at connect time; its `problem` reads like `webhookUrlProblem`'s answer. */

@@ -41,7 +41,7 @@ function toLegacy(p: PaymentView, webhookResponse: string | undefined): LegacyPa
   const running = p.status === 'pending' || p.status === 'processing' || p.webhookStatus === 'pending';
   return {
     id: p.id,
-    status: TEMPORAL_STATUS[p.status] as LegacyPayment['status'],
+    status: (running ? 'Running' : TEMPORAL_STATUS[p.status]) as LegacyPayment['status'],
     run_id: p.workflowRunId,
     result: running ? null : JSON.stringify({ id: p.id, webhook_sent: p.webhookStatus === 'delivered', webhook_response: webhookResponse ?? '' }),
   };
@@ -100,7 +100,7 @@ export const legacyRouter = router({
           webhookUrl: input.webhook_url,
           data: input.data,
         }),
-        { notifyOwnWebhook: 'processed' },
+        { notifyOwnWebhook: 'processed', webhookUrlField: 'webhook_url' },
       );
       return { id: payment.id };
     }),

@@ -87,7 +87,7 @@ describe('with no range allowed', () => {
     for (const url of [...notations(), ...unreachable()]) {
       const doors = [
         ['POST /api/v1/payments', 'webhookUrl', await call('POST', '/api/v1/payments', { amount: 100, currency: 'EUR', webhookUrl: url, delaySeconds: 600 })],
-        ['POST /payment', 'webhookUrl', await call('POST', '/payment', { webhook_url: url, sleep: 600, data: {} })],
+        ['POST /payment', 'webhook_url', await call('POST', '/payment', { webhook_url: url, sleep: 600, data: {} })],
         ['POST /api/v1/webhook-endpoints', 'url', await call('POST', '/api/v1/webhook-endpoints', { url, eventTypes: [] })],
       ] as const;
       for (const [door, field, res] of doors) {

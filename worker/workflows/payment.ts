@@ -203,8 +203,11 @@ async function allLanesDone(lanes: Map<string, Promise<void>>): Promise<void> {
 
 /** The reason, when a projection failed because the database refuses the payment for good. */
 function refusalOf(err: unknown): string | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  return cause instanceof ApplicationFailure && cause.type === PROJECTION_REFUSED_ERROR ? cause.message : undefined;
+  // Depending on the path, the failure arrives wrapped in an ActivityFailure or as it was thrown.
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof ApplicationFailure && e.type === PROJECTION_REFUSED_ERROR) return e.message;
+  }
+  return undefined;
 }
 
 type Transition = (status: PaymentStatus, details?: Record<string, unknown>, change?: Partial<PaymentSnapshot>) => Promise<void>;
