@@ -3,8 +3,8 @@ export interface ShutdownSequence {
   add(stop: () => Promise<unknown> | unknown): void;
   /** A synchronous last resort (kill a child process) for when the steps did not finish in time. */
   addLastResort(kill: () => void): void;
-  /** Runs the steps now (after a failed start), once. */
-  run(): Promise<void>;
+  /** Runs the steps now (after a failed start), once; false when a step failed or was abandoned. */
+  run(): Promise<boolean>;
 }
 
 /** A signalled stop ends within this, whatever is stuck. */
@@ -21,11 +21,13 @@ export function shutdownOnSignal(options: { deadlineMs?: number } = {}): Shutdow
   const deadlineMs = options.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
   const steps: Array<() => Promise<unknown> | unknown> = [];
   const lastResorts: Array<() => void> = [];
-  let running: Promise<void> | undefined;
+  let running: Promise<boolean> | undefined;
+  /** Resolves true when every step finished, false when one failed or was abandoned. */
   const run = () =>
     (running ??= (async () => {
       const endBy = Date.now() + deadlineMs - 1_000;
       const pending = steps.reverse();
+      let clean = true;
       for (const [i, step] of pending.entries()) {
         // Each step may use its fair share of what is left, so one stuck step cannot starve the rest.
         const budget = Math.max(500, (endBy - Date.now()) / (pending.length - i));
@@ -36,11 +38,13 @@ export function shutdownOnSignal(options: { deadlineMs?: number } = {}): Shutdow
             new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no end within ${Math.round(budget)} ms; abandoned`)), budget))),
           ]);
         } catch (err) {
+          clean = false;
           console.error('shutdown step failed:', (err as Error).message ?? err);
         } finally {
           clearTimeout(timer);
         }
       }
+      return clean;
     })());
   const forceExit = (code: number) => {
     for (const kill of lastResorts) {
@@ -64,7 +68,8 @@ export function shutdownOnSignal(options: { deadlineMs?: number } = {}): Shutdow
       console.error(`shutdown took longer than ${deadlineMs} ms: stopping child processes and exiting`);
       forceExit(1);
     }, deadlineMs).unref();
-    void run().then(() => process.exit(0));
+    // Whatever was abandoned may still hold a child process: the last resorts make sure it does not.
+    void run().then((clean) => (clean ? process.exit(0) : forceExit(1)));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
