@@ -1,6 +1,6 @@
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import cors from 'cors';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { MemoryStore, ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from '../common/config.js';
 import { requestContext } from './context.js';
@@ -32,11 +32,9 @@ export function applySecurity(app: Express, config: Config): void {
     }),
   );
   const clientAddress = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? '')}`;
-  const tooMany = (limit: number, what: string) => (_req: Request, res: Response) => {
-    res.status(429).json({
-      code: 'TOO_MANY_REQUESTS',
-      message: `${what} of ${limit} per minute exceeded; retry after ${res.getHeader('retry-after')} s`,
-    });
+  const tooMany = (limit: number, what: string) => (req: Request, res: Response) => {
+    const message = `${what} of ${limit} per minute exceeded; retry after ${res.getHeader('retry-after')} s`;
+    res.status(429).json(req.path.startsWith('/trpc/') ? trpcErrorBody(req, message) : { code: 'TOO_MANY_REQUESTS', message });
   };
   const perKey = rateLimit({
     windowMs: 60_000,
@@ -49,21 +47,40 @@ export function applySecurity(app: Express, config: Config): void {
     },
     handler: tooMany(config.RATE_LIMIT_PER_MINUTE, 'rate limit of requests'),
   });
-  // Counts only the answers that refused a key; past the limit the address is refused before any lookup.
-  const authFailures = rateLimit({
-    windowMs: 60_000,
-    limit: config.AUTH_FAILURES_PER_MINUTE,
-    standardHeaders: false,
-    legacyHeaders: false,
-    keyGenerator: clientAddress,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    handler: tooMany(config.AUTH_FAILURES_PER_MINUTE, 'limit of failed authentications'),
-  });
+  const authFailures = authFailureLimit(config.AUTH_FAILURES_PER_MINUTE, clientAddress, tooMany(config.AUTH_FAILURES_PER_MINUTE, 'limit of failed authentications'));
   app.use((req, res, next) => {
     if (EXEMPT.has(req.path) || req.path.startsWith('/api/v1/docs') || req.path === '/api/v1/openapi.json') return next();
     authFailures(req, res, (err?: unknown) => (err ? next(err) : countEachCall(perKey, trpcCalls(req))(req, res, next)));
   });
+}
+
+/**
+ * Counts, per client address, the answers that refused a key that was sent (each cost a lookup; a
+ * missing key costs nothing and is limited per address above). Past the limit the address is refused
+ * before any lookup. Counted when the answer is known, so a long-lived stream is never a failure.
+ */
+function authFailureLimit(limit: number, addressOf: (req: Request) => string, refuse: (req: Request, res: Response) => void): RequestHandler {
+  const failures = new MemoryStore();
+  failures.init({ windowMs: 60_000 } as Parameters<MemoryStore['init']>[0]);
+  return (req, res, next) => {
+    const address = addressOf(req);
+    void failures.get(address).then((info) => {
+      if (info && info.totalHits >= limit) {
+        res.setHeader('retry-after', String(Math.max(1, Math.ceil(((info.resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000))));
+        return refuse(req, res);
+      }
+      res.on('finish', () => {
+        if (res.statusCode === 401 && requestContext(req).apiKey) void failures.increment(address);
+      });
+      next();
+    }, next);
+  };
+}
+
+/** The error as the tRPC client reads it: one per call of a batch. */
+function trpcErrorBody(req: Request, message: string) {
+  const error = { error: { message, code: -32029, data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429 } } };
+  return req.query.batch === '1' ? Array.from({ length: trpcCalls(req) }, () => error) : error;
 }
 
 /** How many procedure calls a request makes: a tRPC batch names each in its path. */

@@ -12,6 +12,8 @@ export interface PaymentsClientOptions {
   url: string;
   /** Merchant API key, sent as `X-API-Key`. */
   apiKey?: string;
+  /** Extra headers on every call (a server acting for browsers passes X-Forwarded-For). */
+  headers?: Record<string, string>;
   fetch?: typeof fetch;
 }
 
@@ -21,7 +23,7 @@ export function createPaymentsClient(options: PaymentsClientOptions) {
     links: [
       httpBatchLink({
         url: `${options.url.replace(/\/$/, '')}/trpc`,
-        headers: () => (options.apiKey ? { 'x-api-key': options.apiKey } : {}),
+        headers: () => ({ ...options.headers, ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}) }),
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),
     ],

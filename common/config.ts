@@ -31,12 +31,13 @@ export const configSchema = z.object({
   /** Requests per minute per client address that fail authentication before it is refused outright. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /**
-   * Express's `trust proxy`: how the client address is read behind a load balancer. `false` (the
-   * default) uses the socket's address; a hop count (`1`) or addresses/CIDRs trust X-Forwarded-For.
+   * Express's `trust proxy`: whose X-Forwarded-For names the client. The default trusts loopback
+   * only (the dashboard's server, a local reverse proxy); behind a load balancer name it (a hop
+   * count, or addresses/CIDRs); `false` always uses the socket's address.
    */
   TRUST_PROXY: z
     .string()
-    .default('false')
+    .default('loopback')
     .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   /** When set, /metrics answers only `Authorization: Bearer <token>`. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

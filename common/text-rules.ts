@@ -18,11 +18,20 @@ function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/**
+ * Card networks' numbers start with 2 to 6 (Mastercard 2/5, Amex and Diners 3, Visa 4, Discover,
+ * UnionPay and Maestro 5/6), and only Visa issues 13 digits. Without this, one in ten 13-digit
+ * epoch-millisecond timestamps (which start with 1) would pass the Luhn check.
+ */
+function plausibleIssuer(digits: string): boolean {
+  return /^[2-6]/.test(digits) && (digits.length !== 13 || digits.startsWith('4'));
+}
+
 /** True when the text holds something that reads as a card number. */
 export function containsCardNumber(text: string): boolean {
   for (const match of text.matchAll(DIGIT_RUN)) {
     const digits = match[0].replace(/[ -]/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return true;
+    if (digits.length >= 13 && digits.length <= 19 && plausibleIssuer(digits) && luhnValid(digits)) return true;
   }
   return false;
 }

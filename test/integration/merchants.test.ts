@@ -170,6 +170,11 @@ describe('limits', () => {
       for (let i = 0; i < 8; i++) made.push((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': `sk_made_up_${i}_${Math.random()}` } })).status);
       expect(made.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(made.slice(5)).toEqual([429, 429, 429]);
+      // Another client behind a trusted proxy (the dashboard's server names the browser) is not locked out.
+      const fresh = await issueApiKey(limited.database.db, a.id);
+      const forwarded = await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': fresh.key, 'x-forwarded-for': '203.0.113.9' } });
+      expect((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': fresh.key } })).status).toBe(429);
+      expect(forwarded.status).toBe(200);
       // Probes stay exempt.
       expect((await fetch(`${limited.apiUrl}/healthz`)).status).toBe(200);
     } finally {

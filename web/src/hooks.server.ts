@@ -5,6 +5,6 @@ import { KEY_COOKIE, createApi } from '$lib/server/api';
 export const handle: Handle = async ({ event, resolve }) => {
   const apiKey = event.cookies.get(KEY_COOKIE) || undefined;
   event.locals.apiKey = apiKey;
-  event.locals.api = createApi(apiKey);
+  event.locals.api = createApi(apiKey, event.getClientAddress());
   return resolve(event);
 };

@@ -11,9 +11,12 @@ export const TEMPORAL_UI = temporalUiUrl(config);
 export const TEMPORAL_NAMESPACE = config.TEMPORAL_NAMESPACE;
 export const KEY_COOKIE = 'payments_api_key';
 
-/** The typed tRPC client, acting for the signed-in merchant (or the demo merchant where allowed). */
-export function createApi(apiKey?: string) {
-  return createPaymentsClient({ url: API_URL, apiKey });
+/**
+ * The typed tRPC client, acting for the signed-in merchant (or the demo merchant where allowed) and
+ * naming the browser's address, so the API's per-address limits apply to it and not to this server.
+ */
+export function createApi(apiKey?: string, clientAddress?: string) {
+  return createPaymentsClient({ url: API_URL, apiKey, headers: clientAddress ? { 'x-forwarded-for': clientAddress } : {} });
 }
 export type Api = ReturnType<typeof createApi>;
 

@@ -3,11 +3,12 @@ import type { Actions } from './$types';
 import { KEY_COOKIE, apiMessage, createApi } from '$lib/server/api';
 
 export const actions: Actions = {
-  default: async ({ request, cookies, url }) => {
+  default: async ({ request, cookies, url, getClientAddress }) => {
     const key = String((await request.formData()).get('apiKey') ?? '').trim();
     if (!key) return fail(400, { error: 'Enter an API key (sk_…).' });
     try {
-      await createApi(key).payments.stats.query();
+      // Failed sign-ins count against the browser's address, not this server's.
+      await createApi(key, getClientAddress()).payments.stats.query();
     } catch (err) {
       return fail(401, { error: apiMessage(err) });
     }
