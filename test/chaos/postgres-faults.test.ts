@@ -116,4 +116,30 @@ describe('Postgres outages', () => {
     expect(await ledgerOf(database.db, all)).toEqual({ captured: all.length });
     await reconcile(all);
   });
+
+  it('SIGTERM ends a worker within 15 s while its projections are stuck on a frozen Postgres; another finishes the work', { timeout: 300_000 }, async () => {
+    const env = processEnv({ DATABASE_URL: pg.url });
+    const worker = await group.startWorker(env);
+    const api = (await group.startApi(env)).url;
+    const ids = await createPayments(api, scaled(10, 50), (i) => ({ amount: 110 + i, currency: 'EUR', delaySeconds: 2 }));
+    const frozen = await serverPids();
+    for (const p of frozen) process.kill(p, 'SIGSTOP');
+    let took: number;
+    try {
+      // The timers fire while Postgres is frozen: every projection is a local activity retrying.
+      await new Promise((r) => setTimeout(r, 4_000));
+      const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+      const started = Date.now();
+      worker.kill('SIGTERM');
+      await exited;
+      took = Date.now() - started;
+    } finally {
+      for (const p of frozen.reverse()) process.kill(p, 'SIGCONT');
+    }
+    expect(took).toBeLessThan(16_000);
+    await group.startWorker(env);
+    expect(await waitAllFinal(database.db, ids, 120_000)).toEqual({ completed: ids.length });
+    expect(await ledgerOf(database.db, ids)).toEqual({ captured: ids.length });
+    await reconcile(ids);
+  });
 });

@@ -191,6 +191,42 @@ describe('one zod source, three doors', () => {
     expect(await docs.text()).toContain('swagger-ui');
   });
 
+  it('no door coerces: a wrong type is the same 400 on REST, tRPC and the Go door, whichever was served first', async () => {
+    const wrong = [true, [5], '0x10', '100', null, '  '];
+    for (const amount of wrong) {
+      // REST first: its bridge once set `coerce` on the shared schemas, and every door coerced after it.
+      const rest = await call('POST', '/api/v1/payments', { amount, currency: 'EUR' });
+      expect(rest.status, `REST amount ${JSON.stringify(amount)}`).toBe(400);
+      expect(rest.body.issues[0]).toMatchObject({ path: ['amount'] });
+      const viaTrpc = await system.trpc.payments.create.mutate({ amount: amount as unknown as number, currency: 'EUR' }).then(
+        () => 200,
+        (err: { data?: { httpStatus?: number } }) => err.data?.httpStatus,
+      );
+      expect(viaTrpc, `tRPC amount ${JSON.stringify(amount)}`).toBe(400);
+      const legacy = await call('POST', '/payment', { sleep: amount });
+      expect(legacy.status, `Go sleep ${JSON.stringify(amount)}`).toBe(400);
+    }
+    for (const delaySeconds of [null, '  ', '5']) {
+      expect((await call('POST', '/api/v1/payments', { amount: 1, currency: 'EUR', delaySeconds })).status).toBe(400);
+    }
+    // Query strings are text: a number only where the field is one and the text spells it exactly.
+    expect((await call('GET', '/api/v1/payments?limit=0x10')).status).toBe(400);
+    expect((await call('GET', '/api/v1/payments?limit=10')).status).toBe(200);
+  });
+
+  it('asks who before how: a wrong content type answers 401 without a key, 415 with one', async () => {
+    const sent = { method: 'POST', body: 'amount=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+    const anonymous = await startTestSystem({ env: { ANONYMOUS_AS_DEMO: 'false' } });
+    try {
+      expect((await fetch(`${anonymous.apiUrl}/api/v1/payments`, sent)).status).toBe(401);
+    } finally {
+      await anonymous.stop();
+    }
+    const res = await fetch(`${system.apiUrl}/api/v1/payments`, sent);
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+  });
+
   it('the committed OpenAPI client types match the served document', async () => {
     expect(await readFile(OPENAPI_TYPES_FILE, 'utf8')).toBe(await renderOpenApiTypes());
   });
