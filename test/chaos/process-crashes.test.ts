@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -79,6 +81,41 @@ describe('crashes of real processes (built JS)', () => {
       const runs = [];
       for await (const w of temporal.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(w);
       expect(runs).toHaveLength(1);
+    }
+  });
+
+  it('a worker killed in the middle of a webhook attempt: the attempt is retried within seconds, not minutes', { timeout: 120_000 }, async () => {
+    // The first request is held open (the attempt is in flight when the worker dies); the next is answered.
+    let calls = 0;
+    const times: number[] = [];
+    const held: Array<() => void> = [];
+    const receiver = createServer((req, res) => {
+      req.resume();
+      calls += 1;
+      times.push(Date.now());
+      if (calls === 1) held.push(() => res.writeHead(200).end());
+      else res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const env = { ...baseEnv(), WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8', WEBHOOK_TIMEOUT_MS: '60000' };
+      const worker = await group.startWorker(env);
+      const api = await group.startApi(env);
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const [id] = await createPayments(api.url, 1, () => ({ amount: 4_242, currency: 'EUR', delaySeconds: 0, webhookUrl: url }));
+      await waitFor(async () => calls === 1, 'the first attempt to arrive');
+      worker.kill('SIGKILL');
+      const killedAt = Date.now();
+      await group.startWorker(env);
+      await waitFor(async () => calls >= 2, 'the attempt to be retried', 60_000);
+      // Heartbeat timeout 10 s + a retry: well under the 3-minute start-to-close that applied before.
+      expect(times[1]! - killedAt).toBeLessThan(30_000);
+      const result: PaymentWorkflowResult = await temporal.workflow.getHandle(id!).result();
+      expect(result).toMatchObject({ status: 'completed', webhookStatus: 'delivered' });
+    } finally {
+      for (const release of held) release();
+      receiver.closeAllConnections();
+      await new Promise((resolve) => receiver.close(resolve));
     }
   });
 });

@@ -75,6 +75,10 @@ export async function deliverWebhookMessage(
   let excerpt: string | null = null;
   let error: string | null = null;
   let retryAfterMs: number | undefined;
+  const activity = Context.current();
+  // Heartbeats let Temporal notice a dead worker within its heartbeat timeout instead of the
+  // start-to-close timeout; a cancellation (the worker stopping) ends the request at once.
+  const beating = setInterval(() => activity.heartbeat(), 2_000);
   try {
     const response = await deps.fetch(message.url, {
       method: 'POST',
@@ -87,7 +91,7 @@ export async function deliverWebhookMessage(
         'webhook-signature': new Webhook(secret).sign(message.id, sentAt, body),
       },
       body,
-      signal: AbortSignal.timeout(config.timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(config.timeoutMs), activity.cancellationSignal]),
     });
     status = response.status;
     excerpt = (await response.text().catch(() => '')).slice(0, 512) || null;
@@ -102,9 +106,17 @@ export async function deliverWebhookMessage(
       await recordAttempt(null, `refused: ${message.url} ${refused.problem}`);
       return finish(false, null, `refused: ${refused.problem}`);
     }
-    error = (err as Error).name === 'TimeoutError' ? `no answer within ${config.timeoutMs} ms` : `network error: ${String((err as Error).cause ?? err)}`;
+    error = activity.cancellationSignal.aborted
+      ? 'interrupted: the worker is stopping; another attempt follows'
+      : (err as Error).name === 'TimeoutError'
+        ? `no answer within ${config.timeoutMs} ms`
+        : `network error: ${String((err as Error).cause ?? err)}`;
+  } finally {
+    clearInterval(beating);
   }
   await recordAttempt(status, error, excerpt);
+  // Cancelled (the worker stops): Temporal retries the attempt elsewhere, outside the schedule.
+  if (activity.cancellationSignal.aborted) throw activity.cancellationSignal.reason;
   webhookAttemptsTotal.inc({ outcome: !error ? 'delivered' : status === null ? 'network_error' : 'http_error' });
 
   if (!error) {

@@ -18,11 +18,12 @@ export const SIMULATOR_SCENARIOS = ['decline', 'error', 'timeout', 'capture_fail
  */
 export function createGatewaySimulator(options: { db: Database; latencyMs?: number; hangMs?: number }): Gateway {
   const { db } = options;
-  const latency = () => wait(options.latencyMs ?? 0);
+  // The simulated latency ends early on cancellation, like a real client's request would.
+  const latency = (signal?: AbortSignal) => wait(options.latencyMs ?? 0, signal);
 
   return {
     async authorize({ paymentId, amount, currency, scenario, signal }) {
-      await latency();
+      await latency(signal);
       const authorizationId = `auth_${paymentId.replace(/^pay_/, '')}`;
       const [entry] = await db
         .insert(simulatorCharges)

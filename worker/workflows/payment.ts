@@ -45,6 +45,8 @@ const { authorizePayment, capturePayment } = proxyActivities<Activities>({
 // once the outcome is final, so Temporal's policy only needs to keep retrying.
 const { deliverWebhookMessage } = proxyActivities<Activities>({
   startToCloseTimeout: '3m',
+  // The attempt heartbeats: a worker that dies mid-attempt is noticed in seconds, not minutes.
+  heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 1 },
 });
 
