@@ -14,7 +14,8 @@ export function asServiceUnavailable(err: unknown): TRPCError | undefined {
     ) {
       return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable; retry shortly', cause: e });
     }
-    if (e instanceof ServiceError && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(text)) {
+    // gRPC status 14 UNAVAILABLE and 4 DEADLINE_EXCEEDED, as a code or in the message.
+    if ((e instanceof ServiceError && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(text)) || code === 14 || code === 4) {
       return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'the workflow engine is unavailable; retry shortly', cause: e });
     }
   }

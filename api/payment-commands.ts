@@ -68,12 +68,16 @@ export async function createPayment(
   let runId: string;
   let retried = false;
   try {
-    const handle = await ctx.temporal.workflow.start(PAYMENT_WORKFLOW_TYPE, {
-      workflowId: paymentWorkflowId(paymentId),
-      taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-      args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
+    // Bounded: an unreachable engine is a 503 within the deadline, not a request retried for 20 s.
+    // A start that landed anyway is found again by an idempotent retry, and writes its own row.
+    const handle = await ctx.temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+      ctx.temporal.workflow.start(PAYMENT_WORKFLOW_TYPE, {
+        workflowId: paymentWorkflowId(paymentId),
+        taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      }),
+    );
     runId = handle.firstExecutionRunId;
     paymentsCreated.inc();
     ctx.log.info({ paymentId, workflowId: handle.workflowId, runId, amount: fields.amount, currency: fields.currency }, 'payment created');
@@ -156,18 +160,18 @@ export async function processPaymentNow(ctx: MerchantContext, id: string): Promi
 
 type Handle = ReturnType<Context['temporal']['workflow']['getHandle']>;
 
-/** An update answers within this, or the client gets a 504 and reads the payment again. */
-export const UPDATE_DEADLINE_MS = 10_000;
+/** A call to Temporal inside a request answers within this (an update that does not is a 504). */
+export const TEMPORAL_DEADLINE_MS = 10_000;
 
 async function sendUpdate(ctx: MerchantContext, id: string, action: string, send: (handle: Handle) => Promise<unknown>) {
   try {
     const handle = ctx.temporal.workflow.getHandle(paymentWorkflowId(id));
-    await ctx.temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(handle));
+    await ctx.temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => send(handle));
   } catch (err) {
     if (isDeadlineExceeded(err)) {
       throw new TRPCError({
         code: 'GATEWAY_TIMEOUT',
-        message: `the payment's workflow did not answer within ${UPDATE_DEADLINE_MS / 1000} s; whether it was ${action} is unknown: read the payment again`,
+        message: `the payment's workflow did not answer within ${TEMPORAL_DEADLINE_MS / 1000} s; whether it was ${action} is unknown: read the payment again`,
         cause: err,
       });
     }

@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, gte, like, lt, sql, type SQL } from 'drizzle-orm';
+import { comparableDate } from '../common/text-rules.js';
 import type { PaymentEventView, PaymentStatus, PaymentView } from '../common/payment.js';
 import type { Database } from '../db/client.js';
 import { paymentEvents, payments } from '../db/schema.js';
@@ -71,8 +72,8 @@ export async function listPayments(db: Database, merchantId: string, filter: Lis
       term.startsWith('pay_') ? eq(payments.id, term) : like(payments.reference, `${term.toUpperCase().replace(/[%_\\]/g, '\\$&')}%`),
     );
   }
-  if (filter.createdFrom) conditions.push(gte(payments.createdAt, new Date(filter.createdFrom)));
-  if (filter.createdTo) conditions.push(lt(payments.createdAt, new Date(filter.createdTo)));
+  if (filter.createdFrom) conditions.push(gte(payments.createdAt, comparableDate(filter.createdFrom)));
+  if (filter.createdTo) conditions.push(lt(payments.createdAt, comparableDate(filter.createdTo)));
   if (filter.cursor) conditions.push(lt(payments.id, filter.cursor));
   if (filter.metadata && Object.keys(filter.metadata).length) conditions.push(sql`${payments.metadata} @> ${JSON.stringify(filter.metadata)}::jsonb`);
   const rows = await db

@@ -65,7 +65,9 @@ export function openApiDocument(baseUrl: string) {
     version: '1.0.0',
     description:
       'Payments held for a delay, charged durably on Temporal, reported by webhook. ' +
-      'Errors are JSON: `code` (stable, machine-readable), `message`, and for invalid input `issues` naming each field.',
+      'Errors are JSON: `code` (stable, machine-readable), `message`, and for invalid input `issues` naming each field. ' +
+      'Everywhere: no string or object key may contain U+0000 (NUL) or an unpaired UTF-16 surrogate, JSON is nested at most ' +
+      '32 levels deep, and free text (descriptions, labels, metadata values, strings in `data`) may not hold a card number.',
     baseUrl,
   });
   const procedures = restRouter._def.procedures as unknown as Record<string, { _def: { meta?: RestMeta } }>;
@@ -82,6 +84,10 @@ export function openApiDocument(baseUrl: string) {
         ...Object.fromEntries(statuses.sort().map((s) => [s, errorResponse(ERROR_STATUSES[s]!)])),
       };
       operation.security = [{ ApiKey: [] }, { Bearer: [] }];
+      // Every body may be left out (a body-less POST is an empty object); it is required only when
+      // its schema requires a field.
+      const body = (operation as { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: string[] } }> } }).requestBody;
+      if (body) body.required = Boolean(body.content?.['application/json']?.schema?.required?.length);
       const extra = objectParams.get(`${method.toUpperCase()} ${path}`) ?? [];
       (operation as { parameters?: unknown[] }).parameters = [...((operation as { parameters?: unknown[] }).parameters ?? []), ...extra];
     }

@@ -22,10 +22,12 @@ export function createApiApp(deps: ApiDependencies): express.Express {
     res.json({ status: 'ok' });
   });
   // `/api/v1/health` is the NestJS system's path for the same question.
+  // Ready means reads can be served: they need only Postgres. With Temporal down the API stays in the
+  // load balancer (`degraded`) and answers mutations with a 503 that says so.
   app.get(['/readyz', '/api/v1/health'], async (_req, res) => {
     const checks = await readiness(deps);
-    const ready = Object.values(checks).every((c) => c === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
+    const ready = checks.postgres === 'ok';
+    res.status(ready ? 200 : 503).json({ status: !ready ? 'unavailable' : checks.temporal === 'ok' ? 'ready' : 'degraded', checks });
   });
 
   app.use(

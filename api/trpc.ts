@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
 import type { Context } from './context.js';
 import { DEMO_MERCHANT_ID } from '../db/schema.js';
 import { unstorableInput } from '../common/input-guard.js';
@@ -53,9 +53,11 @@ const infrastructureGuard = t.middleware(async ({ next }) => {
 /** Input the store would refuse is a 400 naming the field, before any schema or workflow sees it. */
 const storableInput = t.middleware(async ({ getRawInput, next }) => {
   const problem = unstorableInput(await getRawInput());
+  // As a validation error, so every door reports it like any other: message and issues.
   if (problem) {
-    const field = problem.path.length ? problem.path.join('.') : 'input';
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `${field}: ${problem.message}` });
+    // Raised through a schema: a ZodError built by hand is not an Error, and tRPC would wrap it.
+    const { error } = z.unknown().superRefine((_, ctx) => ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message })).safeParse(undefined);
+    throw new TRPCError({ code: 'BAD_REQUEST', cause: error });
   }
   return next();
 });

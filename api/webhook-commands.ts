@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
+import { comparableDate } from '../common/text-rules.js';
 import { ulid } from '../common/ulid.js';
 import { parseCidrList, webhookUrlProblem, type AllowedRanges } from '../common/url-guard.js';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../common/workflow-api.js';
@@ -69,19 +70,18 @@ export async function updateEndpoint(
   ctx: MerchantContext,
   input: { id: string; url?: string; eventTypes?: string[]; description?: string; enabled?: boolean },
 ) {
-  await getEndpointOrThrow(ctx, input.id);
+  const current = await getEndpointOrThrow(ctx, input.id);
   if (input.url) await assertPublicWebhookUrl(ctx, 'url', input.url);
-  const [row] = await ctx.db
-    .update(webhookEndpoints)
-    .set({
-      ...(input.url !== undefined ? { url: input.url } : {}),
-      ...(input.eventTypes !== undefined ? { eventTypes: input.eventTypes } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      // Re-enabling clears the reason and the failure streak.
-      ...(input.enabled !== undefined ? { enabled: input.enabled, disabledReason: input.enabled ? null : 'disabled by the merchant', failingSince: null } : {}),
-    })
-    .where(eq(webhookEndpoints.id, input.id))
-    .returning();
+  const changes = {
+    ...(input.url !== undefined ? { url: input.url } : {}),
+    ...(input.eventTypes !== undefined ? { eventTypes: input.eventTypes } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    // Re-enabling clears the reason and the failure streak.
+    ...(input.enabled !== undefined ? { enabled: input.enabled, disabledReason: input.enabled ? null : 'disabled by the merchant', failingSince: null } : {}),
+  };
+  // Nothing to change is a valid request: the endpoint as it is.
+  if (Object.keys(changes).length === 0) return endpointView(current);
+  const [row] = await ctx.db.update(webhookEndpoints).set(changes).where(eq(webhookEndpoints.id, input.id)).returning();
   return endpointView(row!);
 }
 
@@ -186,7 +186,7 @@ export async function replayFailed(ctx: MerchantContext, endpointId: string, sin
   const failed = await ctx.db
     .select({ id: webhookMessages.id })
     .from(webhookMessages)
-    .where(and(eq(webhookMessages.endpointId, endpointId), eq(webhookMessages.status, 'failed'), gte(webhookMessages.createdAt, new Date(since))))
+    .where(and(eq(webhookMessages.endpointId, endpointId), eq(webhookMessages.status, 'failed'), gte(webhookMessages.createdAt, comparableDate(since))))
     .orderBy(asc(webhookMessages.createdAt), asc(webhookMessages.sequence));
   await startDelivery(ctx, failed.map((m) => m.id));
   return { replayed: failed.length };

@@ -9,13 +9,17 @@ export type PaymentStatus = z.infer<typeof paymentStatus>;
 export const TERMINAL_STATUSES: readonly PaymentStatus[] = ['completed', 'failed', 'canceled'];
 
 
-const currencies = new Set(Intl.supportedValuesOf('currency'));
+const CURRENCIES = Intl.supportedValuesOf('currency');
 
+/**
+ * An ISO-4217 code, in upper case or (as Stripe writes them) lower case, stored in upper case. An
+ * enum rather than a pattern, so the OpenAPI document names exactly the codes that are accepted.
+ */
 export const currencyCode = z
-  .string()
-  .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO-4217 code such as EUR')
-  .transform((c) => c.toUpperCase())
-  .refine((c) => currencies.has(c), 'is not an ISO-4217 currency code');
+  .enum([...CURRENCIES, ...CURRENCIES.map((c) => c.toLowerCase())] as [string, ...string[]], {
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be an ISO-4217 currency code such as EUR'),
+  })
+  .transform((c) => c.toUpperCase());
 
 export const paymentId = z
   .string()

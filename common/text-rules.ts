@@ -53,13 +53,17 @@ export function* stringsIn(value: unknown, path: Array<string | number> = []): G
   else if (value && typeof value === 'object') for (const [k, item] of Object.entries(value)) yield* stringsIn(item, [...path, k]);
 }
 
+/** An ISO-8601 date-time with an offset (what the document's `date-time` format says, no more). */
+export const dateTime = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time such as 2026-01-31T12:00:00Z' });
+
 const EARLIEST = Date.parse('1970-01-01T00:00:00Z');
 const LATEST = Date.parse('9999-12-31T23:59:59Z');
 
-/** An ISO-8601 date-time within what the store and every client can represent. */
-export const dateTime = z
-  .iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time such as 2026-01-31T12:00:00Z' })
-  .refine((text) => {
-    const ms = Date.parse(text);
-    return ms >= EARLIEST && ms <= LATEST;
-  }, 'must be between 1970-01-01 and 9999-12-31');
+/**
+ * The instant to compare stored times with. Postgres has no year 0 (which JavaScript reads as
+ * 1 BC) and nothing here predates 1970, so a bound outside 1970–9999 means "from the start" or
+ * "until the end" and is clamped rather than refused.
+ */
+export function comparableDate(text: string): Date {
+  return new Date(Math.min(LATEST, Math.max(EARLIEST, Date.parse(text))));
+}

@@ -17,7 +17,14 @@ export type ResolveHost = (hostname: string) => Promise<Array<{ address: string;
 
 export const ADDRESS_REFUSED = 'ERR_WEBHOOK_ADDRESS_REFUSED';
 
-const systemResolve: ResolveHost = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+/** A slow resolver must not hold a request (Node runs few lookups at once): past this, "not yet". */
+const LOOKUP_TIMEOUT_MS = 2_000;
+
+const systemResolve: ResolveHost = (hostname) =>
+  Promise.race([
+    dnsLookup(hostname, { all: true, verbatim: true }),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no DNS answer for ${hostname} within ${LOOKUP_TIMEOUT_MS} ms`)), LOOKUP_TIMEOUT_MS).unref()),
+  ]);
 
 /** `10.0.0.0/8,::1/128` → ranges; throws on anything that is not a dotted or IPv6 CIDR. */
 export function parseCidrList(list: string): AllowedRanges {

@@ -131,7 +131,6 @@ describe('poison input is refused up front', () => {
       ['POST', '/api/v1/payment-methods', { type: 'card', label: 'l\u0000' }, /^label: contains a NUL/],
       ['POST', '/api/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/x', description: 'd\u0000' }, /^description: contains a NUL/],
       ['GET', `/api/v1/payments?search=${encodeURIComponent('\u0000')}`, undefined, /^search: contains a NUL/],
-      ['GET', '/api/v1/payments?createdFrom=0000-01-01T00:00:00Z', undefined, /^createdFrom: must be between 1970-01-01 and 9999-12-31/],
       ['POST', '/api/v1/payments', { amount: 1, currency: 'EUR', description: 'card 4242 4242 4242 4242' }, /^description: looks like a card number/],
       ['POST', '/api/v1/payments', { amount: 1, currency: 'EUR', data: { note: '4111-1111-1111-1111' } }, /^data\.note: looks like a card number/],
       ['POST', '/api/v1/payment-methods', { type: 'card', brand: '4242424242424242' }, /^brand: looks like a card number/],
@@ -143,6 +142,9 @@ describe('poison input is refused up front', () => {
       expect(res.body.message).toMatch(message);
       expectClean(res.text);
     }
+    // Year 0000 reached Postgres (which has no year 0) as a 500: a bound outside 1970–9999 is clamped.
+    const ancient = await rest('GET', '/api/v1/payments?createdFrom=0000-01-01T00:00:00Z&createdTo=9999-12-31T23:59:59Z');
+    expect(ancient.status).toBe(200);
     const viaTrpc = await trpcStatus(() => trpc.payments.create.mutate({ amount: 1, currency: 'EUR', idempotencyKey: 'key\u0000' }));
     expect(viaTrpc.status).toBe(400);
     expect(await workflowCount()).toBe(before);

@@ -167,6 +167,10 @@ describe('schemathesis against /api/v1/openapi.json', () => {
       // Above the API's own 10 s bound on workflow updates (then 504), so a slow answer is judged, not dropped.
       '--request-timeout',
       '15',
+      // The document states it for every string (JSON Schema has no global rule): no NUL. The poison
+      // corpus of integration/hostile-input proves the refusal itself.
+      '--generation-allow-x00',
+      'false',
     ]);
     console.log(`schemathesis: ${run.generated} test cases in ${run.seconds.toFixed(0)} s, exit ${run.code}; connections refused (not loopback): ${guard.refused.length}`);
     // The stateful phase ran and followed links between operations (inferred from the document).

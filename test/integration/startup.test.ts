@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
 import { PaymentChangeFeed } from '../../api/payment-changes.js';
 import { createApiApp, listen } from '../../api/server.js';
 import { openDatabase } from '../../db/client.js';
@@ -76,6 +77,25 @@ describe('health', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
     } finally {
+      await system.stop();
+    }
+  });
+
+  it('with Temporal unreachable the API stays ready for reads (degraded) and answers mutations 503', async () => {
+    const system = await startTestSystem();
+    const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 1_000 }) });
+    const api = await listen(createApiApp({ config: system.config, logger: system.logger, db: system.database.db, temporal: deadTemporal, changes: new PaymentChangeFeed(system.database.pool) }), 0, '127.0.0.1');
+    try {
+      const res = await fetch(`${api.url}/readyz`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { status: string; checks: { postgres: string; temporal: string } };
+      expect(body).toMatchObject({ status: 'degraded', checks: { postgres: 'ok', temporal: expect.stringMatching(/^error: /) } });
+      expect((await fetch(`${api.url}/api/v1/payments`)).status).toBe(200);
+      const create = await fetch(`${api.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: 1, currency: 'EUR' }) });
+      expect(create.status).toBe(503);
+      expect(await create.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/workflow engine is unavailable/) });
+    } finally {
+      await api.close();
       await system.stop();
     }
   });
