@@ -5,6 +5,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError, type ZodType } from 'zod';
 import { createContextInner, requestContext, type ApiDependencies } from './context.js';
 import { MAX_BODY_BYTES } from './limits.js';
+import { asServiceUnavailable } from './infrastructure-errors.js';
 import { describeZodError, resolveMerchant, type RestMeta } from './trpc.js';
 
 /**
@@ -73,10 +74,13 @@ export function createRestBridge(router: AnyTRPCRouter, deps: ApiDependencies): 
   const createCaller = (router as AnyTRPCRouter & { createCaller: (ctx: unknown) => unknown }).createCaller;
 
   return async (req: Request, res: Response) => {
-    const url = new URL(req.originalUrl, 'http://localhost');
-    const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-    const route = candidates.find((r) => r.method === req.method);
+    let route: RestRoute | undefined;
     try {
+      // Routes match the path as sent: never a normalised one (`/x/%2e%2e/payments` is not `/payments`).
+      const [pathname = '/', search = ''] = req.originalUrl.split(/\?(.*)/s);
+      const url = { pathname, searchParams: new URLSearchParams(search) };
+      const candidates = routes.filter((r) => r.pattern.test(url.pathname));
+      route = candidates.find((r) => r.method === req.method || (req.method === 'HEAD' && r.method === 'GET'));
       if (!route) {
         if (candidates.length) {
           res.setHeader('allow', [...new Set(candidates.map((r) => r.method))].join(', '));
@@ -88,10 +92,11 @@ export function createRestBridge(router: AnyTRPCRouter, deps: ApiDependencies): 
       const facts = requestContext(req);
       const ctx = createContextInner(deps, facts);
       const match = route.pattern.exec(url.pathname)!;
+      const matched = route;
       const pathInput = Object.fromEntries(route.params.map((name, i) => [name, decodePathSegment(match[i + 1]!, name)]));
       let input: Record<string, unknown>;
-      if (route.method === 'GET') {
-        input = queryInput(url.searchParams, inputSchema(route.procedure));
+      if (matched.method === 'GET') {
+        input = queryInput(url.searchParams, inputSchema(matched.procedure));
       } else {
         const body = await readBody(req);
         const type = req.headers['content-type'];
@@ -103,11 +108,11 @@ export function createRestBridge(router: AnyTRPCRouter, deps: ApiDependencies): 
         input = body.length > 0 ? parseJsonObject(body) : {};
       }
       Object.assign(input, pathInput);
-      const procedures = route.procedurePath.split('.');
+      const procedures = matched.procedurePath.split('.');
       const fn = procedures.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], createCaller(ctx)) as (input: unknown) => Promise<unknown>;
-      const hasInput = (route.procedure._def.inputs as unknown[]).length > 0;
+      const hasInput = (matched.procedure._def.inputs as unknown[]).length > 0;
       const data = await fn(hasInput ? input : undefined);
-      res.status(route.successStatus).json(data);
+      res.status(matched.successStatus).json(data);
     } catch (err) {
       const { status, body } = restError(err);
       if (status >= 500) (req.log ?? deps.logger).error({ err: (err as { cause?: unknown }).cause ?? err, route: route?.procedurePath }, 'request failed');
@@ -119,7 +124,8 @@ export function createRestBridge(router: AnyTRPCRouter, deps: ApiDependencies): 
 /** The one error shape of the REST doors, described by the OpenAPI document's `Error` schema. */
 export function restError(err: unknown): { status: number; body: RestError } {
   if (err instanceof HttpProblem) return { status: err.status, body: { code: err.code, message: err.message } };
-  const error = err instanceof TRPCError ? err : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: err });
+  // Outside a procedure (the authentication before a 415), an outage is still a 503.
+  const error = err instanceof TRPCError ? err : (asServiceUnavailable(err) ?? new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: err }));
   const status = getHTTPStatusCodeFromError(error);
   if (error.cause instanceof ZodError) {
     return {
@@ -204,7 +210,7 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export function queryInput(params: URLSearchParams, shape: Record<string, ZodType>): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   const put = (target: Record<string, unknown>, key: string, value: unknown) => {
-    if (UNSAFE_KEYS.has(key)) return;
+    if (UNSAFE_KEYS.has(key)) throw new HttpProblem(400, 'BAD_REQUEST', `${key}: is not allowed as a query parameter name`);
     if (!Object.hasOwn(target, key)) target[key] = value;
     else target[key] = [...[target[key]].flat(), value];
   };
@@ -212,7 +218,7 @@ export function queryInput(params: URLSearchParams, shape: Record<string, ZodTyp
     const nested = /^(\w+)\[([^\]]*)\]$/.exec(rawKey);
     if (nested) {
       const [, outer, inner] = nested as unknown as [string, string, string];
-      if (UNSAFE_KEYS.has(outer)) continue;
+      if (UNSAFE_KEYS.has(outer)) throw new HttpProblem(400, 'BAD_REQUEST', `${outer}: is not allowed as a query parameter name`);
       const object = (Object.hasOwn(input, outer) ? input[outer] : (input[outer] = {})) as Record<string, unknown>;
       if (typeof object === 'object' && !Array.isArray(object)) put(object, inner, text);
       continue;

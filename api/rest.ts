@@ -141,9 +141,10 @@ function withScalarQueries(rest: typeof restRouter) {
 export function mountRest(app: Express, deps: ApiDependencies): void {
   const document = () => openApiDocument(`http://localhost:${deps.config.PORT}`);
   let cached: ReturnType<typeof document> | undefined;
-  app.get('/api/v1/openapi.json', (req, res) => {
+  // The server is this origin, whatever it is called: a Host header never ends up in a cached document.
+  app.get('/api/v1/openapi.json', (_req, res) => {
     cached ??= document();
-    res.json({ ...cached, servers: [{ url: `${req.protocol}://${req.get('host')}` }] });
+    res.json({ ...cached, servers: [{ url: '/' }] });
   });
   app.use('/api/v1/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/api/v1/openapi.json' } }));
   app.use(createRestBridge(restRouter, deps));

@@ -7,7 +7,10 @@ import { requestContext } from './context.js';
 import { hashApiKey } from './merchants.js';
 
 /** Paths no limit applies to: probes and metrics are called by the platform, not by clients. */
-const EXEMPT = new Set(['/healthz', '/readyz', '/api/v1/health', '/metrics']);
+const EXEMPT = new Set(['/healthz', '/readyz', '/api/v1/health', '/metrics', '/api/v1/openapi.json']);
+
+/** Exact paths, and the docs UI's own folder: a prefix such as `/api/v1/docsX/…` is not exempt. */
+const exempt = (path: string) => EXEMPT.has(path) || path === '/api/v1/docs' || path.startsWith('/api/v1/docs/');
 
 /** Most calls one tRPC batch may carry; each counts against the rate limit. */
 export const MAX_TRPC_BATCH = 20;
@@ -49,7 +52,7 @@ export function applySecurity(app: Express, config: Config): void {
   });
   const authFailures = authFailureLimit(config.AUTH_FAILURES_PER_MINUTE, clientAddress, tooMany(config.AUTH_FAILURES_PER_MINUTE, 'limit of failed authentications'));
   app.use((req, res, next) => {
-    if (EXEMPT.has(req.path) || req.path.startsWith('/api/v1/docs') || req.path === '/api/v1/openapi.json') return next();
+    if (exempt(req.path)) return next();
     authFailures(req, res, (err?: unknown) => (err ? next(err) : countEachCall(perKey, trpcCalls(req))(req, res, next)));
   });
 }
@@ -62,15 +65,29 @@ export function applySecurity(app: Express, config: Config): void {
 function authFailureLimit(limit: number, addressOf: (req: Request) => string, refuse: (req: Request, res: Response) => void): RequestHandler {
   const failures = new MemoryStore();
   failures.init({ windowMs: 60_000 } as Parameters<MemoryStore['init']>[0]);
+  // Keys that authenticated lately: a locked address still serves them (merchants behind one NAT or
+  // one dashboard are not locked out by whoever guesses keys beside them), without a lookup.
+  const known = new Set<string>();
+  const remember = (hash: string) => {
+    known.delete(hash);
+    known.add(hash);
+    if (known.size > 10_000) known.delete(known.values().next().value!);
+  };
   return (req, res, next) => {
     const address = addressOf(req);
+    const { apiKey } = requestContext(req);
+    const hash = apiKey ? hashApiKey(apiKey) : undefined;
     void failures.get(address).then((info) => {
-      if (info && info.totalHits >= limit) {
+      if (info && info.totalHits >= limit && !(hash && known.has(hash))) {
         res.setHeader('retry-after', String(Math.max(1, Math.ceil(((info.resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000))));
         return refuse(req, res);
       }
       res.on('finish', () => {
-        if (res.statusCode === 401 && requestContext(req).apiKey) void failures.increment(address);
+        if (!hash) return;
+        if (res.statusCode === 401) {
+          known.delete(hash);
+          void failures.increment(address);
+        } else if ((req as Request & { merchantId?: string }).merchantId) remember(hash); // the key named a merchant
       });
       next();
     }, next);
@@ -83,10 +100,19 @@ function trpcErrorBody(req: Request, message: string) {
   return req.query.batch === '1' ? Array.from({ length: trpcCalls(req) }, () => error) : error;
 }
 
-/** How many procedure calls a request makes: a tRPC batch names each in its path. */
+/**
+ * How many procedure calls a request makes, read as tRPC reads them: the last path segment,
+ * decoded, split on commas (so `/trpc/x/a,b` and `a%2Cb` count as two, like the calls they are).
+ */
 function trpcCalls(req: Request): number {
-  const match = /^\/trpc\/([^/?]+)/.exec(req.path);
-  return match ? Math.min(match[1]!.split(',').length, MAX_TRPC_BATCH) : 1;
+  if (!req.path.startsWith('/trpc/')) return 1;
+  let names = req.path.slice(req.path.lastIndexOf('/') + 1);
+  try {
+    names = decodeURIComponent(names);
+  } catch {
+    return 1;
+  }
+  return Math.max(1, Math.min(names.split(',').length, MAX_TRPC_BATCH));
 }
 
 /** Runs a limiter once per call, stopping at the first refusal (which has answered already). */

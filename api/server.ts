@@ -15,6 +15,8 @@ import { appRouter } from './router.js';
 export function createApiApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // `/TRPC/…` must not reach tRPC around the limits that look for `/trpc/`.
+  app.set('case sensitive routing', true);
   applyObservability(app, deps.logger, { procedures: new Set(Object.keys(appRouter._def.procedures)), metricsToken: deps.config.METRICS_TOKEN });
   applySecurity(app, deps.config);
 
@@ -45,6 +47,15 @@ export function createApiApp(deps: ApiDependencies): express.Express {
 
   // Last: the REST bridge answers every other path, with a JSON 404 for unknown ones.
   mountRest(app, deps);
+  // Whatever escapes a handler is JSON without internals, never Express's HTML page with a stack.
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = Number((err as { status?: unknown }).status) || 500;
+    (req.log ?? deps.logger).error({ err }, 'request failed outside a route');
+    if (res.headersSent) return res.end();
+    res.status(status >= 400 && status < 600 ? status : 500).json(
+      status < 500 ? { code: 'BAD_REQUEST', message: 'the request could not be read' } : { code: 'INTERNAL_SERVER_ERROR', message: 'internal error; it was logged with the request id' },
+    );
+  });
   return app;
 }
 

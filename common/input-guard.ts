@@ -9,6 +9,11 @@ export const MAX_INPUT_DEPTH = 32;
 // A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Text from outside (a webhook receiver's reply) made storable: each offending unit becomes U+FFFD. */
+export function storableText(text: string): string {
+  return text.replace(new RegExp(UNSTORABLE.source, 'g'), '\uFFFD');
+}
+
 export interface InputProblem {
   path: Array<string | number>;
   message: string;
@@ -31,6 +36,8 @@ export function unstorableInput(input: unknown): InputProblem | undefined {
     }
     for (const [key, item] of Object.entries(value)) {
       if (UNSTORABLE.test(key)) return { path: [...path, key], message: `its key ${describe(key)}` };
+      // JSON.parse makes it an ordinary key, but every object API treats it as the prototype: it would vanish.
+      if (key === '__proto__') return { path, message: 'the key __proto__ is not allowed' };
       stack.push({ value: item, path: [...path, key] });
     }
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import './zod-messages.js';
-import { CARD_NUMBER_MESSAGE, containsCardNumber, freeText, stringsIn } from './text-rules.js';
+import { CARD_NUMBER_MESSAGE, containsCardNumber, freeText, textsIn } from './text-rules.js';
 import { DEFAULT_DELAY_SECONDS, MAX_AMOUNT, MAX_DATA_BYTES, MAX_DELAY_SECONDS } from './payment-rules.js';
 
 export const PAYMENT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const;
@@ -33,7 +33,7 @@ export const paymentData = z
     message: `must be at most ${MAX_DATA_BYTES} bytes of JSON`,
   })
   .superRefine((d, ctx) => {
-    for (const [path, text] of stringsIn(d)) {
+    for (const [path, text] of textsIn(d)) {
       if (containsCardNumber(text)) ctx.addIssue({ code: 'custom', path, message: CARD_NUMBER_MESSAGE });
     }
   });
@@ -43,14 +43,19 @@ export const MAX_METADATA_KEYS = 50;
 /** Stripe's metadata rules: up to 50 keys of at most 40 characters (no brackets), string values of at most 500. */
 export const paymentMetadata = z
   .record(
-    z.string().regex(/^[^[\]]{1,40}$/, 'keys must be 1 to 40 characters without square brackets'),
+    z
+      .string()
+      .regex(/^[^[\]]{1,40}$/, 'keys must be 1 to 40 characters without square brackets')
+      .refine((key) => !containsCardNumber(key), CARD_NUMBER_MESSAGE),
     freeText(500),
   )
   .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `must have at most ${MAX_METADATA_KEYS} keys`);
 
 export const webhookUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .max(2048, 'must be at most 2048 characters');
+  .max(2048, 'must be at most 2048 characters')
+  // fetch refuses such URLs, and credentials would be echoed into attempts and logs.
+  .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'must not carry a user name or password');
 
 export const createPaymentInput = z
   .object({

@@ -6,7 +6,8 @@ import './zod-messages.js';
  * card numbers (PCI DSS): a Luhn-valid run of 13 to 19 digits, with or without spaces or dashes,
  * is refused in every free-text field.
  */
-const DIGIT_RUN = /\d(?:[ -]?\d)*/g;
+// Groups of digits joined by single separators of any kind (space, dash, dot, slash, underscore…).
+const DIGIT_GROUPS = /\d+(?:[^\p{L}\p{N}]\d+)*/gu;
 
 function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -29,9 +30,17 @@ function plausibleIssuer(digits: string): boolean {
 
 /** True when the text holds something that reads as a card number. */
 export function containsCardNumber(text: string): boolean {
-  for (const match of text.matchAll(DIGIT_RUN)) {
-    const digits = match[0].replace(/[ -]/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && plausibleIssuer(digits) && luhnValid(digits)) return true;
+  for (const match of text.matchAll(DIGIT_GROUPS)) {
+    const groups = match[0].split(/[^\p{L}\p{N}]/u);
+    // Any consecutive whole groups may be the number: a card followed by its security code is
+    // `4111 1111 1111 1111 123`. Never a window inside a group, which would flag long ids.
+    for (let first = 0; first < groups.length; first++) {
+      let digits = '';
+      for (let last = first; last < groups.length && digits.length + groups[last]!.length <= 19; last++) {
+        digits += groups[last];
+        if (digits.length >= 13 && plausibleIssuer(digits) && luhnValid(digits)) return true;
+      }
+    }
   }
   return false;
 }
@@ -46,11 +55,20 @@ export const freeText = (max: number, min = 0) =>
     .max(max, `must be at most ${max} characters`)
     .refine((text) => !containsCardNumber(text), CARD_NUMBER_MESSAGE);
 
-/** Every string in a JSON value, with its path (iterative: the input guard already bounded the depth). */
-export function* stringsIn(value: unknown, path: Array<string | number> = []): Generator<[Array<string | number>, string]> {
+/**
+ * Everything in a JSON value that could spell a card number, with its path: strings, object keys,
+ * and whole numbers (`"pan": 4111111111111111`). The input guard already bounded the depth.
+ */
+export function* textsIn(value: unknown, path: Array<string | number> = []): Generator<[Array<string | number>, string]> {
   if (typeof value === 'string') yield [path, value];
-  else if (Array.isArray(value)) for (const [i, item] of value.entries()) yield* stringsIn(item, [...path, i]);
-  else if (value && typeof value === 'object') for (const [k, item] of Object.entries(value)) yield* stringsIn(item, [...path, k]);
+  else if (typeof value === 'number' && Number.isInteger(value)) yield [path, String(value)];
+  else if (Array.isArray(value)) for (const [i, item] of value.entries()) yield* textsIn(item, [...path, i]);
+  else if (value && typeof value === 'object') {
+    for (const [k, item] of Object.entries(value)) {
+      yield [[...path, k], k];
+      yield* textsIn(item, [...path, k]);
+    }
+  }
 }
 
 /** An ISO-8601 date-time with an offset (what the document's `date-time` format says, no more). */

@@ -11,6 +11,11 @@ z.config({
       const keys = issue.keys.map((k) => `"${k}"`).join(', ');
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}; remove ${issue.keys.length > 1 ? 'them' : 'it'}`;
     }
+    // A record key that breaks its rule: say which rule, not only that the key is invalid.
+    if (issue.code === 'invalid_key') {
+      const inner = (issue as { issues?: Array<{ message?: string }> }).issues?.[0]?.message;
+      return inner ? `the key ${inner.replace(/^keys /, '')}` : undefined;
+    }
     return undefined;
   },
 });

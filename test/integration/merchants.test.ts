@@ -161,19 +161,32 @@ describe('limits', () => {
         fetch(`${limited.apiUrl}/trpc/${Array(n).fill('payments.stats').join(',')}?batch=1&input=${encodeURIComponent(JSON.stringify({}))}`, { headers: { 'x-api-key': a.key } });
       expect((await batch(8)).status).toBe(200);
       expect((await batch(8)).status).toBe(429);
+      // Counted as tRPC reads them: the last segment, decoded; and /TRPC does not reach tRPC at all.
+      const other = await issueApiKey(limited.database.db, b.id);
+      const names = Array(11).fill('payments.stats').join(',');
+      const odd = (path: string) => fetch(`${limited.apiUrl}${path}?batch=1&input=${encodeURIComponent('{}')}`, { headers: { 'x-api-key': other.key } });
+      expect((await odd(`/trpc/x/${names}`)).status).toBe(429);
+      expect((await odd(`/trpc/${encodeURIComponent(names)}`)).status).toBe(429);
+      const third = await issueApiKey(limited.database.db, b.id);
+      const upper = await fetch(`${limited.apiUrl}/TRPC/payments.stats?input=${encodeURIComponent('{}')}`, { headers: { 'x-api-key': third.key } });
+      expect(upper.status).toBe(404);
       // A route that was once missing from a hand-kept list is limited like the rest.
       const statuses: number[] = [];
       for (let i = 0; i < 11; i++) statuses.push((await fetch(`${limited.apiUrl}/api/v1/webhook-secret/rotate`, { method: 'POST', headers: { 'x-api-key': b.key } })).status);
       expect(statuses).toEqual([...Array(10).fill(200), 429]);
       // Every made-up key used to get a bucket of its own: past five failures the address is refused.
+      const worked = await issueApiKey(limited.database.db, a.id);
+      expect((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': worked.key } })).status).toBe(200);
       const made = [];
       for (let i = 0; i < 8; i++) made.push((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': `sk_made_up_${i}_${Math.random()}` } })).status);
       expect(made.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(made.slice(5)).toEqual([429, 429, 429]);
+      // From the locked address, an unseen key is refused before any lookup; a key that worked lately is served.
+      const unseen = await issueApiKey(limited.database.db, a.id);
+      expect((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': unseen.key } })).status).toBe(429);
+      expect((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': worked.key } })).status).toBe(200);
       // Another client behind a trusted proxy (the dashboard's server names the browser) is not locked out.
-      const fresh = await issueApiKey(limited.database.db, a.id);
-      const forwarded = await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': fresh.key, 'x-forwarded-for': '203.0.113.9' } });
-      expect((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': fresh.key } })).status).toBe(429);
+      const forwarded = await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': unseen.key, 'x-forwarded-for': '203.0.113.9' } });
       expect(forwarded.status).toBe(200);
       // Probes stay exempt.
       expect((await fetch(`${limited.apiUrl}/healthz`)).status).toBe(200);

@@ -46,7 +46,15 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
      */
     async recordRefusedPayment(snapshot: PaymentSnapshot, reason: string): Promise<WebhookMessageRef[]> {
       const sanitized: PaymentSnapshot = { ...snapshot, data: {}, metadata: {}, description: null, webhookUrl: null, webhookStatus: null, failureReason: reason };
-      const { messages } = await projectPaymentState(db, sanitized, { type: `payment.${sanitized.status}` as ProjectionEvent['type'], details: { reason } });
+      let messages: WebhookMessageRef[] = [];
+      try {
+        ({ messages } = await projectPaymentState(db, sanitized, { type: `payment.${sanitized.status}` as ProjectionEvent['type'], details: { reason } }));
+      } catch (err) {
+        // Refused even without the caller's fields: the notice is all that can be recorded.
+        const refused = deterministicDatabaseError(err);
+        if (!refused) throw err;
+        reason = `${reason}; the sanitized state was refused too (${refused.code}: ${refused.message})`;
+      }
       if (snapshot.merchantId) {
         await db.insert(webhookNotices).values({ merchantId: snapshot.merchantId, type: 'payment.projection_refused', detail: `payment ${snapshot.paymentId}: ${reason}` });
       }

@@ -5,6 +5,7 @@ import { fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'und
 import { webhookAttempts as webhookAttemptsTotal, webhookDeadLetters, webhookDeliveryLatency } from '../../common/metrics.js';
 import { addressRefusal, createGuardedAgent, type AllowedRanges, type ResolveHost } from '../../common/url-guard.js';
 import { newWebhookSecret } from '../../common/webhook-secret.js';
+import { storableText } from '../../common/input-guard.js';
 import type { WebhookDeliveryOutcome } from '../../common/workflow-api.js';
 import type { Database } from '../../db/client.js';
 import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../../db/schema.js';
@@ -60,12 +61,13 @@ export async function deliverWebhookMessage(
   }
   const secret = endpoint?.secret ?? found.defaultSecret ?? (await merchantSecret(db, message.merchantId));
   const started = performance.now();
+  // What a receiver sent is stored as text Postgres accepts, whatever bytes it was.
   const recordAttempt = (statusCode: number | null, error: string | null, excerpt: string | null = null) =>
     db.insert(webhookAttempts).values({
       messageId,
       statusCode,
-      error,
-      responseExcerpt: excerpt,
+      error: storable(error),
+      responseExcerpt: storable(excerpt),
       latencyMs: Math.round(performance.now() - started),
     });
 
@@ -94,7 +96,7 @@ export async function deliverWebhookMessage(
       signal: AbortSignal.any([AbortSignal.timeout(config.timeoutMs), activity.cancellationSignal]),
     });
     status = response.status;
-    excerpt = (await response.text().catch(() => '')).slice(0, 512) || null;
+    excerpt = await readExcerpt(response);
     retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     if (status < 200 || status >= 300) error = `receiver answered HTTP ${status}`;
   } catch (err) {
@@ -158,10 +160,10 @@ export async function deliverWebhookMessage(
 async function outcome(db: Database, messageId: string, delivered: boolean, statusCode: number | null, error: string | null): Promise<WebhookDeliveryOutcome> {
   await db
     .update(webhookMessages)
-    .set({ status: delivered ? 'delivered' : 'failed', lastError: error, deliveredAt: delivered ? new Date() : null })
+    .set({ status: delivered ? 'delivered' : 'failed', lastError: storable(error), deliveredAt: delivered ? new Date() : null })
     .where(eq(webhookMessages.id, messageId));
   const [{ attempts } = { attempts: 0 }] = await db.select({ attempts: count() }).from(webhookAttempts).where(eq(webhookAttempts.messageId, messageId));
-  return { delivered, statusCode, attempts, error };
+  return { delivered, statusCode, attempts, error: storable(error) };
 }
 
 async function disableEndpoint(db: Database, endpointId: string, merchantId: string, reason: string): Promise<void> {
@@ -185,6 +187,31 @@ export async function merchantSecret(db: Database, merchantId: string): Promise<
   if (!row?.secret) throw ApplicationFailure.nonRetryable(`no merchant ${merchantId}`, 'MerchantMissing');
   return row.secret;
 }
+
+const EXCERPT_BYTES = 512;
+
+/** The first bytes of a response, then the rest is dropped unread: a receiver cannot fill our memory. */
+async function readExcerpt(response: Response): Promise<string | null> {
+  const reader = response.body?.getReader();
+  if (!reader) return null;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < EXCERPT_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // A body cut short still leaves what arrived.
+  } finally {
+    void reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8') || null;
+}
+
+const storable = (text: string | null) => (text === null ? null : storableText(text));
 
 function parseRetryAfter(value: string | null): number | undefined {
   if (!value) return undefined;

@@ -135,7 +135,8 @@ export async function paymentWorkflow(fields: PaymentWorkflowInput): Promise<Pay
     cancelUpdate,
     async ({ reason }) => {
       cancelReason = reason?.trim() || 'canceled on request';
-      await condition(() => payment.status === 'canceled' && projectedVersion >= payment.version);
+      // Canceled, or ended otherwise (a refused projection): the caller reads which.
+      await condition(() => TERMINAL_STATUSES.includes(payment.status) && projectedVersion >= payment.version);
       return state();
     },
     { validator: (_request) => refuseUnlessPending('canceled') },
@@ -180,10 +181,14 @@ export async function paymentWorkflow(fields: PaymentWorkflowInput): Promise<Pay
     const status: PaymentStatus = TERMINAL_STATUSES.includes(payment.status) ? payment.status : 'failed';
     Object.assign(payment, { status, failureReason: refusal, version: payment.version + 1, updatedAt: Date.now() });
     payment.completedAt ??= payment.updatedAt;
-    lanes.clear();
     enqueue(await recordRefusedPayment({ ...payment }, refusal));
     projectedVersion = payment.version;
-    await allLanesDone(lanes);
+    // Deliveries already under way finish (or dead-letter) as usual; the refused one is settled.
+    for (let pending = -1; pending !== lanes.size; ) {
+      pending = lanes.size;
+      await Promise.allSettled(lanes.values());
+    }
+    await condition(allHandlersFinished);
     return { status: payment.status, failureReason: refusal, compensated: payment.compensated, webhookStatus: null };
   }
   await condition(allHandlersFinished);
