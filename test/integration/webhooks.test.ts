@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -173,6 +175,33 @@ describe('Standard Webhooks delivery', () => {
       expect(() => new Webhook(endpoint.secret).verify(delivery.raw, delivery.headers as Record<string, string>)).toThrow();
     } finally {
       await receiver.close();
+    }
+  });
+});
+
+describe('what a receiver sends back', () => {
+  it('a reply with a NUL byte or megabytes of body is recorded as a 512-byte excerpt, once; delivery ends', async () => {
+    let calls = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      calls += 1;
+      // A NUL (Postgres text refuses it: this looped for ever) and far more than the excerpt.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.concat([Buffer.from('ok\0'), Buffer.alloc(4 * 1024 * 1024, 120)]));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const id = await createPayment({ webhookUrl: url });
+      const [message] = (await settled(id)) as Array<{ id: string; status: string }>;
+      expect(message).toMatchObject({ status: 'delivered' });
+      const attempts = (await call('GET', `/api/v1/webhook-messages/${message!.id}/attempts`)).body as Array<{ statusCode: number; responseExcerpt: string }>;
+      expect(attempts).toHaveLength(1);
+      expect(attempts[0]!.responseExcerpt.startsWith('ok\uFFFD')).toBe(true);
+      expect(Buffer.byteLength(attempts[0]!.responseExcerpt)).toBeLessThanOrEqual(514);
+      expect(calls).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
