@@ -114,11 +114,22 @@ export function createRestBridge(router: AnyTRPCRouter, deps: ApiDependencies): 
       const data = await fn(hasInput ? input : undefined);
       res.status(matched.successStatus).json(data);
     } catch (err) {
-      const { status, body } = restError(err);
+      const { status, body } = restError(notFoundForPathIds(err, route));
       if (status >= 500) (req.log ?? deps.logger).error({ err: (err as { cause?: unknown }).cause ?? err, route: route?.procedurePath }, 'request failed');
       res.status(status).json(body);
     }
   };
+}
+
+/**
+ * A path segment that cannot be an id of ours names no resource: 404, as for an unknown id of the
+ * right form (what a REST client expects, and the Go system's `/payment/{uuid}` answered).
+ */
+function notFoundForPathIds(err: unknown, route: RestRoute | undefined): unknown {
+  if (!route?.params.length || !(err instanceof TRPCError) || !(err.cause instanceof ZodError)) return err;
+  const issues = err.cause.issues;
+  if (!issues.length || !issues.every((i) => route.params.includes(String(i.path[0])))) return err;
+  return new HttpProblem(404, 'NOT_FOUND', `no resource at ${route.template.replace(/\{(\w+)\}/g, '…')} with that ${String(issues[0]!.path[0])}`);
 }
 
 /** The one error shape of the REST doors, described by the OpenAPI document's `Error` schema. */

@@ -2744,14 +2744,11 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** Format: uri */
-                    webhook_url?: string;
-                    /** @default 5 */
-                    sleep?: number;
-                    /** @default {} */
+                    webhook_url?: (string | "") | null;
+                    sleep?: number | null;
                     data?: {
                         [key: string]: unknown;
-                    };
+                    } | null;
                 };
             };
         };

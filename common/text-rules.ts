@@ -61,7 +61,8 @@ export const freeText = (max: number, min = 0) =>
  */
 export function* textsIn(value: unknown, path: Array<string | number> = []): Generator<[Array<string | number>, string]> {
   if (typeof value === 'string') yield [path, value];
-  else if (typeof value === 'number' && Number.isInteger(value)) yield [path, String(value)];
+  // Only what a card number can be: a whole positive number written out in digits (1e85 is not).
+  else if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) yield [path, String(value)];
   else if (Array.isArray(value)) for (const [i, item] of value.entries()) yield* textsIn(item, [...path, i]);
   else if (value && typeof value === 'object') {
     for (const [k, item] of Object.entries(value)) {

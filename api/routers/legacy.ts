@@ -77,28 +77,31 @@ const meta = (method: 'GET' | 'POST', path: `/${string}`, summary: string) => re
 export const legacyRouter = router({
   create: merchantProcedure
     .meta(meta('POST', '/payment', 'Create a payment (Go system contract)'))
+    // As Go's encoding/json read it, null or "" means not given. Unknown fields, which it ignored,
+    // are refused here so that a misspelt `webhook_url` is a 400 rather than a silent no-webhook.
     .input(
       z
         .object({
-          webhook_url: webhookUrl.optional(),
-          sleep: z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more').max(MAX_DELAY_SECONDS, `must be at most ${MAX_DELAY_SECONDS} (30 days)`).default(DEFAULT_DELAY_SECONDS),
-          data: paymentData.default({}),
+          webhook_url: z.union([webhookUrl, z.literal('')]).nullish(),
+          sleep: z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more').max(MAX_DELAY_SECONDS, `must be at most ${MAX_DELAY_SECONDS} (30 days)`).nullish(),
+          data: paymentData.nullish(),
         })
         .strict(),
     )
     .output(z.object({ id: z.string() }))
     .mutation(async ({ ctx, input }) => {
       const { amount, currency } = createPaymentInput.shape;
-      const parsedAmount = amount.safeParse(input.data.amount);
-      const parsedCurrency = currency.safeParse(input.data.currency);
+      const data = input.data ?? {};
+      const parsedAmount = amount.safeParse(data.amount);
+      const parsedCurrency = currency.safeParse(data.currency);
       const payment = await createPayment(
         ctx,
         createPaymentInput.parse({
           amount: parsedAmount.success ? parsedAmount.data : LEGACY_DEFAULT_AMOUNT,
           currency: parsedCurrency.success ? parsedCurrency.data : LEGACY_DEFAULT_CURRENCY,
-          delaySeconds: input.sleep,
-          webhookUrl: input.webhook_url,
-          data: input.data,
+          delaySeconds: input.sleep ?? DEFAULT_DELAY_SECONDS,
+          webhookUrl: input.webhook_url || undefined,
+          data,
         }),
         { notifyOwnWebhook: 'processed', webhookUrlField: 'webhook_url' },
       );
