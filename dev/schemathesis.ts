@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runCli } from '../common/cli.js';
 import { StartupError } from '../common/startup-error.js';
-import { temporalCacheDir } from './temporal-cli.js';
+import { isExecutable, temporalCacheDir } from './temporal-cli.js';
 
 const run = promisify(execFile);
 
@@ -19,15 +18,6 @@ export function schemathesisVenvDir(): string {
 }
 
 const cachedBinary = () => path.join(schemathesisVenvDir(), 'bin', 'st');
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The version `st --version` reports (`st, version 4.32.5`), or undefined when it does not run. */
 async function versionOf(binary: string): Promise<string | undefined> {

@@ -18,7 +18,7 @@ export function temporalCacheDir(): string {
 
 const cachedBinary = () => path.join(temporalCacheDir(), 'bin', 'temporal');
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
