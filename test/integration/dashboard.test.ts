@@ -7,6 +7,7 @@ import { createMerchant } from '../../api/merchants.js';
 import { payments } from '../../db/schema.js';
 import { listen } from '../../api/server.js';
 import { dashboardHandler, ensureDashboardBuilt } from '../../web/serve.js';
+import { startTcpProxy } from '../chaos/tcp-proxy.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
 
 const SCREENSHOTS = 'test-results/screenshots';
@@ -16,12 +17,16 @@ let system: TestSystem;
 let web: { url: string; server: Server; close(): Promise<void> };
 let browser: Browser;
 let page: Page;
+let apiLink: Awaited<ReturnType<typeof startTcpProxy>>;
 
 beforeAll(async () => {
   await ensureDashboardBuilt();
   system = await startTestSystem();
-  // The dashboard's server side reads API_URL from the environment when its handler loads.
-  process.env.API_URL = system.apiUrl;
+  // The dashboard's server side reads API_URL from the environment when its handler loads. It goes
+  // through a proxy the tests can cut, as a restart or rolling deploy of the API would.
+  const api = new URL(system.apiUrl);
+  apiLink = await startTcpProxy({ host: api.hostname, port: Number(api.port) });
+  process.env.API_URL = `http://${apiLink.address}`;
   web = await listen(await dashboardHandler(), 0, '127.0.0.1');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -32,6 +37,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await apiLink?.close();
   await browser?.close();
   await web?.close();
   await system?.stop();
@@ -149,6 +155,17 @@ describe('dashboard in headless Chromium', () => {
       });
     await Promise.all([send(), send()]);
     expect(await rows(keyless)).toBe(2);
+  });
+
+  it('an API that goes away shows a clear 503 and the open page comes back by itself when it returns', async () => {
+    await page.goto(`${web.url}/payments`);
+    apiLink.cut(8_000);
+    await page.reload();
+    expect(await page.locator('h1').first().textContent()).toBe('503');
+    expect(await page.getByRole('alert').textContent()).toMatch(/unreachable; this page retries by itself/);
+    expect(await page.getByTestId('retrying').isVisible()).toBe(true);
+    // No reload from the test: the page retries until the API answers again.
+    await expect.poll(() => page.locator('h1').first().textContent(), { timeout: 30_000, interval: 500 }).toMatch(/^Payments/);
   });
 
   it('exports CSV with formulas neutralised', async () => {

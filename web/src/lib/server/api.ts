@@ -20,17 +20,23 @@ export function createApi(apiKey?: string, clientAddress?: string) {
 }
 export type Api = ReturnType<typeof createApi>;
 
-/** Maps API errors to pages: no key → sign in, not found → 404, others keep their status and message. */
+const UNREACHABLE = 'The payments API is unreachable; this page retries by itself.';
+
+/** An answer from the API, as opposed to no answer at all (a network error carries no status). */
+const statusOf = (err: unknown): number | undefined =>
+  err instanceof TRPCClientError ? (err.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
+
+/** Maps API errors to pages: no key → sign in, not found → 404, no answer → 503, others keep theirs. */
 export function apiFailure(err: unknown): never {
-  if (err instanceof TRPCClientError) {
-    const status = (err.data as { httpStatus?: number } | undefined)?.httpStatus ?? 502;
+  const status = statusOf(err);
+  if (status !== undefined) {
     if (status === 401) redirect(303, '/login');
-    error(status, err.message);
+    error(status, (err as Error).message);
   }
-  error(503, 'The payments API is unreachable; retry in a moment.');
+  error(503, UNREACHABLE);
 }
 
 /** The message of an API error, for a form to show next to its fields. */
 export function apiMessage(err: unknown): string {
-  return err instanceof TRPCClientError ? err.message : 'The payments API is unreachable; retry in a moment.';
+  return statusOf(err) !== undefined ? (err as Error).message : UNREACHABLE;
 }
