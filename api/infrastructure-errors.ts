@@ -1,11 +1,12 @@
 import { TRPCError } from '@trpc/server';
 import { ServiceError } from '@temporalio/client';
+import { errorChain } from '../common/error-chain.js';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '53300']);
 
 /** Recognises a dependency outage (Postgres or Temporal) in an error chain. */
 export function asServiceUnavailable(err: unknown): TRPCError | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of errorChain(err)) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     const text = typeof message === 'string' ? message : '';
     if (

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/client';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { CreatePaymentRequest, PaymentView } from '../common/payment.js';
+import { errorChain } from '../common/error-chain.js';
 import { newPaymentId, paymentCreatedAt, paymentReference } from '../common/payment-id.js';
 import {
   NOT_PENDING_ERROR,
@@ -189,7 +190,7 @@ async function sendUpdate(ctx: MerchantContext, id: string, action: string, send
 
 function isDeadlineExceeded(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
-  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of errorChain(err)) {
     // gRPC status 4: DEADLINE_EXCEEDED.
     if ((e as { code?: unknown }).code === 4 || /DEADLINE_EXCEEDED|deadline exceeded/i.test(String((e as { message?: unknown }).message ?? ''))) return true;
   }

@@ -6,7 +6,7 @@ import { ZodError, type ZodType } from 'zod';
 import { createContextInner, requestContext, type ApiDependencies } from './context.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { asServiceUnavailable } from './infrastructure-errors.js';
-import { describeZodError, resolveMerchant, type RestMeta } from './trpc.js';
+import { INTERNAL_MESSAGE, describeZodError, resolveMerchant, type RestMeta } from './trpc.js';
 
 /**
  * Serves the procedures that carry REST meta at their paths. Written here rather than taken from
@@ -149,7 +149,7 @@ export function restError(err: unknown): { status: number; body: RestError } {
     };
   }
   // Internal details (SQL, parameters, stacks) stay in the log.
-  const message = status >= 500 && error.code !== 'SERVICE_UNAVAILABLE' && error.code !== 'GATEWAY_TIMEOUT' ? 'internal error; it was logged with the request id' : error.message;
+  const message = status >= 500 && error.code !== 'SERVICE_UNAVAILABLE' && error.code !== 'GATEWAY_TIMEOUT' ? INTERNAL_MESSAGE : error.message;
   return { status, body: { code: error.code, message } };
 }
 

@@ -10,6 +10,7 @@ import { mountRest } from './rest.js';
 import { applyObservability } from './observability.js';
 import { applySecurity, MAX_TRPC_BATCH } from './security.js';
 import { appRouter } from './router.js';
+import { INTERNAL_MESSAGE } from './trpc.js';
 
 
 export function createApiApp(deps: ApiDependencies): express.Express {
@@ -53,7 +54,7 @@ export function createApiApp(deps: ApiDependencies): express.Express {
     (req.log ?? deps.logger).error({ err }, 'request failed outside a route');
     if (res.headersSent) return res.end();
     res.status(status >= 400 && status < 600 ? status : 500).json(
-      status < 500 ? { code: 'BAD_REQUEST', message: 'the request could not be read' } : { code: 'INTERNAL_SERVER_ERROR', message: 'internal error; it was logged with the request id' },
+      status < 500 ? { code: 'BAD_REQUEST', message: 'the request could not be read' } : { code: 'INTERNAL_SERVER_ERROR', message: INTERNAL_MESSAGE },
     );
   });
   return app;

@@ -20,7 +20,8 @@ export function describeZodError(error: ZodError): string {
 /** A procedure's REST face; `successStatus` where it is not 200 (creations answer 201). */
 export type RestMeta = OpenApiMeta & { successStatus?: 201 };
 
-const INTERNAL_MESSAGE = 'internal error; it was logged with the request id';
+/** What a client learns of an internal error; the details are in the log under its request id. */
+export const INTERNAL_MESSAGE = 'internal error; it was logged with the request id';
 
 const t = initTRPC.context<Context>().meta<RestMeta>().create({
   errorFormatter({ shape, error }) {

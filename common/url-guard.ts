@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { errorChain } from './error-chain.js';
 import { Agent, buildConnector } from 'undici';
 
 /**
@@ -110,9 +111,7 @@ export class WebhookAddressRefusedError extends Error {
 
 /** The refusal somewhere in an error's cause chain (fetch wraps connect errors in `fetch failed`). */
 export function addressRefusal(err: unknown): WebhookAddressRefusedError | undefined {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof WebhookAddressRefusedError) return e;
-  }
+  for (const e of errorChain(err)) if (e instanceof WebhookAddressRefusedError) return e;
   return undefined;
 }
 

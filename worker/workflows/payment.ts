@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { TERMINAL_STATUSES, type PaymentStatus } from '../../common/payment.js';
+import { errorChain } from '../../common/error-chain.js';
 import { paymentInputProblem } from '../../common/payment-rules.js';
 import {
   NOT_PENDING_ERROR,
@@ -211,7 +212,7 @@ async function allLanesDone(lanes: Map<string, Promise<void>>): Promise<void> {
 /** The reason, when a projection failed because the database refuses the payment for good. */
 function refusalOf(err: unknown): string | undefined {
   // Depending on the path, the failure arrives wrapped in an ActivityFailure or as it was thrown.
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of errorChain(err)) {
     if (e instanceof ApplicationFailure && e.type === PROJECTION_REFUSED_ERROR) return e.message;
   }
   return undefined;
