@@ -79,7 +79,6 @@ export const createPaymentInput = z
     idempotencyKey: z.string().min(1).max(255, 'must be at most 255 characters').optional(),
   })
   .strict();
-export type CreatePaymentInput = z.input<typeof createPaymentInput>;
 export type CreatePaymentRequest = z.output<typeof createPaymentInput>;
 
 export const webhookDeliveryStatus = z.enum(['pending', 'delivered', 'failed']);

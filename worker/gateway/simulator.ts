@@ -10,7 +10,6 @@ import { GatewayDeclinedError, type Gateway } from './gateway.js';
  * - `timeout`: the first authorize call hangs past the activity timeout, the retry succeeds;
  * - `capture_fail`: capture is refused for good after a successful authorization.
  */
-export const SIMULATOR_SCENARIOS = ['decline', 'error', 'timeout', 'capture_fail'] as const;
 
 /**
  * The built-in gateway. Its ledger lives in Postgres, so it remembers charges across worker
