@@ -3,10 +3,11 @@ import './zod-messages.js';
 import { CARD_NUMBER_MESSAGE, containsCardNumber, freeText, textsIn } from './text-rules.js';
 import { DEFAULT_DELAY_SECONDS, MAX_AMOUNT, MAX_DATA_BYTES, MAX_DELAY_SECONDS } from './payment-rules.js';
 
-export const PAYMENT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const;
+import { PAYMENT_EVENT_TYPES, PAYMENT_STATUSES, WEBHOOK_DELIVERY_STATUSES } from './vocabulary.js';
+
+export { PAYMENT_EVENT_TYPES, PAYMENT_STATUSES, TERMINAL_STATUSES } from './vocabulary.js';
+export type { PaymentEventType, PaymentStatus } from './vocabulary.js';
 export const paymentStatus = z.enum(PAYMENT_STATUSES);
-export type PaymentStatus = z.infer<typeof paymentStatus>;
-export const TERMINAL_STATUSES: readonly PaymentStatus[] = ['completed', 'failed', 'canceled'];
 
 
 const CURRENCIES = Intl.supportedValuesOf('currency');
@@ -81,7 +82,7 @@ export const createPaymentInput = z
   .strict();
 export type CreatePaymentRequest = z.output<typeof createPaymentInput>;
 
-export const webhookDeliveryStatus = z.enum(['pending', 'delivered', 'failed']);
+export const webhookDeliveryStatus = z.enum(WEBHOOK_DELIVERY_STATUSES);
 
 export const paymentView = z.object({
   id: z.string(),
@@ -107,17 +108,7 @@ export const paymentView = z.object({
 });
 export type PaymentView = z.infer<typeof paymentView>;
 
-export const PAYMENT_EVENT_TYPES = [
-  'payment.created',
-  'payment.processing',
-  'payment.completed',
-  'payment.failed',
-  'payment.canceled',
-  'webhook.delivered',
-  'webhook.failed',
-] as const;
 export const paymentEventType = z.enum(PAYMENT_EVENT_TYPES);
-export type PaymentEventType = z.infer<typeof paymentEventType>;
 
 export const paymentEventView = z.object({
   version: z.number().int(),

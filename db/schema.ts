@@ -13,6 +13,13 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import {
+  NOTICE_TYPES,
+  PAYMENT_METHOD_TYPES,
+  PAYMENT_STATUSES,
+  SIMULATOR_CHARGE_STATUSES,
+  WEBHOOK_DELIVERY_STATUSES,
+} from '../common/vocabulary.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -51,7 +58,7 @@ export const paymentMethods = pgTable(
     merchantId: text('merchant_id')
       .notNull()
       .references(() => merchants.id),
-    type: text('type', { enum: ['card', 'bank_account'] }).notNull(),
+    type: text('type', { enum: PAYMENT_METHOD_TYPES }).notNull(),
     brand: text('brand'),
     last4: char('last4', { length: 4 }),
     label: text('label'),
@@ -70,11 +77,11 @@ export const payments = pgTable(
     reference: text('reference').notNull(),
     amount: bigint('amount', { mode: 'number' }).notNull(),
     currency: char('currency', { length: 3 }).notNull(),
-    status: text('status', { enum: ['pending', 'processing', 'completed', 'failed', 'canceled'] }).notNull(),
+    status: text('status', { enum: PAYMENT_STATUSES }).notNull(),
     delaySeconds: integer('delay_seconds').notNull(),
     scheduledAt: ts('scheduled_at').notNull(),
     webhookUrl: text('webhook_url'),
-    webhookStatus: text('webhook_status', { enum: ['pending', 'delivered', 'failed'] }),
+    webhookStatus: text('webhook_status', { enum: WEBHOOK_DELIVERY_STATUSES }),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     /** Stripe-style key-value strings the merchant filters by (`metadata[key]=value`). */
     metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
@@ -142,7 +149,7 @@ export const simulatorCharges = pgTable('simulator_charges', {
   authorizationId: text('authorization_id').notNull(),
   amount: bigint('amount', { mode: 'number' }).notNull(),
   currency: char('currency', { length: 3 }).notNull(),
-  status: text('status', { enum: ['attempted', 'authorized', 'captured', 'voided'] }).notNull(),
+  status: text('status', { enum: SIMULATOR_CHARGE_STATUSES }).notNull(),
   calls: integer('calls').notNull().default(1),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -185,7 +192,7 @@ export const webhookMessages = pgTable(
     eventType: text('event_type').notNull(),
     sequence: integer('sequence').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
-    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default('pending'),
     lastError: text('last_error'),
     createdAt: ts('created_at').notNull().defaultNow(),
     deliveredAt: ts('delivered_at'),
@@ -219,7 +226,7 @@ export const webhookNotices = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     merchantId: text('merchant_id').notNull(),
-    type: text('type', { enum: ['webhook.message.failed', 'webhook.endpoint.disabled', 'payment.projection_refused'] }).notNull(),
+    type: text('type', { enum: NOTICE_TYPES }).notNull(),
     endpointId: text('endpoint_id'),
     messageId: text('message_id'),
     detail: text('detail').notNull(),

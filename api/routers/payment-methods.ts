@@ -1,3 +1,4 @@
+import { PAYMENT_METHOD_TYPES } from '../../common/vocabulary.js';
 import { desc, eq } from 'drizzle-orm';
 import { ulid } from '../../common/ulid.js';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import { merchantProcedure, rest, router } from '../trpc.js';
  */
 const createInput = z
   .object({
-    type: z.enum(['card', 'bank_account']),
+    type: z.enum(PAYMENT_METHOD_TYPES),
     brand: freeText(40, 1).optional(),
     last4: z.string().regex(/^\d{4}$/, 'must be the last four digits').optional(),
     label: freeText(100, 1).optional(),
@@ -20,7 +21,7 @@ const createInput = z
 
 const methodView = z.object({
   id: z.string(),
-  type: z.enum(['card', 'bank_account']),
+  type: z.enum(PAYMENT_METHOD_TYPES),
   brand: z.string().nullable(),
   last4: z.string().nullable(),
   label: z.string().nullable(),
