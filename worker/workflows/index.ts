@@ -1,1 +1,2 @@
-export { paymentWorkflow, webhookDeliveryWorkflow } from './payment.js';
+export { paymentWorkflow } from './payment.js';
+export { webhookDeliveryWorkflow } from './webhook-delivery.js';

@@ -1,0 +1,98 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { newWebhookSecret } from '../../common/webhook-secret.js';
+import { storableText } from '../../common/input-guard.js';
+import type { WebhookDeliveryOutcome } from '../../common/workflow-api.js';
+import type { Database } from '../../db/client.js';
+import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../../db/schema.js';
+
+/** The message, its endpoint (none for a payment's own webhookUrl) and the merchant's default secret, in one round trip. */
+export async function loadMessage(db: Database, messageId: string) {
+  const [found] = await db
+    .select({ message: webhookMessages, endpoint: webhookEndpoints, defaultSecret: merchants.webhookSecret })
+    .from(webhookMessages)
+    .leftJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookMessages.endpointId))
+    .leftJoin(merchants, eq(merchants.id, webhookMessages.merchantId))
+    .where(eq(webhookMessages.id, messageId));
+  if (!found) throw ApplicationFailure.nonRetryable(`no webhook message ${messageId}`, 'WebhookMessageMissing');
+  return found;
+}
+
+export type LoadedMessage = Awaited<ReturnType<typeof loadMessage>>;
+export type Endpoint = NonNullable<LoadedMessage['endpoint']>;
+
+/** The merchant's default signing secret, created on first use (concurrent callers agree). */
+export async function merchantSecret(db: Database, merchantId: string): Promise<string> {
+  await db
+    .update(merchants)
+    .set({ webhookSecret: newWebhookSecret() })
+    .where(and(eq(merchants.id, merchantId), isNull(merchants.webhookSecret)));
+  const [row] = await db.select({ secret: merchants.webhookSecret }).from(merchants).where(eq(merchants.id, merchantId));
+  if (!row?.secret) throw ApplicationFailure.nonRetryable(`no merchant ${merchantId}`, 'MerchantMissing');
+  return row.secret;
+}
+
+/** Every attempt is recorded; `started` is when it began (performance.now()). */
+export async function recordAttempt(
+  db: Database,
+  messageId: string,
+  started: number,
+  attempt: { statusCode: number | null; error: string | null; excerpt?: string | null },
+): Promise<void> {
+  // What a receiver sent is stored as text Postgres accepts, whatever bytes it was.
+  await db.insert(webhookAttempts).values({
+    messageId,
+    statusCode: attempt.statusCode,
+    error: storable(attempt.error),
+    responseExcerpt: storable(attempt.excerpt ?? null),
+    latencyMs: Math.round(performance.now() - started),
+  });
+}
+
+/** The message's final state, and the outcome the workflow gets. */
+export async function settleMessage(db: Database, messageId: string, delivered: boolean, statusCode: number | null, error: string | null): Promise<WebhookDeliveryOutcome> {
+  await db
+    .update(webhookMessages)
+    .set({ status: delivered ? 'delivered' : 'failed', lastError: storable(error), deliveredAt: delivered ? new Date() : null })
+    .where(eq(webhookMessages.id, messageId));
+  const [{ attempts } = { attempts: 0 }] = await db.select({ attempts: count() }).from(webhookAttempts).where(eq(webhookAttempts.messageId, messageId));
+  return { delivered, statusCode, attempts, error: storable(error) };
+}
+
+export async function noteDeadLetter(db: Database, message: LoadedMessage['message'], attempts: number, error: string): Promise<void> {
+  await db.insert(webhookNotices).values({
+    merchantId: message.merchantId,
+    type: 'webhook.message.failed',
+    endpointId: message.endpointId,
+    messageId: message.id,
+    detail: `${message.eventType} to ${message.url} failed ${attempts} times; last: ${error}`,
+  });
+}
+
+/** Since when every attempt at the endpoint failed, this one included. */
+export async function markEndpointFailing(db: Database, endpointId: string): Promise<Date | null> {
+  const [row] = await db
+    .update(webhookEndpoints)
+    .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, now())` })
+    .where(eq(webhookEndpoints.id, endpointId))
+    .returning({ failingSince: webhookEndpoints.failingSince });
+  return row?.failingSince ?? null;
+}
+
+export async function markEndpointHealthy(db: Database, endpointId: string): Promise<void> {
+  await db.update(webhookEndpoints).set({ failingSince: null }).where(eq(webhookEndpoints.id, endpointId));
+}
+
+/** Disables the endpoint with a notice, once (a concurrent disable finds it disabled already). */
+export async function disableEndpoint(db: Database, endpointId: string, merchantId: string, reason: string): Promise<void> {
+  const disabled = await db
+    .update(webhookEndpoints)
+    .set({ enabled: false, disabledReason: reason })
+    .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.enabled, true)))
+    .returning({ id: webhookEndpoints.id });
+  if (disabled.length) {
+    await db.insert(webhookNotices).values({ merchantId, type: 'webhook.endpoint.disabled', endpointId, detail: reason });
+  }
+}
+
+const storable = (text: string | null) => (text === null ? null : storableText(text));

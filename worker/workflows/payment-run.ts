@@ -1,0 +1,146 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { TERMINAL_STATUSES, type PaymentStatus } from '../../common/payment.js';
+import {
+  NOT_PENDING_ERROR,
+  OWN_WEBHOOK_LANE,
+  initialSnapshot,
+  type PaymentFields,
+  type PaymentSnapshot,
+  type PaymentWorkflowResult,
+  type PaymentWorkflowState,
+  type ProjectionEvent,
+  type WebhookDeliveryOutcome,
+  type WebhookMessageRef,
+} from '../../common/workflow-api.js';
+import { deliverWebhookMessage, projectPayment, recordRefusedPayment } from './activity-proxies.js';
+import { failureMessage } from './failures.js';
+import { WebhookLanes } from './webhook-lanes.js';
+
+/**
+ * One payment as its workflow knows it: the snapshot, what of it the read model has, what callers
+ * asked for, and its webhook lanes. Every state change goes through `transition` (or
+ * `endRefused`), which bumps the version and projects it; the projection's messages are queued
+ * for delivery.
+ */
+export class PaymentRun {
+  readonly snapshot: PaymentSnapshot;
+  /** The highest version the read model has: an update answers only once its state is written. */
+  private projectedVersion = 0;
+  /** Set by the cancel update: the delay ends and the payment is canceled. */
+  private requestedCancel: string | null = null;
+  /** Set by the processNow update: the delay ends and the payment is charged at once. */
+  private requestedProcessNow = false;
+  /** Set when the read model refused the payment for good; its result then reports no webhook. */
+  private refusal: string | null = null;
+  private readonly lanes = new WebhookLanes((message) => this.deliver(message));
+
+  constructor(fields: PaymentFields, runId: string) {
+    this.snapshot = initialSnapshot(fields, runId);
+  }
+
+  state(): PaymentWorkflowState {
+    const { status, version, scheduledAt, failureReason, compensated, webhookStatus } = this.snapshot;
+    return { status, version, scheduledAt, failureReason, compensated, webhookStatus };
+  }
+
+  result(): PaymentWorkflowResult {
+    const { status, failureReason, compensated, webhookStatus } = this.snapshot;
+    return { status, failureReason, compensated, webhookStatus: this.refusal === null ? webhookStatus : null };
+  }
+
+  /** The current state is written to the read model. */
+  get projected(): boolean {
+    return this.projectedVersion >= this.snapshot.version;
+  }
+
+  /** Why a caller canceled the payment; null while nobody did. */
+  get cancelReason(): string | null {
+    return this.requestedCancel;
+  }
+
+  get processNowRequested(): boolean {
+    return this.requestedProcessNow;
+  }
+
+  /** A caller asked to cancel or to process now: the delay is over. */
+  get interrupted(): boolean {
+    return this.requestedCancel !== null || this.requestedProcessNow;
+  }
+
+  requestCancel(reason: string | undefined): void {
+    this.requestedCancel = reason?.trim() || 'canceled on request';
+  }
+
+  requestProcessNow(): void {
+    this.requestedProcessNow = true;
+  }
+
+  /** The update validators' check: only a pending payment nobody has acted on yet can be canceled or hurried. */
+  refuseUnlessPending(action: string): void {
+    const { status } = this.snapshot;
+    if (status === 'pending' && !this.interrupted) return;
+    const now = this.requestedCancel !== null ? 'being canceled' : this.requestedProcessNow && status === 'pending' ? 'about to be processed' : status;
+    throw ApplicationFailure.create({
+      type: NOT_PENDING_ERROR,
+      message: `payment is ${now}; only a pending payment can be ${action}`,
+      nonRetryable: true,
+    });
+  }
+
+  /** Writes the snapshot as it is now and queues the webhook messages the write produced. */
+  async project(event: ProjectionEvent): Promise<void> {
+    this.lanes.enqueue(await projectPayment({ ...this.snapshot }, event));
+    this.projectedVersion = Math.max(this.projectedVersion, this.snapshot.version);
+  }
+
+  /** The status changes at once (so update validators see it), then the write follows. */
+  async transition(status: PaymentStatus, details: Record<string, unknown> = {}, change: Partial<PaymentSnapshot> = {}): Promise<void> {
+    const now = Date.now();
+    Object.assign(this.snapshot, change, { status, version: this.snapshot.version + 1, updatedAt: now });
+    if (status === 'completed' || status === 'failed' || status === 'canceled') this.snapshot.completedAt = now;
+    await this.project({ type: `payment.${status}` as ProjectionEvent['type'], details });
+  }
+
+  /** Deliveries may still be retrying, and a delivery may queue more: waits until all are done. */
+  drainWebhooks(): Promise<void> {
+    return this.lanes.drain();
+  }
+
+  /**
+   * The database refuses this payment's state on every attempt: ends it, recorded without the
+   * fields that caused it, instead of retrying for ever. Money that moved keeps its status.
+   */
+  async endRefused(refusal: string): Promise<void> {
+    const payment = this.snapshot;
+    const status: PaymentStatus = TERMINAL_STATUSES.includes(payment.status) ? payment.status : 'failed';
+    Object.assign(payment, { status, failureReason: refusal, version: payment.version + 1, updatedAt: Date.now() });
+    payment.completedAt ??= payment.updatedAt;
+    this.refusal = refusal;
+    this.lanes.enqueue(await recordRefusedPayment({ ...payment }, refusal));
+    this.projectedVersion = payment.version;
+    // Deliveries already under way finish (or dead-letter) as usual; the refused one is settled.
+    await this.lanes.settle();
+  }
+
+  private async deliver(message: WebhookMessageRef): Promise<void> {
+    let outcome: WebhookDeliveryOutcome;
+    try {
+      outcome = await deliverWebhookMessage(message.id);
+    } catch (err) {
+      // The activity itself failed (not the receiver): a failed delivery, not a failed payment.
+      outcome = { delivered: false, statusCode: null, attempts: 0, error: failureMessage(err) };
+    }
+    if (message.lane === OWN_WEBHOOK_LANE) await this.recordOwnWebhook(message.id, outcome);
+  }
+
+  /** The payment's own webhookUrl (the Go contract) reports its outcome on the payment. */
+  private async recordOwnWebhook(messageId: string, outcome: WebhookDeliveryOutcome): Promise<void> {
+    this.snapshot.webhookStatus = outcome.delivered ? 'delivered' : 'failed';
+    this.snapshot.version += 1;
+    this.snapshot.updatedAt = Date.now();
+    await this.project({
+      type: outcome.delivered ? 'webhook.delivered' : 'webhook.failed',
+      details: { messageId, statusCode: outcome.statusCode, attempts: outcome.attempts, error: outcome.error },
+    });
+  }
+}
