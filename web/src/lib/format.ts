@@ -27,11 +27,3 @@ export function relativeTime(iso: string, now = Date.now()): string {
   for (const [unit, ms] of units) if (Math.abs(diff) >= ms || unit === 'second') return format.format(Math.round(diff / ms), unit);
   return iso;
 }
-
-export const STATUS_LABEL: Record<string, string> = {
-  pending: 'Pending',
-  processing: 'Processing',
-  completed: 'Completed',
-  failed: 'Failed',
-  canceled: 'Canceled',
-};

@@ -1,5 +1,6 @@
-const STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const;
-type Status = (typeof STATUSES)[number];
+import { PAYMENT_STATUSES, type PaymentStatus } from '../../../../common/vocabulary.js';
+
+const isStatus = (value: string | null): value is PaymentStatus => (PAYMENT_STATUSES as readonly (string | null)[]).includes(value);
 
 /** The list's filters, read from the URL so a filtered view can be shared and exported. */
 export function filtersFrom(url: URL) {
@@ -11,7 +12,7 @@ export function filtersFrom(url: URL) {
   const from = day('from');
   const to = day('to');
   return {
-    status: STATUSES.includes(status as Status) ? (status as Status) : undefined,
+    status: isStatus(status) ? status : undefined,
     search: url.searchParams.get('q')?.trim() || undefined,
     createdFrom: from ? `${from}T00:00:00Z` : undefined,
     // The "to" day is included: the range ends at the next midnight.

@@ -1,6 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { apiFailure, apiMessage } from '$lib/server/api';
+import { isSubscribable } from '$lib/webhook-events';
 
 export const load: PageServerLoad = async ({ locals }) => {
   try {
@@ -10,12 +11,10 @@ export const load: PageServerLoad = async ({ locals }) => {
   }
 };
 
-const EVENT_TYPES = ['payment.created', 'payment.processing', 'payment.completed', 'payment.failed', 'payment.canceled'] as const;
-
 export const actions: Actions = {
   create: async ({ locals, request }) => {
     const form = await request.formData();
-    const eventTypes = form.getAll('eventTypes').map(String).filter((t): t is (typeof EVENT_TYPES)[number] => (EVENT_TYPES as readonly string[]).includes(t));
+    const eventTypes = form.getAll('eventTypes').map(String).filter(isSubscribable);
     try {
       const created = await locals.api.webhooks.createEndpoint.mutate({
         url: String(form.get('url') ?? '').trim(),

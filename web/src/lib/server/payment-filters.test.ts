@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { PAYMENT_STATUSES } from '../../../../common/vocabulary.js';
+import { filtersFrom } from './payment-filters.js';
+
+const filters = (query: string) => filtersFrom(new URL(`http://dashboard.test/payments?${query}`));
+
+describe('filtersFrom', () => {
+  it.each(PAYMENT_STATUSES)('passes the status %s on to the API', (status) => {
+    expect(filters(`status=${status}`).status).toBe(status);
+  });
+
+  it('drops a status the vocabulary does not have, but keeps it in the form as typed (negative control)', () => {
+    expect(filters('status=refunded').status).toBeUndefined();
+    expect(filters('status=refunded').form.status).toBe('refunded');
+  });
+
+  it('includes the whole "to" day', () => {
+    expect(filters('from=2026-01-02&to=2026-01-02')).toMatchObject({ createdFrom: '2026-01-02T00:00:00Z', createdTo: '2026-01-03T00:00:00.000Z' });
+  });
+});
