@@ -88,7 +88,11 @@ export function renderClientRouterTypes(): string {
     return out!;
   };
 
-  /** Copies the declaration of `name` from server module `source`, cleaned the same way. */
+  /**
+   * Copies the declaration of `name` from server module `source`, cleaned the same way. A bare name
+   * inside it (another type of that module) is not followed: `tsc --noEmit` reports it in
+   * client/app-router.ts, and the fix is to inline it or extend this.
+   */
   const copy = (name: string, source: string): void => {
     const seen = names.get(name);
     if (seen === source) return;
