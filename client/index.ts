@@ -1,11 +1,16 @@
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '../api/router.js';
+// The router's type without the server in it (generated from api/router.ts), so that the published
+// declarations need only @trpc/server: see dev/generate-client-types.ts.
+import type { AppRouter, PaymentChange } from './app-router.js';
 
-export type { AppRouter };
+export type { AppRouter, PaymentChange };
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type Payment = RouterOutputs['payments']['get'];
+export type PaymentsClient = TRPCClient<AppRouter>;
+// The error class of the @trpc/client this client was built with, so `instanceof` holds for its errors.
+export { TRPCClientError } from '@trpc/client';
 
 export interface PaymentsClientOptions {
   /** Base URL of the API, e.g. http://localhost:8080 */
@@ -18,7 +23,7 @@ export interface PaymentsClientOptions {
 }
 
 /** Typed client for other TypeScript services: every input and output comes from the API's router. */
-export function createPaymentsClient(options: PaymentsClientOptions) {
+export function createPaymentsClient(options: PaymentsClientOptions): PaymentsClient {
   return createTRPCClient<AppRouter>({
     links: [
       httpBatchLink({
