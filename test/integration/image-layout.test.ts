@@ -82,12 +82,14 @@ async function assemble(stages: Stage[], target: string): Promise<Layout> {
         case 'COPY': {
           const words = rest.filter((w) => !w.startsWith('--chmod') && !w.startsWith('--chown'));
           const fromStage = words[0]?.startsWith('--from=') ? words.shift()!.slice('--from='.length) : undefined;
-          const dest = path.posix.resolve(workdir, words.pop()!);
+          const rawDest = words.pop()!;
+          const dest = path.posix.resolve(workdir, rawDest);
+          const intoDirectory = rawDest.endsWith('/') || rawDest === '.' || words.length > 1;
           for (const src of words) {
             // The build stage is the checkout after `npm run build` (its WORKDIR /app holds `COPY . .`).
             const from = fromStage ? path.posix.relative('/app', src) : src;
             if (from.startsWith('..')) throw new Error(`COPY of ${src} from outside the build's /app`);
-            const to = inRoot(dest.endsWith('/') || words.length > 1 ? path.posix.join(dest, path.posix.basename(src)) : dest);
+            const to = inRoot(intoDirectory ? path.posix.join(dest, path.posix.basename(src)) : dest);
             await mkdir(path.dirname(to), { recursive: true });
             if (from === 'node_modules') await symlink(path.resolve('node_modules'), to, 'dir');
             else await cp(path.resolve(from), to, { recursive: true });
