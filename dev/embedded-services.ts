@@ -49,12 +49,12 @@ export async function startServices(config: Config, options: { postgresOnly?: bo
       report('Postgres', await pids.stopLeftover('postgres', dataDir, { signal: 'SIGINT', graceMs: 10_000 }));
       report('Postgres', await stopLeftoverPostmaster(dataDir));
       const pg = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT });
-      if (pg.postmaster) await pids.record('postgres', pg.postmaster.pid);
       stops.push(async () => {
         await pg.stop();
         await pids.remove('postgres');
       });
       kills.push(pg.kill);
+      if (pg.postmaster) await pids.record('postgres', pg.postmaster.pid);
       dbUrl = pg.url;
       embedded.push(`Postgres     127.0.0.1:${config.EMBEDDED_PG_PORT} (embedded, data in ${dataDir})`);
     }
@@ -70,12 +70,12 @@ export async function startServices(config: Config, options: { postgresOnly?: bo
         dbFile,
         namespace: config.TEMPORAL_NAMESPACE,
       });
-      if (temporal.server) await pids.record('temporal', temporal.server.pid);
       stops.push(async () => {
         await temporal.stop();
         await pids.remove('temporal');
       });
       kills.push(temporal.kill);
+      if (temporal.server) await pids.record('temporal', temporal.server.pid);
       address = temporal.address;
       embedded.push(`Temporal     ${address} (dev server, data in ${dbFile})`);
     }

@@ -131,7 +131,9 @@ describe('npm start after kill -9', () => {
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     spawned.push(foreign);
-    await waitFor(async () => new Promise<boolean>((r) => foreign.stdout!.once('data', () => r(true))), 'the foreign listener', 10_000);
+    let listening = false;
+    foreign.stdout!.once('data', () => (listening = true));
+    await waitFor(async () => listening, 'the foreign listener', 10_000);
     const identity = identify(foreign.pid!)!;
     await pids.record('postgres', foreign.pid!);
     const file = path.join(pids.dir, 'postgres.pid.json');
