@@ -1,12 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { StartupError } from '../common/startup-error.js';
 import { assertPortFree } from './ports.js';
+import { canIdentify, identify, type ProcessIdentity } from './process-identity.js';
+import { stopProcess } from './process.js';
+import { watchOver } from './watchdog.js';
 
 export interface EmbeddedPostgresHandle {
   url: string;
+  /** The postmaster, when /proc can tell. */
+  postmaster?: ProcessIdentity;
   stop(): Promise<void>;
   /** Synchronous last resort when stop() did not finish in time. */
   kill(): void;
@@ -57,17 +62,57 @@ export async function startEmbeddedPostgres(options: {
     const reason = recent.filter((l) => /FATAL|ERROR|failed/i.test(l)).pop() ?? String(err ?? 'unknown error');
     throw new StartupError(`embedded Postgres in ${databaseDir} did not start: ${reason.split('\n')[0]}`);
   }
+  const postmaster = identify(postmasterPid(databaseDir) ?? 0);
+  // Fast shutdown (SIGINT) when we die: our connections are gone with us, so it ends at once.
+  const watchdog = postmaster && watchOver(postmaster, { signal: 'SIGINT', graceMs: 4_000 });
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
   await ensureDatabase(adminUrl, DATABASE);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`,
-    stop: () => server.stop(),
+    postmaster,
+    stop: async () => {
+      await server.stop();
+      watchdog?.disarm();
+    },
     // Immediate shutdown of the postmaster named in its pid file; its backends follow it.
     kill: () => {
-      const pid = Number(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      if (pid > 0) process.kill(pid, 'SIGQUIT');
+      const pid = postmasterPid(databaseDir);
+      if (pid) process.kill(pid, 'SIGQUIT');
     },
   };
+}
+
+/** The pid in Postgres's own lock file, postmaster.pid (its first line). */
+function postmasterPid(databaseDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Postgres's own lock file after a crash. A postmaster still serving this data directory (its
+ * command line says `-D <databaseDir>`), left by a supervisor that died before it could record it,
+ * is stopped. A lock file whose pid is gone, or now belongs to a process that is no Postgres at all,
+ * is removed: Postgres would refuse to start when that pid was recycled by a process of its own
+ * user. A live Postgres of another data directory is left alone (Postgres then says why it stops).
+ */
+export async function stopLeftoverPostmaster(dataDir: string): Promise<ProcessIdentity | undefined> {
+  const databaseDir = path.resolve(dataDir);
+  const pid = postmasterPid(databaseDir);
+  if (!pid || !canIdentify()) return undefined;
+  const holder = identify(pid);
+  const dIndex = holder?.command.indexOf('-D') ?? -1;
+  if (holder && dIndex >= 0 && holder.command[dIndex + 1] === databaseDir) {
+    await stopProcess(holder, { signal: 'SIGINT', graceMs: 10_000 });
+    return holder;
+  }
+  if (!holder || !/postgres|postmaster/.test(path.basename(holder.command[0] ?? ''))) {
+    await rm(path.join(databaseDir, 'postmaster.pid'), { force: true });
+  }
+  return undefined;
 }
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {

@@ -4,10 +4,14 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { StartupError } from '../common/startup-error.js';
 import { assertPortFree } from './ports.js';
+import { identify, type ProcessIdentity } from './process-identity.js';
 import { stopChild } from './process.js';
+import { watchOver } from './watchdog.js';
 
 export interface TemporalDevServerHandle {
   address: string;
+  /** The server process (leader of its own process group), when /proc can tell. */
+  server?: ProcessIdentity;
   stop(): Promise<void>;
   /** Synchronous last resort: SIGKILL to its process group. */
   kill(): void;
@@ -49,24 +53,34 @@ export async function startTemporalDevServer(options: {
   child.stderr.on('data', collect);
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `exited with ${signal ?? `code ${code}`}`));
+  // Spawn has exec'd by now, so the command line is the server's own. Watched from the start: a
+  // supervisor killed while the server boots must not leave it behind.
+  const server = child.pid === undefined ? undefined : identify(child.pid);
+  const watchdog = server && watchOver(server, { signal: 'SIGTERM', group: true, graceMs: 3_000 });
 
   const address = `127.0.0.1:${options.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (exited) {
       const reason = recent.filter((l) => /error|fatal|panic/i.test(l)).pop() ?? recent.pop() ?? '';
+      watchdog?.disarm();
       throw new StartupError(`Temporal dev server ${exited}: ${reason.slice(0, 300)}`);
     }
     if (await answers(address)) break;
     if (Date.now() > deadline) {
       await stopChild(child);
+      watchdog?.disarm();
       throw new StartupError(`Temporal dev server did not answer on ${address} within 60 s`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
     address,
-    stop: () => stopChild(child),
+    server,
+    stop: async () => {
+      await stopChild(child);
+      watchdog?.disarm();
+    },
     // Its own process group: the server and anything it started.
     kill: () => {
       if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
