@@ -7,9 +7,10 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { PaymentChangeFeed } from '../../api/payment-changes.js';
-import { createApiApp, listen } from '../../api/server.js';
+import { createApiApp } from '../../api/server.js';
 import { openDatabase } from '../../db/client.js';
 import { freePort } from '../../dev/ports.js';
+import { listen } from '../../runtime/listen.js';
 import { startTestSystem, waitFor } from '../harness.js';
 
 const run = promisify(execFile);

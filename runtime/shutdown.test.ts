@@ -12,7 +12,6 @@ const SHUTDOWN = fileURLToPath(new URL('./shutdown.ts', import.meta.url));
 function supervisor(options: { servicesHang: boolean }) {
   const script = `
     import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
     import { shutdownOnSignal } from ${JSON.stringify(SHUTDOWN)};
     const shutdown = shutdownOnSignal({ deadlineMs: 3000 });
     const child = spawn('sleep', ['60'], { stdio: 'ignore' });
