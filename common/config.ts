@@ -132,16 +132,25 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * Variables of the development tools (CLI installers, tests, benchmark), never of the services:
  * read here too, so this module stays the one place the environment is read.
  */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => v || undefined);
 const toolSchema = z.object({
   PATH: z.string().default(''),
-  XDG_CACHE_HOME: z
-    .string()
-    .optional()
-    .transform((v) => v || undefined),
-  TEMPORAL_CLI: z
-    .string()
-    .optional()
-    .transform((v) => v || undefined),
+  XDG_CACHE_HOME: optionalText,
+  TEMPORAL_CLI: optionalText,
+  PYTHON: z.string().min(1).default('python3'),
+  SCHEMATHESIS_BIN: optionalText,
+  CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  /** `full` runs the chaos scenarios at full size (`npm run test:chaos`). */
+  CHAOS_SCALE: optionalText,
+  /** `1` records histories of new workflow paths into test/fixtures/histories. */
+  RECORD_HISTORIES: optionalText,
+  /** Set by the tests and the benchmark for the helper processes they start. */
+  CRASH_MARKER: optionalText,
+  BARE_TASK_QUEUE: optionalText,
+  BARE_BUNDLE: optionalText,
 });
 
 export type ToolConfig = z.infer<typeof toolSchema>;

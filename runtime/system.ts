@@ -7,7 +7,7 @@ import { connectDatabase, type DatabaseHandle } from '../db/client.js';
 import { stopSequence, type ShutdownSequence } from './shutdown.js';
 
 export interface SystemOptions {
-  /** Postgres to use instead of the config's (the one dev/ or a test setup started). */
+  /** Postgres to use instead of the config's (the embedded one `npm start` or a test setup started). */
   databaseUrl?: string;
   /** Temporal to use instead of the config's. */
   temporalAddress?: string;

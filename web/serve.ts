@@ -36,7 +36,7 @@ export async function ensureDashboardBuilt(log: (line: string) => void = console
 
 /**
  * The SvelteKit dashboard (adapter-node build) listening on its own thread. The build reads its
- * configuration (API_URL, PROTOCOL_HEADER, the rest of the variables) from `process.env` when it
+ * configuration (API_URL, PROTOCOL_HEADER, the rest of the variables) from the environment when it
  * loads; a thread has an environment of its own, so the values given here reach it without this
  * process's environment being written.
  */

@@ -3,6 +3,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createMerchant } from '../../api/merchants.js';
+import { parseToolConfig } from '../../common/config.js';
 import { payments } from '../../db/schema.js';
 import type { Listening } from '../../runtime/listen.js';
 import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
@@ -10,7 +11,7 @@ import { startTcpProxy } from '../chaos/tcp-proxy.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
 
 const SCREENSHOTS = 'test-results/screenshots';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
 
 let system: TestSystem;
 let web: Listening;
