@@ -38,6 +38,10 @@ await runCli(async () => {
     // The dashboard's server side calls this process's API (API_URL resolves from PORT and HOST when unset).
     const web = await startDashboard({ port: config.WEB_PORT, host: config.HOST, env: { API_URL: config.API_URL } });
     shutdown.add(web.close);
+    web.done.catch((err) => {
+      console.error(err.message);
+      process.kill(process.pid, 'SIGTERM');
+    });
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(

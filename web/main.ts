@@ -10,4 +10,5 @@ await runCli(async () => {
   const web = await startDashboard({ port: config.WEB_PORT, host: config.HOST });
   shutdown.add(web.close);
   console.log(`dashboard on ${web.url} (API at ${config.API_URL})`);
+  await web.done;
 });

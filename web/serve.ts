@@ -40,7 +40,12 @@ export async function ensureDashboardBuilt(log: (line: string) => void = console
  * loads; a thread has an environment of its own, so the values given here reach it without this
  * process's environment being written.
  */
-export async function startDashboard(options: { port: number; host: string; env?: Record<string, string> }): Promise<Listening> {
+export interface RunningDashboard extends Listening {
+  /** Settles when the dashboard is closed; rejects if its thread ended on its own. */
+  done: Promise<void>;
+}
+
+export async function startDashboard(options: { port: number; host: string; env?: Record<string, string> }): Promise<RunningDashboard> {
   if (!existsSync(handlerFile)) throw new StartupError('the dashboard is not built: run `npm run build:web`');
   const env = childEnvironment();
   // adapter-node assumes https unless told otherwise, and SvelteKit's CSRF check then refuses the
@@ -64,10 +69,18 @@ export async function startDashboard(options: { port: number; host: string; env?
     const message = 'failed' in answer ? answer.failed : 'unexpected answer';
     throw 'startup' in answer && answer.startup ? new StartupError(message) : new Error(`the dashboard did not start: ${message}`);
   }
-  thread.on('error', (err) => console.error('dashboard failed:', err));
+  let closing = false;
+  let lastError: Error | undefined;
+  thread.on('error', (err) => (lastError = err));
+  const done = exited.then((code) => {
+    if (closing) return;
+    throw new Error(`the dashboard stopped on its own (thread exit ${code})${lastError ? `: ${lastError.message}` : ''}`);
+  });
   return {
     url: answer.listening,
+    done,
     close: async () => {
+      closing = true;
       const closed = next().catch(() => undefined);
       thread.postMessage('close');
       await closed;
