@@ -6,7 +6,6 @@ RUN npm ci --no-audit --no-fund
 
 FROM deps AS build
 COPY . .
-# Pruning drops the dev dependencies (embedded Postgres among them): no entry point an image runs imports them.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
@@ -25,12 +24,8 @@ FROM runtime AS worker
 CMD ["node", "dist/worker/main.js"]
 
 FROM runtime AS web
-# The SvelteKit build is not under dist/: dist/web/serve.js finds it at web/build.
-COPY --from=build /app/web/build ./web/build
 EXPOSE 3000
 CMD ["node", "dist/web/main.js"]
 
 FROM runtime AS migrate
-# tsc copies no SQL: the migrator reads the committed migrations beside dist/db/migrate.js.
-COPY --from=build /app/db/migrations ./dist/db/migrations
 CMD ["node", "dist/db/migrate-cli.js"]
