@@ -1,8 +1,9 @@
 import { defineConfig } from 'drizzle-kit';
+import { databaseUrl, parseConfig } from './common/config.js';
 
 export default defineConfig({
   dialect: 'postgresql',
   schema: './db/schema.ts',
   out: './db/migrations',
-  dbCredentials: { url: process.env.DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5433/payments' },
+  dbCredentials: { url: databaseUrl(parseConfig()) },
 });

@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{api,worker,db,common,dev,client,deploy}/**/*.test.ts', 'web/src/lib/**/*.test.ts'],
+          include: ['{api,worker,db,common,runtime,dev,client,deploy}/**/*.test.ts', 'web/src/lib/**/*.test.ts'],
           environment: 'node',
         },
       },

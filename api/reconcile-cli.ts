@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { runCli } from '../common/cli.js';
-import { databaseUrl, parseConfig, temporalAddress } from '../common/config.js';
-import { connectDatabase } from '../db/client.js';
+import { parseConfig } from '../common/config.js';
+import { openSystem } from '../runtime/system.js';
 import { reconcilePayments } from './reconcile.js';
-import { connectTemporalClient } from './temporal-client.js';
 
 /**
  * `npm run reconcile`: lists payment workflows without a row and closed workflows whose row is not
@@ -12,11 +11,9 @@ import { connectTemporalClient } from './temporal-client.js';
  */
 await runCli(async () => {
   const { values } = parseArgs({ options: { 'task-queue': { type: 'string' }, json: { type: 'boolean' } } });
-  const config = parseConfig();
-  const database = await connectDatabase(databaseUrl(config), 2);
-  const temporal = await connectTemporalClient(temporalAddress(config), config.TEMPORAL_NAMESPACE);
+  const system = await openSystem(parseConfig(), { poolSize: 2 });
   try {
-    const result = await reconcilePayments({ db: database.db, temporal }, { taskQueue: values['task-queue'] });
+    const result = await reconcilePayments({ db: system.database.db, temporal: system.temporal }, { taskQueue: values['task-queue'] });
     if (values.json) console.log(JSON.stringify(result));
     else {
       for (const d of result.disagreements) console.log(`${d.paymentId}\t${d.problem}\tworkflow ${d.workflowStatus}\trow ${d.rowStatus ?? '-'}`);
@@ -24,7 +21,6 @@ await runCli(async () => {
     }
     if (result.disagreements.length) process.exitCode = 1;
   } finally {
-    await temporal.connection.close();
-    await database.close();
+    await system.stop();
   }
 });

@@ -1,9 +1,6 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express from 'express';
 import { sql } from 'drizzle-orm';
-import { StartupError } from '../common/startup-error.js';
 import { createContextInner, requestContext, type ApiDependencies } from './context.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { mountRest } from './rest.js';
@@ -11,7 +8,6 @@ import { applyObservability } from './observability.js';
 import { applySecurity, MAX_TRPC_BATCH } from './security.js';
 import { appRouter } from './router.js';
 import { INTERNAL_MESSAGE } from './trpc.js';
-
 
 export function createApiApp(deps: ApiDependencies): express.Express {
   const app = express();
@@ -77,41 +73,4 @@ async function readiness(deps: ApiDependencies): Promise<Record<'postgres' | 'te
     check(() => deps.temporal.workflowService.getSystemInfo({})),
   ]);
   return { postgres, temporal };
-}
-
-export interface RunningServer {
-  url: string;
-  server: Server;
-  close(): Promise<void>;
-}
-
-/** Listens, and on close stops accepting, lets in-flight requests finish (bounded), then returns. */
-export async function listen(
-  app: express.Express | RequestListener,
-  port: number,
-  host: string,
-  variable = 'PORT',
-): Promise<RunningServer> {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = createServer(app);
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} (${variable}) is already in use; stop what uses it or set ${variable}`) : err),
-    );
-    s.listen(port, host, () => resolve(s));
-  });
-  const { port: actual } = server.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  return {
-    url: `http://${shownHost}:${actual}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      }),
-  };
 }

@@ -1,5 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { parseConfig } from '../common/config.js';
+import { parseConfig, parseToolConfig } from '../common/config.js';
 import { workerTuning } from '../worker/worker.js';
 import { createBareActivities } from './bare-activities.js';
 
@@ -8,8 +8,8 @@ const config = parseConfig();
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
 const worker = await Worker.create({
   connection,
-  taskQueue: process.env.BARE_TASK_QUEUE!,
-  workflowBundle: { codePath: process.env.BARE_BUNDLE! },
+  taskQueue: parseToolConfig().BARE_TASK_QUEUE!,
+  workflowBundle: { codePath: parseToolConfig().BARE_BUNDLE! },
   activities: createBareActivities(config.GATEWAY_LATENCY_MS),
   ...workerTuning(config),
 });

@@ -3,16 +3,18 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '../api/router.js';
-import { connectDatabase, type DatabaseHandle } from '../db/client.js';
+import { parseConfig } from '../common/config.js';
+import type { DatabaseHandle } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { freePort } from '../dev/ports.js';
 import { findOrInstallTemporalCli } from '../dev/temporal-cli.js';
 import { startTemporalDevServer } from '../dev/temporal-dev-server.js';
+import { openSystem } from '../runtime/system.js';
 import { ProcessGroup, ensureBuilt, waitFor } from '../test/process-group.js';
 import { WebhookSink } from './sink.js';
 
@@ -59,12 +61,6 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     stops.push(pg.stop);
     const server = await startTemporalDevServer({ cli, port: await freePort(), dbFile: path.join(scratch, 'temporal.db') });
     stops.push(server.stop);
-    const database = await connectDatabase(pg.url, 20);
-    stops.push(database.close);
-    await runMigrations(database.db);
-
-    const sink = await WebhookSink.start();
-    stops.push(() => sink.close());
     const env = {
       DATABASE_URL: pg.url,
       TEMPORAL_ADDRESS: server.address,
@@ -77,6 +73,14 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       // Short, so the refused-webhook arm ends in seconds; the production default spans a day and a half.
       WEBHOOK_RETRY_SCHEDULE: '0,1s,2s,5s,10s,30s',
     };
+    // The orchestrator opens the system as the built processes do, from the same values.
+    const system = await openSystem(parseConfig({ ...env, LOG_LEVEL: 'error' }), { poolSize: 20 });
+    stops.push(system.stop);
+    const { database, temporal } = system;
+    await runMigrations(database.db);
+
+    const sink = await WebhookSink.start();
+    stops.push(() => sink.close());
     const bareBundle = path.join(scratch, 'bare-bundle.js');
     const { code } = await bundleWorkflowCode({ workflowsPath: path.join(here, 'bare-workflow.ts'), logger: quietLogger });
     await writeFile(bareBundle, code);
@@ -91,9 +95,6 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     const worker = await processes.startWorker(env, ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(GC_ON_SIGNAL)}`]);
     processes.start(path.join(here, 'bare-worker.ts'), { ...env, BARE_TASK_QUEUE: BARE_QUEUE, BARE_BUNDLE: bareBundle }, ['--import', 'tsx']);
 
-    const connection = await Connection.connect({ address: server.address });
-    stops.push(() => connection.close());
-    const temporal = new Client({ connection });
     const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${api.url}/trpc` })] });
     return { database, temporal, apiUrl: api.url, trpc, sink, api: api.child, worker, processEnv: env, processes, facts: await machineFacts(cli, database, env), stop };
   } catch (err) {

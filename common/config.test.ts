@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, databaseUrl, parseConfig, temporalAddress } from './config.js';
+import { childEnvironment, ConfigError, databaseUrl, parseConfig, temporalAddress } from './config.js';
 
 describe('config', () => {
   it('needs no variables: defaults serve the embedded mode', () => {
@@ -29,5 +29,26 @@ describe('config', () => {
       expect((err as Error).message).toMatch(message);
       expect((err as Error).message).not.toContain('\n');
     }
+  });
+
+  it.each([
+    [{}, 'http://127.0.0.1:8080'],
+    [{ HOST: '0.0.0.0', PORT: '9000' }, 'http://127.0.0.1:9000'],
+    [{ HOST: '::' }, 'http://127.0.0.1:8080'],
+    [{ HOST: '::1' }, 'http://[::1]:8080'],
+    [{ HOST: '10.1.2.3' }, 'http://10.1.2.3:8080'],
+    [{ HOST: '10.1.2.3', API_URL: 'https://api.example.com' }, 'https://api.example.com'],
+  ])('resolves API_URL for %j to where this host reaches its own API', (env, url) => {
+    expect(parseConfig(env).API_URL).toBe(url);
+  });
+
+  it("gives a child this process's environment with the given values on top, without writing its own", () => {
+    const path = childEnvironment().PATH;
+    expect(path).toBeTruthy();
+    const env = childEnvironment({ PATH: '/nowhere', API_URL: 'http://127.0.0.1:1', HOME: undefined });
+    expect(env).toMatchObject({ PATH: '/nowhere', API_URL: 'http://127.0.0.1:1' });
+    expect('HOME' in env).toBe(false);
+    expect(childEnvironment().PATH).toBe(path);
+    expect(childEnvironment().API_URL).not.toBe('http://127.0.0.1:1');
   });
 });

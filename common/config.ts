@@ -99,7 +99,7 @@ export const configSchema = z.object({
 const resolvedSchema = configSchema.transform((c) => ({
   ...c,
   ANONYMOUS_AS_DEMO: c.ANONYMOUS_AS_DEMO ? c.ANONYMOUS_AS_DEMO === 'true' : c.DATABASE_URL === undefined,
-  API_URL: c.API_URL ?? `http://127.0.0.1:${c.PORT}`,
+  API_URL: c.API_URL ?? `http://${loopbackName(c.HOST)}:${c.PORT}`,
   WEBHOOK_ALLOWED_CIDRS: c.WEBHOOK_ALLOWED_CIDRS ?? (c.DATABASE_URL === undefined ? '127.0.0.0/8,::1/128' : ''),
   CORS_ORIGINS: (c.CORS_ORIGINS ?? `http://localhost:${c.WEB_PORT},http://127.0.0.1:${c.WEB_PORT}`)
     .split(',')
@@ -111,6 +111,12 @@ export type Config = z.infer<typeof resolvedSchema>;
 
 export class ConfigError extends Error {}
 
+/** How this host reaches its own API: over loopback when the API listens on every interface. */
+function loopbackName(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** Parse the environment; a bad value becomes one line naming the variable and the rule. */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = resolvedSchema.safeParse(env);
@@ -120,6 +126,49 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
   });
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+}
+
+/**
+ * Variables of the development tools (CLI installers, tests, benchmark), never of the services:
+ * read here too, so this module stays the one place the environment is read.
+ */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => v || undefined);
+const toolSchema = z.object({
+  PATH: z.string().default(''),
+  XDG_CACHE_HOME: optionalText,
+  TEMPORAL_CLI: optionalText,
+  PYTHON: z.string().min(1).default('python3'),
+  SCHEMATHESIS_BIN: optionalText,
+  CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  /** `full` runs the chaos scenarios at full size (`npm run test:chaos`). */
+  CHAOS_SCALE: optionalText,
+  /** `1` records histories of new workflow paths into test/fixtures/histories. */
+  RECORD_HISTORIES: optionalText,
+  /** Set by the tests and the benchmark for the helper processes they start. */
+  CRASH_MARKER: optionalText,
+  BARE_TASK_QUEUE: optionalText,
+  BARE_BUNDLE: optionalText,
+});
+
+export type ToolConfig = z.infer<typeof toolSchema>;
+
+export function parseToolConfig(env: NodeJS.ProcessEnv = process.env): ToolConfig {
+  const result = toolSchema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(`invalid configuration: ${result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
+}
+
+/**
+ * The environment a child process or thread starts with: this process's, with the given values on
+ * top. Configuration for it travels as these values, never by writing to this process's environment.
+ */
+export function childEnvironment(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...process.env, ...overrides })) if (value !== undefined) env[name] = value;
+  return env;
 }
 
 /** Where the Temporal Web UI lives, for links in banners and the dashboard. */

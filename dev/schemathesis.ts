@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runCli } from '../common/cli.js';
+import { parseToolConfig } from '../common/config.js';
 import { StartupError } from '../common/startup-error.js';
 import { isExecutable, temporalCacheDir } from './temporal-cli.js';
 
@@ -81,7 +82,7 @@ async function install(venv: string, log: Log): Promise<void> {
   log(`Schemathesis ${SCHEMATHESIS_VERSION} not found; installing it once for this machine (into ${venv})…`);
   // A half-made virtualenv (an interrupted install) is replaced, not repaired.
   await rm(venv, { recursive: true, force: true });
-  const python = process.env.PYTHON || 'python3';
+  const python = parseToolConfig().PYTHON;
   try {
     await run(python, ['-m', 'venv', venv], { timeout: 5 * 60_000 });
   } catch (err) {
@@ -115,7 +116,7 @@ function firstLine(err: unknown): string {
 // `node --import tsx dev/schemathesis.ts`: makes sure this machine has it (CI runs it up front).
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await runCli(async () => {
-    const st = await findOrInstallSchemathesis({ explicit: process.env.SCHEMATHESIS_BIN || undefined });
+    const st = await findOrInstallSchemathesis({ explicit: parseToolConfig().SCHEMATHESIS_BIN });
     console.log(`Schemathesis: ${st}`);
   });
 }

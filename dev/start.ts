@@ -1,17 +1,13 @@
-import { createApiApp, listen } from '../api/server.js';
-import { PaymentChangeFeed } from '../api/payment-changes.js';
-import { connectTemporalClient } from '../api/temporal-client.js';
 import { runCli } from '../common/cli.js';
 import { parseConfig, temporalUiUrl } from '../common/config.js';
-import { createLogger } from '../common/logger.js';
-import { createTracing } from '../common/tracing.js';
-import { connectDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
-import { startPaymentWorker } from '../worker/worker.js';
+import { serveApi } from '../runtime/api.js';
+import { shutdownOnSignal } from '../runtime/shutdown.js';
+import { openSystem } from '../runtime/system.js';
+import { startWorker } from '../runtime/worker.js';
+import { ensureDashboardBuilt, startDashboard } from '../web/serve.js';
 import { ensureDemoKey } from './demo-merchant.js';
 import { startServices } from './embedded-services.js';
-import { shutdownOnSignal } from './shutdown.js';
-import { dashboardHandler, ensureDashboardBuilt } from '../web/serve.js';
 
 /**
  * `npm start`: Postgres and Temporal (embedded unless the environment names them), migrations,
@@ -20,8 +16,6 @@ import { dashboardHandler, ensureDashboardBuilt } from '../web/serve.js';
 const shutdown = shutdownOnSignal();
 await runCli(async () => {
   const config = parseConfig();
-  const logger = createLogger(config);
-  const tracing = createTracing(config);
   const started = Date.now();
   try {
     // The dashboard builds (first start only) while the services start.
@@ -31,29 +25,23 @@ await runCli(async () => {
     shutdown.addLastResort(services.kill);
     const buildError = await built;
     if (buildError) throw buildError;
-    if (tracing) shutdown.add(tracing.shutdown);
-    const database = await connectDatabase(services.databaseUrl, config.DATABASE_POOL_SIZE);
-    shutdown.add(database.close);
-    await runMigrations(database.db);
-    const demoKey = config.ANONYMOUS_AS_DEMO ? await ensureDemoKey(database.db, config.DATA_DIR) : undefined;
+    const system = await openSystem(config, { shutdown, databaseUrl: services.databaseUrl, temporalAddress: services.temporalAddress });
+    await runMigrations(system.database.db);
+    const demoKey = config.ANONYMOUS_AS_DEMO ? await ensureDemoKey(system.database.db, config.DATA_DIR) : undefined;
 
-    const worker = await startPaymentWorker({ config, logger, tracing, temporalAddress: services.temporalAddress, db: database.db });
-    shutdown.add(worker.stop);
+    const worker = await startWorker(system);
     worker.done.catch((err) => {
       console.error('worker stopped unexpectedly:', err);
       process.kill(process.pid, 'SIGTERM');
     });
-
-    const temporal = await connectTemporalClient(services.temporalAddress, config.TEMPORAL_NAMESPACE, tracing ? [tracing.plugin] : []);
-    shutdown.add(() => temporal.connection.close());
-    const changes = new PaymentChangeFeed(database.pool);
-    shutdown.add(() => changes.close());
-    const api = await listen(createApiApp({ config, logger, db: database.db, temporal, changes }), config.PORT, config.HOST);
-    shutdown.add(api.close);
-    // The dashboard's server side calls this process's API at API_URL.
-    process.env.API_URL ??= api.url;
-    const web = await listen(await dashboardHandler(), config.WEB_PORT, config.HOST, 'WEB_PORT');
+    const api = await serveApi(system, { port: config.PORT, host: config.HOST });
+    // The dashboard's server side calls this process's API (API_URL resolves from PORT and HOST when unset).
+    const web = await startDashboard({ port: config.WEB_PORT, host: config.HOST, env: { API_URL: config.API_URL } });
     shutdown.add(web.close);
+    web.done.catch((err) => {
+      console.error(err.message);
+      process.kill(process.pid, 'SIGTERM');
+    });
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(

@@ -4,6 +4,7 @@ import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { childEnvironment, parseToolConfig } from '../common/config.js';
 import { StartupError } from '../common/startup-error.js';
 
 const run = promisify(execFile);
@@ -12,7 +13,7 @@ export const TEMPORAL_CLI_VERSION = '1.5.1';
 
 /** Per-user cache shared by every clone on the machine, so the CLI is installed once. */
 export function temporalCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const base = parseToolConfig().XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
   return path.join(base, 'temporal-payments');
 }
 
@@ -28,7 +29,7 @@ export function isExecutable(file: string): boolean {
 }
 
 function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+  for (const dir of parseToolConfig().PATH.split(path.delimiter)) {
     if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
   }
   return undefined;
@@ -81,7 +82,7 @@ function firstLine(err: unknown): string {
 async function installWithGo(target: string): Promise<void> {
   if (!onPath('go')) throw new Error('go is not installed');
   await run('go', ['install', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`], {
-    env: { ...process.env, GOBIN: path.dirname(target), GOFLAGS: '-mod=mod' },
+    env: childEnvironment({ GOBIN: path.dirname(target), GOFLAGS: '-mod=mod' }),
     timeout: 30 * 60_000,
     maxBuffer: 64 * 1024 * 1024,
   });

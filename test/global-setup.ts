@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { parseConfig } from '../common/config.js';
 import { connectDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
@@ -27,6 +28,8 @@ export default async function setup(project: TestProject) {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'payments-test-'));
   // Postgres runs as the `postgres` user when we are root: it must be able to enter this directory.
   await chmod(scratch, 0o755);
+  // DATABASE_URL / TEMPORAL_ADDRESS name services to use instead of throwaway ones.
+  const given = parseConfig();
   const stops: Array<() => Promise<void>> = [];
   const teardown = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => console.error('teardown:', err));
@@ -36,14 +39,14 @@ export default async function setup(project: TestProject) {
     // allSettled: a failure must not leave a sibling service starting after teardown ran.
     const results = await Promise.allSettled([
       (async () => {
-        if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+        if (given.DATABASE_URL) return given.DATABASE_URL;
         const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'postgres'), port: await freePort() });
         stops.push(pg.stop);
         return pg.url;
       })(),
       (async () => {
-        if (process.env.TEMPORAL_ADDRESS) return process.env.TEMPORAL_ADDRESS;
-        const cli = await findOrInstallTemporalCli({ explicit: process.env.TEMPORAL_CLI });
+        if (given.TEMPORAL_ADDRESS) return given.TEMPORAL_ADDRESS;
+        const cli = await findOrInstallTemporalCli({ explicit: given.TEMPORAL_CLI });
         const server = await startTemporalDevServer({ cli, port: await freePort() });
         stops.push(server.stop);
         return server.address;

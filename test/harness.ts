@@ -1,18 +1,19 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { inject } from 'vitest';
-import { PaymentChangeFeed } from '../api/payment-changes.js';
-import { createApiApp, listen } from '../api/server.js';
 import type { AppRouter } from '../api/router.js';
 import { parseConfig, type Config } from '../common/config.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import type { Tracing } from '../common/tracing.js';
-import { connectDatabase, type DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { serveApi } from '../runtime/api.js';
+import { stopSequence } from '../runtime/shutdown.js';
+import { openSystem } from '../runtime/system.js';
+import { startWorker } from '../runtime/worker.js';
 import type { Activities } from '../worker/activities/index.js';
 import type { Gateway } from '../worker/gateway/gateway.js';
-import { startPaymentWorker } from '../worker/worker.js';
 
 let queueCounter = 0;
 
@@ -27,8 +28,8 @@ export interface TestSystem {
 }
 
 /**
- * A worker and an API on the services started by the global setup. Each system polls its own task
- * queue, so test files never run each other's workflows.
+ * A worker and an API on the services started by the global setup, built as the entry points build
+ * them. Each system polls its own task queue, so test files never run each other's workflows.
  */
 export async function startTestSystem(
   options: {
@@ -53,38 +54,37 @@ export async function startTestSystem(
     RATE_LIMIT_PER_MINUTE: '100000',
     ...options.env,
   });
-  const logger = options.logger ?? createLogger({ LOG_LEVEL: 'error', NODE_ENV: 'test' });
-  const database = await connectDatabase(config.DATABASE_URL!, 5);
-  const worker = await startPaymentWorker({
-    config,
-    logger,
-    temporalAddress: config.TEMPORAL_ADDRESS!,
-    db: database.db,
-    gateway: options.gateway?.(database),
-    tracing: options.tracing,
-    wrapActivities: options.wrapActivities,
-    bundlePath: inject('workflowBundlePath'),
-  });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, plugins: options.tracing ? [options.tracing.plugin] : [] });
-  const changes = new PaymentChangeFeed(database.pool);
-  const api = await listen(createApiApp({ config, logger, db: database.db, temporal, changes }), 0, '127.0.0.1');
-  const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${api.url}/trpc` })] });
-  return {
-    config,
-    logger,
-    apiUrl: api.url,
-    trpc,
-    temporal,
-    database,
-    async stop() {
-      await api.close();
-      await worker.stop();
-      await connection.close();
-      await changes.close();
-      await database.close();
-    },
-  };
+  // Tests wait for a clean stop (a worker may drain stuck activities for up to 12 s), never abandon one.
+  const shutdown = stopSequence({ deadlineMs: 60_000 });
+  try {
+    const system = await openSystem(config, {
+      poolSize: 5,
+      logger: options.logger ?? createLogger({ LOG_LEVEL: 'error', NODE_ENV: 'test' }),
+      tracing: options.tracing,
+      shutdown,
+    });
+    await startWorker(system, {
+      gateway: options.gateway?.(system.database),
+      wrapActivities: options.wrapActivities,
+      bundlePath: inject('workflowBundlePath'),
+    });
+    const api = await serveApi(system, { port: 0, host: '127.0.0.1' });
+    const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${api.url}/trpc` })] });
+    return {
+      config,
+      logger: system.logger,
+      apiUrl: api.url,
+      trpc,
+      temporal: system.temporal,
+      database: system.database,
+      async stop() {
+        if (!(await shutdown.run())) throw new Error('the test system did not stop cleanly (see the shutdown lines above)');
+      },
+    };
+  } catch (err) {
+    await shutdown.run();
+    throw err;
+  }
 }
 
 export { waitFor } from './process-group.js';

@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { childEnvironment } from '../common/config.js';
 import { freePort } from '../dev/ports.js';
 
 /** Built processes for tests and the benchmark; free of vitest so plain scripts can use it. */
@@ -48,7 +49,7 @@ export class ProcessGroup {
 
   start(entry: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
     const child = spawn(process.execPath, [...nodeArgs, entry], {
-      env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error', ...env },
+      env: childEnvironment({ NODE_ENV: 'production', LOG_LEVEL: 'error', ...env }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

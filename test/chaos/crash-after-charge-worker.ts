@@ -3,14 +3,14 @@
  * it: the process SIGKILLs itself once, the first time a payment asks for it (`data.crashAfterCharge`).
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { parseConfig } from '../../common/config.js';
+import { parseConfig, parseToolConfig } from '../../common/config.js';
 import { createLogger } from '../../common/logger.js';
 import { connectDatabase } from '../../db/client.js';
 import { createGatewaySimulator } from '../../worker/gateway/simulator.js';
 import { startPaymentWorker } from '../../worker/worker.js';
 
 const config = parseConfig();
-const marker = process.env.CRASH_MARKER!;
+const marker = parseToolConfig().CRASH_MARKER!;
 const database = await connectDatabase(config.DATABASE_URL!, 2);
 const simulator = createGatewaySimulator({ db: database.db });
 const worker = await startPaymentWorker({

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { childEnvironment } from '../../common/config.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { payments, simulatorCharges } from '../../db/schema.js';
 import { freePort } from '../../dev/ports.js';
@@ -61,7 +62,7 @@ describe('engine and gateway faults', () => {
     const e = env(inject('temporalAddress'));
     const marker = path.join(scratch, 'crashed');
     const crashing = spawn(process.execPath, ['--import', 'tsx', 'test/chaos/crash-after-charge-worker.ts'], {
-      env: { ...process.env, ...e, CRASH_MARKER: marker, LOG_LEVEL: 'error', WORKER_METRICS_PORT: String(await freePort()) },
+      env: childEnvironment({ ...e, CRASH_MARKER: marker, LOG_LEVEL: 'error', WORKER_METRICS_PORT: String(await freePort()) }),
       stdio: 'ignore',
     });
     group.children.push(crashing);

@@ -1,20 +1,20 @@
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createMerchant } from '../../api/merchants.js';
+import { parseToolConfig } from '../../common/config.js';
 import { payments } from '../../db/schema.js';
-import { listen } from '../../api/server.js';
-import { dashboardHandler, ensureDashboardBuilt } from '../../web/serve.js';
+import type { Listening } from '../../runtime/listen.js';
+import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
 import { startTcpProxy } from '../chaos/tcp-proxy.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
 
 const SCREENSHOTS = 'test-results/screenshots';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
 
 let system: TestSystem;
-let web: { url: string; server: Server; close(): Promise<void> };
+let web: Listening;
 let browser: Browser;
 let page: Page;
 let apiLink: Awaited<ReturnType<typeof startTcpProxy>>;
@@ -22,12 +22,11 @@ let apiLink: Awaited<ReturnType<typeof startTcpProxy>>;
 beforeAll(async () => {
   await ensureDashboardBuilt();
   system = await startTestSystem();
-  // The dashboard's server side reads API_URL from the environment when its handler loads. It goes
-  // through a proxy the tests can cut, as a restart or rolling deploy of the API would.
+  // The dashboard's server side reaches the API through a proxy the tests can cut, as a restart or
+  // rolling deploy of the API would.
   const api = new URL(system.apiUrl);
   apiLink = await startTcpProxy({ host: api.hostname, port: Number(api.port) });
-  process.env.API_URL = `http://${apiLink.address}`;
-  web = await listen(await dashboardHandler(), 0, '127.0.0.1');
+  web = await startDashboard({ port: 0, host: '127.0.0.1', env: { API_URL: `http://${apiLink.address}` } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],

@@ -7,6 +7,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
+import { childEnvironment, parseToolConfig } from '../../common/config.js';
 import { findOrInstallSchemathesis } from '../../dev/schemathesis.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
 
@@ -103,7 +104,7 @@ async function runSchemathesis(st: string, name: string, args: string[]): Promis
       st,
       ['--config-file', path.join(dir, 'schemathesis.toml'), 'run', ...args, '--seed', String(SEED), '--workers', '1', '--generation-database', 'none', '--no-color', '--output-sanitize', 'false', '--report', 'junit,ndjson', '--report-dir', dir],
       // Its working directory takes the caches it writes (.hypothesis, .schemathesis); not the repository.
-      { cwd: dir, timeout: 10 * 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', COLUMNS: '120' } },
+      { cwd: dir, timeout: 10 * 60_000, maxBuffer: 64 * 1024 * 1024, env: childEnvironment({ NO_COLOR: '1', COLUMNS: '120' }) },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, output: `${stdout}${stderr}` }),
     );
   });
@@ -135,7 +136,7 @@ let guard: ReturnType<typeof loopbackOnly>;
 let liar: Server | undefined;
 
 beforeAll(async () => {
-  st = await findOrInstallSchemathesis({ explicit: process.env.SCHEMATHESIS_BIN || undefined });
+  st = await findOrInstallSchemathesis({ explicit: parseToolConfig().SCHEMATHESIS_BIN });
   guard = loopbackOnly();
   // Auth-failure limiting is the API's own, tested elsewhere: schemathesis sends invalid keys on
   // purpose (ignored_auth), which would otherwise turn its expected 401s into 429s after 20.

@@ -7,9 +7,11 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { PaymentChangeFeed } from '../../api/payment-changes.js';
-import { createApiApp, listen } from '../../api/server.js';
+import { childEnvironment } from '../../common/config.js';
+import { createApiApp } from '../../api/server.js';
 import { openDatabase } from '../../db/client.js';
 import { freePort } from '../../dev/ports.js';
+import { listen } from '../../runtime/listen.js';
 import { startTestSystem, waitFor } from '../harness.js';
 
 const run = promisify(execFile);
@@ -19,7 +21,7 @@ const node = (entry: string) => [process.execPath, ['--import', 'tsx', entry]] a
 /** Runs an entry point and returns its exit code and stderr (bounded by a timeout). */
 async function runEntry(entry: string, env: Record<string, string>) {
   try {
-    await run(...node(entry), { env: { ...process.env, ...env, NODE_ENV: 'test' }, timeout: 30_000 });
+    await run(...node(entry), { env: childEnvironment({ ...env, NODE_ENV: 'test' }), timeout: 30_000 });
     return { code: 0, stderr: '' };
   } catch (err) {
     const e = err as { code: number; stderr: string };
@@ -131,7 +133,7 @@ describe('npm start', () => {
   });
 
   async function start(env: Record<string, string>) {
-    const proc = spawn(...node('dev/start.ts'), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(...node('dev/start.ts'), { env: childEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     proc.stdout!.on('data', (c) => (output += c));
     proc.stderr!.on('data', (c) => (output += c));

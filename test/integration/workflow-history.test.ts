@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { parseToolConfig } from '../../common/config.js';
 import { newPaymentId, paymentCreatedAt, paymentReference } from '../../common/payment-id.js';
 import { PAYMENT_WORKFLOW_TYPE, type PaymentFields } from '../../common/workflow-api.js';
 import { DEMO_MERCHANT_ID } from '../../db/schema.js';
@@ -82,7 +83,7 @@ beforeAll(async () => {
       fresh.set(name, await handle.fetchHistory());
     }),
   );
-  if (process.env.RECORD_HISTORIES === '1') {
+  if (parseToolConfig().RECORD_HISTORIES === '1') {
     // Only new paths are recorded: a fixture of an earlier version is what protects its running payments.
     for (const [name, history] of fresh) if (!existsSync(path.join(FIXTURES, `${name}.json`))) await writeFile(path.join(FIXTURES, `${name}.json`), JSON.stringify(History.toObject(History.fromObject(history), { longs: String, bytes: String })));
   }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { stopSequence } from './shutdown.js';
 
 const SHUTDOWN = fileURLToPath(new URL('./shutdown.ts', import.meta.url));
 
@@ -12,7 +13,6 @@ const SHUTDOWN = fileURLToPath(new URL('./shutdown.ts', import.meta.url));
 function supervisor(options: { servicesHang: boolean }) {
   const script = `
     import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
     import { shutdownOnSignal } from ${JSON.stringify(SHUTDOWN)};
     const shutdown = shutdownOnSignal({ deadlineMs: 3000 });
     const child = spawn('sleep', ['60'], { stdio: 'ignore' });
@@ -67,5 +67,33 @@ describe('a signalled shutdown is bounded', () => {
     expect(Date.now() - started).toBeLessThan(3500);
     expect(s.output()).not.toContain('services stopped');
     await expect.poll(() => alive(child), { timeout: 2000 }).toBe(false);
+  });
+});
+
+describe('a stop sequence', () => {
+  it('stops the last started first, abandons a step that outlives its share, and runs once', async () => {
+    const sequence = stopSequence({ deadlineMs: 3000 });
+    const stopped: string[] = [];
+    sequence.add(() => stopped.push('database'));
+    sequence.add(() => new Promise(() => {}));
+    sequence.add(async () => stopped.push('api'));
+    const started = Date.now();
+    expect(await sequence.run()).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(stopped).toEqual(['api', 'database']);
+    expect(await sequence.run()).toBe(false);
+    expect(stopped).toEqual(['api', 'database']);
+  });
+
+  it('is clean when every step ends, and a failing step does not stop the others', async () => {
+    const clean = stopSequence();
+    clean.add(() => undefined);
+    expect(await clean.run()).toBe(true);
+    const failing = stopSequence();
+    let later = false;
+    failing.add(() => (later = true));
+    failing.add(() => Promise.reject(new Error('already closed')));
+    expect(await failing.run()).toBe(false);
+    expect(later).toBe(true);
   });
 });

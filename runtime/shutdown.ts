@@ -3,26 +3,24 @@ export interface ShutdownSequence {
   add(stop: () => Promise<unknown> | unknown): void;
   /** A synchronous last resort (kill a child process) for when the steps did not finish in time. */
   addLastResort(kill: () => void): void;
-  /** Runs the steps now (after a failed start), once; false when a step failed or was abandoned. */
+  /** Runs the steps now (after a failed start, or when done), once; false when a step failed or was abandoned. */
   run(): Promise<boolean>;
+  /** Runs the last resorts at once. */
+  kill(): void;
 }
 
 /** A signalled stop ends within this, whatever is stuck. */
 export const SHUTDOWN_DEADLINE_MS = 15_000;
 
 /**
- * Installed before anything starts, so a SIGINT/SIGTERM arriving mid-start is never swallowed: the
- * first signal stops what has started so far, in reverse order, then exits. A step that hangs is
- * abandoned when the deadline nears so the later ones (the services) still stop; past the deadline,
- * or on a second signal, the last resorts kill the child processes and the process exits, so no
- * child outlives it.
+ * Stop steps that run in reverse order within a deadline. A step that hangs is abandoned when its
+ * fair share of what is left runs out, so the later ones (the services) still stop.
  */
-export function shutdownOnSignal(options: { deadlineMs?: number } = {}): ShutdownSequence {
+export function stopSequence(options: { deadlineMs?: number } = {}): ShutdownSequence {
   const deadlineMs = options.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
   const steps: Array<() => Promise<unknown> | unknown> = [];
   const lastResorts: Array<() => void> = [];
   let running: Promise<boolean> | undefined;
-  /** Resolves true when every step finished, false when one failed or was abandoned. */
   const run = () =>
     (running ??= (async () => {
       const endBy = Date.now() + deadlineMs - 1_000;
@@ -46,14 +44,29 @@ export function shutdownOnSignal(options: { deadlineMs?: number } = {}): Shutdow
       }
       return clean;
     })());
-  const forceExit = (code: number) => {
-    for (const kill of lastResorts) {
+  const kill = () => {
+    for (const lastResort of lastResorts) {
       try {
-        kill();
+        lastResort();
       } catch {
         // Already gone.
       }
     }
+  };
+  return { add: (stop) => void steps.push(stop), addLastResort: (k) => void lastResorts.push(k), run, kill };
+}
+
+/**
+ * Installed before anything starts, so a SIGINT/SIGTERM arriving mid-start is never swallowed: the
+ * first signal stops what has started so far, in reverse order, then exits. Past the deadline, or
+ * on a second signal, the last resorts kill the child processes and the process exits, so no child
+ * outlives it.
+ */
+export function shutdownOnSignal(options: { deadlineMs?: number } = {}): ShutdownSequence {
+  const deadlineMs = options.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
+  const sequence = stopSequence({ deadlineMs });
+  const forceExit = (code: number) => {
+    sequence.kill();
     process.exit(code);
   };
   let signalled = false;
@@ -69,9 +82,9 @@ export function shutdownOnSignal(options: { deadlineMs?: number } = {}): Shutdow
       forceExit(1);
     }, deadlineMs).unref();
     // Whatever was abandoned may still hold a child process: the last resorts make sure it does not.
-    void run().then((clean) => (clean ? process.exit(0) : forceExit(1)));
+    void sequence.run().then((clean) => (clean ? process.exit(0) : forceExit(1)));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
-  return { add: (stop) => void steps.push(stop), addLastResort: (kill) => void lastResorts.push(kill), run };
+  return sequence;
 }

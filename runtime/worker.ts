@@ -1,0 +1,13 @@
+import { startPaymentWorker, type PaymentWorkerOptions, type RunningWorker } from '../worker/worker.js';
+import type { System } from './system.js';
+
+/** What a caller may still choose about a worker; the rest comes from the system. */
+export type WorkerChoices = Omit<PaymentWorkerOptions, 'config' | 'logger' | 'temporalAddress' | 'db' | 'tracing'>;
+
+/** A payment worker on a system's Postgres and Temporal, stopped (polling ended, tasks drained) before them. */
+export async function startWorker(system: System, choices: WorkerChoices = {}): Promise<RunningWorker> {
+  const { config, logger, tracing, temporalAddress, database } = system;
+  const worker = await startPaymentWorker({ config, logger, tracing, temporalAddress, db: database.db, ...choices });
+  system.shutdown.add(worker.stop);
+  return worker;
+}
