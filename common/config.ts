@@ -151,6 +151,8 @@ const toolSchema = z.object({
   CRASH_MARKER: optionalText,
   BARE_TASK_QUEUE: optionalText,
   BARE_BUNDLE: optionalText,
+  /** The Dockerfile the image-layout test reads (its negative control points it at an old one). */
+  IMAGE_LAYOUT_DOCKERFILE: z.string().min(1).default('Dockerfile'),
 });
 
 export type ToolConfig = z.infer<typeof toolSchema>;

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { childEnvironment } from '../common/config.js';
 import { StartupError } from '../common/startup-error.js';
 import { isExecutable, temporalCacheDir } from './temporal-cli.js';
 
@@ -51,7 +52,7 @@ export async function findOrInstallGoTool(
   const gobin = await mkdtemp(`${target}.install-`);
   try {
     await run('go', ['install', `${tool.pkg}@${tool.version}`], {
-      env: { ...process.env, GOBIN: gobin, GOFLAGS: '-mod=mod' },
+      env: childEnvironment({ GOBIN: gobin, GOFLAGS: '-mod=mod' }),
       timeout: 30 * 60_000,
       maxBuffer: 64 * 1024 * 1024,
     });

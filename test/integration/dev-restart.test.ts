@@ -1,3 +1,4 @@
+import { childEnvironment } from '../../common/config.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -56,7 +57,7 @@ describe('npm start after kill -9', () => {
 
   /** `npm start` (dev/start.ts under tsx); resolves once /readyz answers 200, or fails with its output. */
   async function start() {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { env: childEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
     spawned.push(proc);
     let output = '';
     proc.stdout!.on('data', (c) => (output += c));

@@ -1,3 +1,4 @@
+import { childEnvironment, parseToolConfig } from '../../common/config.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { processEnv } from '../processes.js';
  */
 
 const run = promisify(execFile);
-const DOCKERFILE = process.env.IMAGE_LAYOUT_DOCKERFILE ?? 'Dockerfile';
+const DOCKERFILE = parseToolConfig().IMAGE_LAYOUT_DOCKERFILE;
 
 interface Stage {
   name: string;
@@ -113,7 +114,7 @@ function start(layout: Layout, env: Record<string, string>): { child: ChildProce
   const [command, ...args] = layout.cmd;
   const child = spawn(command === 'node' ? process.execPath : command!, args, {
     cwd: layout.workdir,
-    env: { ...process.env, ...layout.env, ...env, LOG_LEVEL: 'warn' },
+    env: childEnvironment({ ...layout.env, ...env, LOG_LEVEL: 'warn' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -126,7 +127,7 @@ function start(layout: Layout, env: Record<string, string>): { child: ChildProce
 /** The image's HEALTHCHECK command, run as Docker would: exit 0 is healthy. */
 async function healthy(layout: Layout, env: Record<string, string>): Promise<boolean> {
   const [command, ...args] = layout.healthcheck!;
-  return run(command === 'node' ? process.execPath : command!, args, { cwd: layout.workdir, env: { ...process.env, ...layout.env, ...env }, timeout: 3000 }).then(
+  return run(command === 'node' ? process.execPath : command!, args, { cwd: layout.workdir, env: childEnvironment({ ...layout.env, ...env }), timeout: 3000 }).then(
     () => true,
     () => false,
   );
