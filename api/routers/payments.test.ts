@@ -114,4 +114,39 @@ describe('payments router through createCaller', () => {
     expect(err?.code).toBe('CONFLICT');
     expect(err?.message).toBe('payment is failed; only a pending payment can be processed early');
   });
+
+  describe('Idempotency-Key: the body is hashed in canonical JSON', () => {
+    /** Creates with a key against a store that already holds it for another body: returns the hash the request got. */
+    async function hashOf(body: Record<string, unknown>): Promise<string> {
+      const inserted: Array<{ requestHash?: string }> = [];
+      const chain = (): unknown =>
+        new Proxy(() => {}, {
+          get: (_t, prop) =>
+            prop === 'then'
+              ? (resolve: (v: unknown) => void) => resolve([{ paymentId: PAYMENT_ID, requestHash: 'stored-for-another-body' }])
+              : prop === 'values'
+                ? (values: { requestHash?: string }) => (inserted.push(values), chain())
+                : () => chain(),
+        });
+      const db = new Proxy({}, { get: () => () => chain() }) as Database;
+      const err = await caught(callerWith({ db }).payments.create({ amount: 500, currency: 'USD', idempotencyKey: 'order-17', ...body } as never));
+      // Refused before Temporal is asked (the temporal stand-in would throw otherwise).
+      expect(err?.code).toBe('CONFLICT');
+      expect(err?.message).toMatch(/^Idempotency-Key "order-17" was already used with a different request body/);
+      expect(inserted).toHaveLength(1);
+      return inserted[0]!.requestHash!;
+    }
+
+    it('the same body in any key order hashes the same; any other value does not', async () => {
+      const a = await hashOf({ data: { cart: [{ sku: 'A', qty: 1 }], note: { b: 2, a: 1 } }, metadata: { orderId: 'A-17', channel: 'web' } });
+      const reordered = await hashOf({ metadata: { channel: 'web', orderId: 'A-17' }, data: { note: { a: 1, b: 2 }, cart: [{ qty: 1, sku: 'A' }] } });
+      const otherValue = await hashOf({ data: { cart: [{ sku: 'A', qty: 2 }], note: { b: 2, a: 1 } }, metadata: { orderId: 'A-17', channel: 'web' } });
+      const otherOrderOfArray = await hashOf({ data: { cart: [1, 2] } });
+      expect(a).toMatch(/^[0-9a-f]{64}$/);
+      expect(reordered).toBe(a);
+      expect(otherValue).not.toBe(a);
+      // Arrays keep their order: [1, 2] and [2, 1] are different requests.
+      expect(await hashOf({ data: { cart: [2, 1] } })).not.toBe(otherOrderOfArray);
+    });
+  });
 });
