@@ -12,6 +12,17 @@ export default defineConfig({
       },
       {
         test: {
+          // Workflow logic on Temporal's time-skipping test server with fake activities: every path in seconds.
+          name: 'workflow',
+          include: ['test/workflow/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/workflow/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/chaos/**/*.test.ts'],
           environment: 'node',

@@ -1,0 +1,89 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import {
+  PROJECTION_REFUSED_ERROR,
+  type PaymentSnapshot,
+  type ProjectionEvent,
+  type WebhookDeliveryOutcome,
+  type WebhookMessageRef,
+} from '../../common/workflow-api.js';
+import type { Activities } from '../../worker/activities/index.js';
+
+export type ActivityName = keyof Activities;
+
+export interface ActivityCall {
+  name: ActivityName;
+  args: unknown[];
+}
+
+export interface FakeActivityScript {
+  /** Throw to fail the call (an ApplicationFailure.nonRetryable for a final answer); `attempt` counts calls. */
+  authorize?: (attempt: number) => void | Promise<void>;
+  capture?: (attempt: number) => void | Promise<void>;
+  /** The webhook messages a projection enqueues (default none). */
+  messages?: (snapshot: PaymentSnapshot, event: ProjectionEvent) => WebhookMessageRef[];
+  /** A reason makes the projection of this state refused for good, as the database would. */
+  refuse?: (snapshot: PaymentSnapshot, event: ProjectionEvent) => string | undefined;
+  /** One delivery (default: delivered at once with 200). */
+  deliver?: (messageId: string) => Promise<WebhookDeliveryOutcome>;
+}
+
+/** A decline, as the real gateway activity reports it (final, so Temporal does not retry it). */
+export const declined = (message: string) => ApplicationFailure.nonRetryable(message, 'GatewayDeclined');
+
+/**
+ * Activities with the real ones' names and shapes, backed by a script instead of Postgres, a
+ * gateway and HTTP. Every call is recorded in order, so a test asserts what the workflow asked for.
+ */
+export function fakeActivities(script: FakeActivityScript = {}) {
+  const calls: ActivityCall[] = [];
+  /** Delivery starts and ends in order, to check that a lane never overlaps its own messages. */
+  const deliveryLog: Array<{ messageId: string; phase: 'start' | 'end' }> = [];
+  const record = (name: ActivityName, args: unknown[]) => {
+    calls.push({ name, args: structuredClone(args) });
+    return calls.filter((c) => c.name === name).length;
+  };
+
+  const activities: Activities = {
+    async projectPayment(snapshot, event) {
+      record('projectPayment', [snapshot, event]);
+      const refusal = script.refuse?.(snapshot, event);
+      if (refusal) throw ApplicationFailure.nonRetryable(refusal, PROJECTION_REFUSED_ERROR);
+      return script.messages?.(snapshot, event) ?? [];
+    },
+    async recordRefusedPayment(snapshot, reason) {
+      record('recordRefusedPayment', [snapshot, reason]);
+      return [];
+    },
+    async authorizePayment(request) {
+      const attempt = record('authorizePayment', [request]);
+      await script.authorize?.(attempt);
+      return { authorizationId: `auth_${request.paymentId}` };
+    },
+    async capturePayment(request) {
+      const attempt = record('capturePayment', [request]);
+      await script.capture?.(attempt);
+    },
+    async voidAuthorization(request) {
+      record('voidAuthorization', [request]);
+    },
+    async deliverWebhookMessage(messageId) {
+      record('deliverWebhookMessage', [messageId]);
+      deliveryLog.push({ messageId, phase: 'start' });
+      try {
+        return await (script.deliver?.(messageId) ?? Promise.resolve({ delivered: true, statusCode: 200, attempts: 1, error: null }));
+      } finally {
+        deliveryLog.push({ messageId, phase: 'end' });
+      }
+    },
+  };
+
+  return {
+    activities,
+    calls,
+    deliveryLog,
+    callsTo: (name: ActivityName) => calls.filter((c) => c.name === name),
+    /** The events the workflow projected, in order (`payment.created`, …). */
+    projectedEvents: () => calls.filter((c) => c.name === 'projectPayment').map((c) => (c.args[1] as ProjectionEvent).type),
+    projected: () => calls.filter((c) => c.name === 'projectPayment').map((c) => ({ snapshot: c.args[0] as PaymentSnapshot, event: c.args[1] as ProjectionEvent })),
+  };
+}

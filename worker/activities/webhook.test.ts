@@ -1,0 +1,97 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { newWebhookSecret } from '../../common/webhook-secret.js';
+import type { Database } from '../../db/client.js';
+import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
+
+const SECRET = newWebhookSecret();
+const message = {
+  id: 'msg_1',
+  merchantId: 'mer_1',
+  paymentId: 'pay_1',
+  endpointId: null,
+  url: 'https://receiver.example/hook',
+  eventType: 'payment.completed',
+  sequence: 3,
+  payload: { type: 'payment.completed', payment_id: 'pay_1' },
+  status: 'pending',
+  lastError: null,
+  createdAt: new Date(),
+  deliveredAt: null,
+};
+
+/**
+ * Drizzle's builder reduced to what one delivery to a payment's own webhookUrl reads: every awaited
+ * chain gives the message row (no endpoint, the merchant's secret). Writes go nowhere.
+ */
+function fakeDb(): Database {
+  const row = { message, endpoint: null, defaultSecret: SECRET, attempts: 1 };
+  const chain = (): unknown =>
+    new Proxy(() => {}, { get: (_t, prop) => (prop === 'then' ? (resolve: (v: unknown) => void) => resolve([row]) : () => chain()) });
+  return new Proxy({}, { get: () => () => chain() }) as Database;
+}
+
+const config: WebhookDeliveryConfig = { schedule: [0, 5_000, 300_000], timeoutMs: 2_000, disableAfterMs: 86_400_000 };
+
+/** One attempt (the given one) against a receiver that answers `response`. */
+async function attempt(response: () => Response, attemptNumber = 1) {
+  const requests: Request[] = [];
+  const fetch = (async (url: string, init: RequestInit) => {
+    requests.push(new Request(url, init));
+    return response();
+  }) as typeof globalThis.fetch;
+  const env = new MockActivityEnvironment({ attempt: attemptNumber }, { logger: new DefaultLogger('ERROR') });
+  const outcome = await env.run(deliverWebhookMessage, { db: fakeDb(), fetch, config }, message.id).catch((err: unknown) => err);
+  return { outcome, requests };
+}
+
+const retryDelayOf = (outcome: unknown) => {
+  expect(outcome).toBeInstanceOf(ApplicationFailure);
+  return (outcome as ApplicationFailure).nextRetryDelay;
+};
+
+describe('one webhook attempt', () => {
+  it('a 2xx delivers, signed per Standard Webhooks with the message id as webhook-id', async () => {
+    const { outcome, requests } = await attempt(() => new Response(null, { status: 204 }));
+    expect(outcome).toEqual({ delivered: true, statusCode: 204, attempts: 1, error: null });
+    const sent = requests[0]!;
+    const headers = Object.fromEntries(sent.headers);
+    expect(headers['webhook-id']).toBe('msg_1');
+    // The receiver's library, not ours, checks the signature.
+    expect(new Webhook(SECRET).verify(await sent.text(), headers)).toEqual(message.payload);
+  });
+
+  it('a failure is retried after the schedule delay of the next attempt', async () => {
+    expect(retryDelayOf((await attempt(() => new Response('no', { status: 500 }), 1)).outcome)).toBe(5_000);
+    expect(retryDelayOf((await attempt(() => new Response('no', { status: 500 }), 2)).outcome)).toBe(300_000);
+  });
+
+  it('Retry-After in seconds on a 429 or 503 pushes the retry further, never earlier than the schedule', async () => {
+    const answer = (status: number, retryAfter: string) => () => new Response('slow down', { status, headers: { 'retry-after': retryAfter } });
+    expect(retryDelayOf((await attempt(answer(429, '120'))).outcome)).toBe(120_000);
+    expect(retryDelayOf((await attempt(answer(503, '1'))).outcome)).toBe(5_000);
+    expect(retryDelayOf((await attempt(answer(503, '0'))).outcome)).toBe(5_000);
+  });
+
+  it('Retry-After as an HTTP date counts from now', async () => {
+    const at = new Date(Date.now() + 600_000).toUTCString();
+    const delay = retryDelayOf((await attempt(() => new Response('', { status: 503, headers: { 'retry-after': at } }))).outcome) as number;
+    // The header has whole seconds only.
+    expect(delay).toBeGreaterThan(598_000);
+    expect(delay).toBeLessThanOrEqual(600_000);
+  });
+
+  it('a Retry-After beyond 24 hours is capped there; one that is not a delay is ignored', async () => {
+    const answer = (retryAfter: string) => () => new Response('', { status: 429, headers: { 'retry-after': retryAfter } });
+    expect(retryDelayOf((await attempt(answer(String(7 * 86_400)))).outcome)).toBe(86_400_000);
+    for (const junk of ['soon', '-5', '1.5', '12abc']) expect(retryDelayOf((await attempt(answer(junk))).outcome), junk).toBe(5_000);
+  });
+
+  it('the last attempt of the schedule dead-letters instead of throwing', async () => {
+    const { outcome } = await attempt(() => new Response('no', { status: 500 }), config.schedule.length);
+    expect(outcome).toEqual({ delivered: false, statusCode: 500, attempts: 1, error: 'receiver answered HTTP 500' });
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../../db/client.js';
+import { GatewayDeclinedError } from './gateway.js';
+import { createGatewaySimulator } from './simulator.js';
+
+/**
+ * A stand-in for Drizzle's query builder: every chained call returns the chain, and awaiting it
+ * gives the ledger row the test scripts. `statements` counts inserts and updates.
+ */
+function fakeLedger(row: () => { status: string; calls: number }) {
+  const statements: string[] = [];
+  const chain = (): unknown =>
+    new Proxy(() => {}, {
+      get: (_target, prop) =>
+        prop === 'then' ? (resolve: (v: unknown) => void, reject: (e: unknown) => void) => Promise.resolve([row()]).then(resolve, reject) : () => chain(),
+    });
+  const db = {
+    insert: () => (statements.push('insert'), chain()),
+    update: () => (statements.push('update'), chain()),
+  } as unknown as Database;
+  return { db, statements };
+}
+
+describe('gateway simulator', () => {
+  it('its latency ends at once when the caller aborts', async () => {
+    const { db } = fakeLedger(() => ({ status: 'attempted', calls: 1 }));
+    const gateway = createGatewaySimulator({ db, latencyMs: 60_000 });
+    const abort = new AbortController();
+    const started = Date.now();
+    const call = gateway.authorize({ paymentId: 'pay_1', amount: 100, currency: 'USD', signal: abort.signal });
+    setTimeout(() => abort.abort(), 20);
+    await expect(call).resolves.toEqual({ authorizationId: 'auth_1' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('scenarios: decline is final, error fails the first two calls only, capture_fail refuses the capture', async () => {
+    let calls = 0;
+    const { db } = fakeLedger(() => ({ status: 'attempted', calls: ++calls }));
+    const gateway = createGatewaySimulator({ db });
+    await expect(gateway.authorize({ paymentId: 'pay_d', amount: 1, currency: 'USD', scenario: 'decline' })).rejects.toBeInstanceOf(GatewayDeclinedError);
+    calls = 0;
+    const transient = () => gateway.authorize({ paymentId: 'pay_e', amount: 1, currency: 'USD', scenario: 'error' });
+    await expect(transient()).rejects.not.toBeInstanceOf(GatewayDeclinedError);
+    await expect(transient()).rejects.toThrow('temporarily unavailable');
+    await expect(transient()).resolves.toEqual({ authorizationId: 'auth_e' });
+    await expect(gateway.capture({ paymentId: 'pay_c', authorizationId: 'auth_c', scenario: 'capture_fail' })).rejects.toBeInstanceOf(GatewayDeclinedError);
+  });
+
+  it('a retried authorize of an authorized payment answers the same authorization without charging again', async () => {
+    const { db, statements } = fakeLedger(() => ({ status: 'authorized', calls: 2 }));
+    const gateway = createGatewaySimulator({ db });
+    await expect(gateway.authorize({ paymentId: 'pay_r', amount: 1, currency: 'USD', scenario: 'decline' })).resolves.toEqual({ authorizationId: 'auth_r' });
+    // Only the ledger upsert: no second status change.
+    expect(statements).toEqual(['insert']);
+  });
+});
