@@ -140,6 +140,8 @@ const toolSchema = z.object({
   PATH: z.string().default(''),
   XDG_CACHE_HOME: optionalText,
   TEMPORAL_CLI: optionalText,
+  /** The time-skipping test server (a wrapper around Temporal's Java TestServer). */
+  TEMPORAL_TEST_SERVER: optionalText,
   PYTHON: z.string().min(1).default('python3'),
   SCHEMATHESIS_BIN: optionalText,
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),

@@ -209,7 +209,7 @@ describe('images assembled from the Dockerfile start and serve', () => {
     const wrapper = path.join(layout.root, 'usr/local/bin', words[0]!);
     const script = (await readFile(wrapper, 'utf8')).replaceAll('/app/', `${layout.workdir}/`);
     await writeFile(wrapper, script);
-    const { stdout } = await run('sh', [wrapper, ...words.slice(1)], { cwd: layout.workdir, env: { ...process.env, ...layout.env, ...baseEnv }, timeout: 30_000 });
+    const { stdout } = await run('sh', [wrapper, ...words.slice(1)], { cwd: layout.workdir, env: childEnvironment({ ...layout.env, ...baseEnv }), timeout: 30_000 });
     expect(stdout).toMatch(/^merchant mer_\w+ \(/m);
     expect(stdout).toMatch(/API key key_\w+: sk_[\w-]+/);
   });

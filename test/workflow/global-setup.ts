@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { parseToolConfig } from '../../common/config.js';
 import type { TestProject } from 'vitest/node';
 import { findOrInstallTemporalTestServer } from '../../dev/temporal-test-server.js';
 
@@ -21,7 +22,7 @@ export default async function setup(project: TestProject) {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'payments-workflow-test-'));
   try {
     const [server, code] = await Promise.all([
-      findOrInstallTemporalTestServer({ explicit: process.env.TEMPORAL_TEST_SERVER || undefined }),
+      findOrInstallTemporalTestServer({ explicit: parseToolConfig().TEMPORAL_TEST_SERVER }),
       bundleWorkflowCode({
         workflowsPath: fileURLToPath(new URL('../../worker/workflows/index.ts', import.meta.url)),
         logger: quietLogger,
