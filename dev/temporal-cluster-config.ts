@@ -36,6 +36,10 @@ export function renderClusterConfig(options: {
   historyShards: number;
 }): string {
   const { ports } = options;
+  for (const s of CLUSTER_SERVICES) {
+    // cluster_membership.rpc_port is a smallint: a larger port fails only once the service joins.
+    if (ports.membership[s] > 32767) throw new Error(`${s}'s membership port ${ports.membership[s]} must be below 32768`);
+  }
   const datastore = (databaseName: string, maxConns: number) => ({
     sql: {
       pluginName: 'postgres12',

@@ -332,7 +332,7 @@ async function waitUntilReady(options: {
   deadline: number;
 }) {
   const { address, namespace } = options;
-  let last = '';
+  let last: string | undefined;
   for (;;) {
     const exited = exitedService(options.children, options.logDir, options.names);
     if (exited) throw exited;
@@ -356,7 +356,7 @@ async function waitUntilReady(options: {
       last = (err as Error).message;
     }
     if (Date.now() > options.deadline) {
-      throw new StartupError(`the Temporal cluster (${options.names.join(', ')}) was not ready in time: ${last} (logs in ${options.logDir})`);
+      throw new StartupError(`the Temporal cluster (${options.names.join(', ')}) was not ready in time: ${last ?? 'no answer'} (logs in ${options.logDir})`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
