@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { runCli } from '../common/cli.js';
 import { CLUSTER_SERVICES, startTemporalCluster } from './temporal-cluster.js';
 
@@ -24,7 +25,10 @@ await runCli(async () => {
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
     console.log(`Temporal cluster at ${cluster.address} in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in ${cluster.logDir})`);
-    const vitest = spawn('npx', ['vitest', 'run', '--project', 'integration', ...FILES, ...process.argv.slice(2)], {
+    const args = process.argv.slice(2);
+    // Files named on the command line replace the default set.
+    const files = args.some((a) => a.endsWith('.test.ts')) ? [] : FILES;
+    const vitest = spawn('npx', ['vitest', 'run', '--project', 'integration', ...files, ...args], {
       stdio: 'inherit',
       env: { ...process.env, TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace },
     });
@@ -32,12 +36,26 @@ await runCli(async () => {
     if (code !== 0 || interrupted) {
       console.error(`tests on the cluster failed; the services' last errors:\n${lastErrors(cluster.logDir)}`);
       process.exitCode = code || 1;
+    } else if ((await workflowCount(cluster.address, cluster.namespace)) === 0) {
+      // Green tests that never reached the cluster (a setup that ignored TEMPORAL_ADDRESS) prove nothing.
+      console.error(`the tests passed but started no workflow on the cluster at ${cluster.address}`);
+      process.exitCode = 1;
     }
   } finally {
     await cluster.stop().catch(() => cluster.kill());
     await rm(scratch, { recursive: true, force: true });
   }
 });
+
+async function workflowCount(address: string, namespace: string): Promise<number> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { count } = await connection.workflowService.countWorkflowExecutions({ namespace, query: '' });
+    return Number(count ?? 0);
+  } finally {
+    await connection.close();
+  }
+}
 
 /** The logs go with the scratch directory; what explains a failure is printed first. */
 function lastErrors(logDir: string): string {
