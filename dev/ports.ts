@@ -29,3 +29,28 @@ export async function assertPortFree(port: number, variable: string, host = '127
     server.listen(port, host, () => server.close(() => resolve()));
   });
 }
+
+/**
+ * `count` distinct ports below the kernel's ephemeral range (32768 on Linux) that are free right
+ * now. For listeners that must not collide with outgoing connections' source ports, and for
+ * Temporal's membership ports, which its schema stores as `smallint`.
+ */
+export async function freePortsBelow(count: number, below = 32768, from = 20000): Promise<number[]> {
+  const chosen = new Set<number>();
+  for (let tries = 0; chosen.size < count; tries++) {
+    if (tries > count * 50) throw new StartupError(`found only ${chosen.size} of ${count} free ports in ${from}–${below - 1}`);
+    const port = from + Math.floor(Math.random() * (below - from));
+    if (!chosen.has(port) && (await isPortFree(port))) chosen.add(port);
+  }
+  return [...chosen];
+}
+
+/** Whether nothing listens on 127.0.0.1:port right now. */
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
