@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { configSchema, parseConfig } from '../common/config.js';
 import { findOrInstallGoTool, GO_TOOLS } from '../dev/go-tools.js';
-import { SHUTDOWN_DEADLINE_MS } from '../dev/shutdown.js';
+import { SHUTDOWN_DEADLINE_MS } from '../runtime/shutdown.js';
 
 const variables = new Set(Object.keys(configSchema.shape));
 const APP_SERVICES = ['api', 'worker', 'web'];

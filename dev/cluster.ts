@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { runCli } from '../common/cli.js';
-import { parseConfig } from '../common/config.js';
+import { childEnvironment, parseConfig } from '../common/config.js';
 import { stopChild } from './process.js';
-import { shutdownOnSignal } from './shutdown.js';
+import { shutdownOnSignal } from '../runtime/shutdown.js';
 import { startTemporalCluster } from './temporal-cluster.js';
 
 /**
@@ -26,7 +26,7 @@ await runCli(async () => {
   const app = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], {
     stdio: 'inherit',
     detached: true,
-    env: { ...process.env, TEMPORAL_ADDRESS: cluster.address },
+    env: childEnvironment({ TEMPORAL_ADDRESS: cluster.address }),
   });
   shutdown.add(() => stopChild(app, 20_000));
   shutdown.addLastResort(() => app.pid !== undefined && app.exitCode === null && process.kill(-app.pid, 'SIGKILL'));

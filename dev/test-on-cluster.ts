@@ -1,3 +1,4 @@
+import { childEnvironment } from '../common/config.js';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -30,7 +31,7 @@ await runCli(async () => {
     const files = args.some((a) => a.endsWith('.test.ts')) ? [] : FILES;
     const vitest = spawn('npx', ['vitest', 'run', '--project', 'integration', ...files, ...args], {
       stdio: 'inherit',
-      env: { ...process.env, TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace },
+      env: childEnvironment({ TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace }),
     });
     const code = await new Promise<number>((resolve) => vitest.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
     if (code !== 0 || interrupted) {
