@@ -17,7 +17,9 @@ import { merchantProcedure, rest, router, TRPCError } from '../trpc.js';
 export const LEGACY_DEFAULT_AMOUNT = 100;
 export const LEGACY_DEFAULT_CURRENCY = 'USD';
 
-const TEMPORAL_STATUS: Record<PaymentStatus, string> = {
+/** Temporal's names for a workflow's state, which the Go contract showed as the payment's status. */
+const LEGACY_STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'TimedOut'] as const;
+const TEMPORAL_STATUS: Record<PaymentStatus, (typeof LEGACY_STATUSES)[number]> = {
   pending: 'Running',
   processing: 'Running',
   completed: 'Completed',
@@ -27,7 +29,7 @@ const TEMPORAL_STATUS: Record<PaymentStatus, string> = {
 
 const legacyPayment = z.object({
   id: z.string(),
-  status: z.enum(['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'TimedOut']),
+  status: z.enum(LEGACY_STATUSES),
   run_id: z.string().nullable(),
   result: z
     .string()
@@ -41,7 +43,7 @@ function toLegacy(p: PaymentView, webhookResponse: string | undefined): LegacyPa
   const running = p.status === 'pending' || p.status === 'processing' || p.webhookStatus === 'pending';
   return {
     id: p.id,
-    status: (running ? 'Running' : TEMPORAL_STATUS[p.status]) as LegacyPayment['status'],
+    status: running ? 'Running' : TEMPORAL_STATUS[p.status],
     run_id: p.workflowRunId,
     result: running ? null : JSON.stringify({ id: p.id, webhook_sent: p.webhookStatus === 'delivered', webhook_response: webhookResponse ?? '' }),
   };
