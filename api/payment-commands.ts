@@ -26,15 +26,12 @@ import { paymentsCreated } from '../common/metrics.js';
 import { idempotencyKeys, paymentMethods } from '../db/schema.js';
 import type { Context } from './context.js';
 import { getPaymentOrThrow, toPaymentView } from './payment-store.js';
-import { TRPCError } from './trpc.js';
+import { TRPCError, type MerchantContext } from './trpc.js';
 import { assertPublicWebhookUrl } from './webhook-commands.js';
 
 /** Mutations: each one goes to Temporal; Postgres gets only what read-your-writes needs. */
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-
-/** A request acting for one authenticated merchant. */
-export type MerchantContext = Context & { merchantId: string };
 
 export async function createPayment(
   ctx: MerchantContext,

@@ -6,8 +6,7 @@ import { parseCidrList, webhookUrlProblem, type AllowedRanges } from '../common/
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../common/workflow-api.js';
 import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../db/schema.js';
 import { newWebhookSecret } from '../common/webhook-secret.js';
-import type { MerchantContext } from './payment-commands.js';
-import { TRPCError } from './trpc.js';
+import { TRPCError, type MerchantContext } from './trpc.js';
 
 /** Webhook endpoints, messages and operator actions, always within one merchant. */
 
