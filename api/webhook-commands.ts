@@ -6,6 +6,7 @@ import { parseCidrList, webhookUrlProblem, type AllowedRanges } from '../common/
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../common/workflow-api.js';
 import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../db/schema.js';
 import { newWebhookSecret } from '../common/webhook-secret.js';
+import type { webhookDeliveryWorkflow } from '../worker/workflows/index.js';
 import { TRPCError, type MerchantContext } from './trpc.js';
 
 /** Webhook endpoints, messages and operator actions, always within one merchant. */
@@ -163,7 +164,7 @@ export async function listAttempts(ctx: MerchantContext, messageId: string) {
 async function startDelivery(ctx: MerchantContext, messageIds: string[]): Promise<void> {
   if (messageIds.length === 0) return;
   await ctx.db.update(webhookMessages).set({ status: 'pending', lastError: null }).where(inArray(webhookMessages.id, messageIds));
-  await ctx.temporal.workflow.start(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
+  await ctx.temporal.workflow.start<typeof webhookDeliveryWorkflow>(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
     workflowId: `deliver-${ulid()}`,
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
     args: [messageIds],
