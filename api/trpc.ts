@@ -87,6 +87,7 @@ const authenticate = t.middleware(async ({ ctx, next }) => {
 });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 const guarded = t.procedure.use(infrastructureGuard);
 export const publicProcedure = guarded.use(storableInput);
 // Who asks is checked before what was sent: an unauthenticated caller learns nothing about the input rules.
