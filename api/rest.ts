@@ -5,6 +5,7 @@ import type { oas31 } from 'zod-openapi';
 import { ZodObject, type ZodType } from 'zod';
 import type { ApiDependencies } from './context.js';
 import { legacyRouter } from './routers/legacy.js';
+import { DOCS_PATH, OPENAPI_PATH } from './platform-routes.js';
 import { createRestBridge } from './rest-bridge.js';
 import { appRouter } from './router.js';
 import { mergeRouters, router, type RestMeta } from './trpc.js';
@@ -144,10 +145,10 @@ export function mountRest(app: Express, deps: ApiDependencies): void {
   const document = () => openApiDocument(`http://localhost:${deps.config.PORT}`);
   let cached: ReturnType<typeof document> | undefined;
   // The server is this origin, whatever it is called: a Host header never ends up in a cached document.
-  app.get('/api/v1/openapi.json', (_req, res) => {
+  app.get(OPENAPI_PATH, (_req, res) => {
     cached ??= document();
     res.json({ ...cached, servers: [{ url: '/' }] });
   });
-  app.use('/api/v1/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/api/v1/openapi.json' } }));
+  app.use(DOCS_PATH, swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: OPENAPI_PATH } }));
   app.use(createRestBridge(restRouter, deps));
 }

@@ -8,6 +8,7 @@ import { createContextInner, requestContext, type ApiDependencies } from './cont
 import { MAX_BODY_BYTES } from './limits.js';
 import { mountRest } from './rest.js';
 import { applyObservability } from './observability.js';
+import { HEALTH_PATH, READY_PATHS } from './platform-routes.js';
 import { applySecurity, MAX_TRPC_BATCH } from './security.js';
 import { appRouter } from './router.js';
 import { INTERNAL_MESSAGE } from './trpc.js';
@@ -21,13 +22,12 @@ export function createApiApp(deps: ApiDependencies): express.Express {
   applyObservability(app, deps.logger, { procedures: new Set(Object.keys(appRouter._def.procedures)), metricsToken: deps.config.METRICS_TOKEN });
   applySecurity(app, deps.config);
 
-  app.get('/healthz', (_req, res) => {
+  app.get(HEALTH_PATH, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  // `/api/v1/health` is the NestJS system's path for the same question.
   // Ready means reads can be served: they need only Postgres. With Temporal down the API stays in the
   // load balancer (`degraded`) and answers mutations with a 503 that says so.
-  app.get(['/readyz', '/api/v1/health'], async (_req, res) => {
+  app.get([...READY_PATHS], async (_req, res) => {
     const checks = await readiness(deps);
     const ready = checks.postgres === 'ok';
     res.status(ready ? 200 : 503).json({ status: !ready ? 'unavailable' : checks.temporal === 'ok' ? 'ready' : 'degraded', checks });
