@@ -4,7 +4,8 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express from 'express';
 import { sql } from 'drizzle-orm';
 import { StartupError } from '../common/startup-error.js';
-import { createContextInner, requestContext, type ApiDependencies } from './context.js';
+import type { ApiDependencies } from './context.js';
+import { createContext, onError } from './http-door.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { mountRest } from './rest.js';
 import { applyObservability } from './observability.js';
@@ -37,12 +38,10 @@ export function createApiApp(deps: ApiDependencies): express.Express {
     '/trpc',
     createExpressMiddleware({
       router: appRouter,
-      createContext: ({ req }) => createContextInner(deps, requestContext(req)),
+      createContext: ({ req }) => createContext(deps, req),
       maxBodySize: MAX_BODY_BYTES,
       maxBatchSize: MAX_TRPC_BATCH,
-      onError({ error, path, req }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') (req.log ?? deps.logger).error({ err: error.cause ?? error, path }, 'request failed');
-      },
+      onError: ({ error, path, req }) => onError(deps, { error, path, req }),
     }),
   );
 
