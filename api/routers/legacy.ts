@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { createPaymentInput, paymentData, paymentId, webhookUrl, type PaymentStatus, type PaymentView } from '../../common/payment.js';
 import { DEFAULT_DELAY_SECONDS, MAX_DELAY_SECONDS } from '../../common/payment-rules.js';
+import { isTerminal } from '../../common/vocabulary.js';
 import type { Database } from '../../db/client.js';
 import { webhookAttempts, webhookMessages } from '../../db/schema.js';
 import { cancelPayment, createPayment } from '../payment-commands.js';
@@ -40,7 +41,7 @@ type LegacyPayment = z.infer<typeof legacyPayment>;
 
 function toLegacy(p: PaymentView, webhookResponse: string | undefined): LegacyPayment {
   // The Go system's workflow ended after its webhook call: until the own webhook's outcome is known it runs.
-  const running = p.status === 'pending' || p.status === 'processing' || p.webhookStatus === 'pending';
+  const running = !isTerminal(p.status) || p.webhookStatus === 'pending';
   return {
     id: p.id,
     status: running ? 'Running' : TEMPORAL_STATUS[p.status],
