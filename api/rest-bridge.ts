@@ -231,7 +231,8 @@ export function queryInput(params: URLSearchParams, shape: Record<string, ZodTyp
     else target[key] = [...[target[key]].flat(), value];
   };
   for (const [rawKey, text] of params) {
-    const nested = /^(\w+)\[([^\]]*)\]$/.exec(rawKey);
+    // The key is everything between the first `[` and the final `]`: a key may itself hold a bracket.
+    const nested = /^(\w+)\[(.*)\]$/s.exec(rawKey);
     if (nested) {
       const [, outer, inner] = nested as unknown as [string, string, string];
       if (UNSAFE_KEYS.has(outer)) throw new HttpProblem(400, 'BAD_REQUEST', `${outer}: is not allowed as a query parameter name`);
