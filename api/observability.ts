@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import { ulid } from '../common/ulid.js';
 import type { Logger } from '../common/logger.js';
 import { httpRequestDuration, metricsAuthorized, registry } from '../common/metrics.js';
+import { DOCS_PATH, METRICS_PATH, inDocs, polledByPlatform } from './platform-routes.js';
 
 /**
  * The route label of a request: the template of the route that answered (`/api/v1/payments/{id}`),
@@ -19,7 +20,7 @@ export function routeLabel(req: Request, res: Response, procedures: ReadonlySet<
     const names = trpc[1]!.split(',');
     if (names.every((n) => procedures.has(n))) return names.length === 1 ? `/trpc/${names[0]}` : '/trpc (batch)';
   }
-  if (path.startsWith('/api/v1/docs')) return '/api/v1/docs';
+  if (inDocs(path)) return DOCS_PATH;
   return 'unmatched';
 }
 
@@ -46,7 +47,7 @@ export function applyObservability(app: Express, logger: Logger, options: { proc
         return id;
       },
       customProps: (req) => ({ merchantId: (req as IncomingMessage & { merchantId?: string }).merchantId }),
-      autoLogging: { ignore: (req) => req.url === '/metrics' || req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => polledByPlatform(req.url ?? '') },
       // Headers are not logged at all: keys and tokens travel in them.
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
@@ -59,7 +60,7 @@ export function applyObservability(app: Express, logger: Logger, options: { proc
     res.on('finish', () => stop({ method: req.method, route: routeLabel(req, res, options.procedures), status: String(res.statusCode) }));
     next();
   });
-  app.get('/metrics', async (req, res) => {
+  app.get(METRICS_PATH, async (req, res) => {
     if (!metricsAuthorized(req.headers.authorization, options.metricsToken)) {
       res.status(401).json({ code: 'UNAUTHORIZED', message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' });
       return;

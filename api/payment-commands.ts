@@ -6,6 +6,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { CreatePaymentRequest, PaymentView } from '../common/payment.js';
@@ -19,22 +20,18 @@ import {
   paymentWorkflowId,
   processNowUpdate,
   type PaymentFields,
-  type PaymentWorkflowInput,
 } from '../common/workflow-api.js';
 import { paymentRow, projectPaymentState } from '../db/projection.js';
 import { paymentsCreated } from '../common/metrics.js';
 import { idempotencyKeys, paymentMethods } from '../db/schema.js';
-import type { Context } from './context.js';
+import type { paymentWorkflow } from '../worker/workflows/index.js';
 import { getPaymentOrThrow, toPaymentView } from './payment-store.js';
-import { TRPCError } from './trpc.js';
+import { TRPCError, type MerchantContext } from './trpc.js';
 import { assertPublicWebhookUrl } from './webhook-commands.js';
 
 /** Mutations: each one goes to Temporal; Postgres gets only what read-your-writes needs. */
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-
-/** A request acting for one authenticated merchant. */
-export type MerchantContext = Context & { merchantId: string };
 
 export async function createPayment(
   ctx: MerchantContext,
@@ -64,7 +61,6 @@ export async function createPayment(
     ...(options.notifyOwnWebhook ? { notifyOwnWebhook: options.notifyOwnWebhook } : {}),
     createdAt: paymentCreatedAt(paymentId),
   };
-  const input: PaymentWorkflowInput = fields;
 
   let runId: string;
   let retried = false;
@@ -72,10 +68,10 @@ export async function createPayment(
     // Bounded: an unreachable engine is a 503 within the deadline, not a request retried for 20 s.
     // A start that landed anyway is found again by an idempotent retry, and writes its own row.
     const handle = await ctx.temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-      ctx.temporal.workflow.start(PAYMENT_WORKFLOW_TYPE, {
+      ctx.temporal.workflow.start<typeof paymentWorkflow>(PAYMENT_WORKFLOW_TYPE, {
         workflowId: paymentWorkflowId(paymentId),
         taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-        args: [input],
+        args: [fields],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       }),
     );
@@ -86,7 +82,7 @@ export async function createPayment(
     // Only an idempotent retry reuses an id: the first attempt already started the workflow.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     retried = true;
-    const description = await ctx.temporal.workflow.getHandle(paymentWorkflowId(paymentId)).describe();
+    const description = await ctx.temporal.workflow.getHandle<typeof paymentWorkflow>(paymentWorkflowId(paymentId)).describe();
     runId = description.runId;
   }
   // Same first state the workflow writes: whichever lands first wins, so `get` finds it at once.
@@ -159,14 +155,14 @@ export async function processPaymentNow(ctx: MerchantContext, id: string): Promi
   return toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, id));
 }
 
-type Handle = ReturnType<Context['temporal']['workflow']['getHandle']>;
+type Handle = WorkflowHandle<typeof paymentWorkflow>;
 
 /** A call to Temporal inside a request answers within this (an update that does not is a 504). */
 export const TEMPORAL_DEADLINE_MS = 10_000;
 
 async function sendUpdate(ctx: MerchantContext, id: string, action: string, send: (handle: Handle) => Promise<unknown>) {
   try {
-    const handle = ctx.temporal.workflow.getHandle(paymentWorkflowId(id));
+    const handle = ctx.temporal.workflow.getHandle<typeof paymentWorkflow>(paymentWorkflowId(id));
     await ctx.temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => send(handle));
   } catch (err) {
     if (isDeadlineExceeded(err)) {

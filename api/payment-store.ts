@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gte, like, lt, sql, type SQL } from 'drizzle-orm';
 import { comparableDate } from '../common/text-rules.js';
 import type { PaymentEventView, PaymentStatus, PaymentView } from '../common/payment.js';
+import { PAYMENT_STATUSES, recordOf } from '../common/vocabulary.js';
 import type { Database } from '../db/client.js';
 import { paymentEvents, payments } from '../db/schema.js';
 import { TRPCError } from './trpc.js';
@@ -20,7 +21,7 @@ export function toPaymentView(row: PaymentRow): PaymentView {
     scheduledAt: row.scheduledAt.toISOString(),
     webhookUrl: row.webhookUrl,
     webhookStatus: row.webhookStatus,
-    data: row.data as PaymentView['data'],
+    data: row.data,
     metadata: row.metadata,
     description: row.description,
     paymentMethodId: row.paymentMethodId,
@@ -98,10 +99,10 @@ export async function listPaymentEvents(db: Database, merchantId: string, paymen
     .orderBy(asc(paymentEvents.version));
   return rows.map((e) => ({
     version: e.version,
-    type: e.type as PaymentEventView['type'],
-    status: e.status as PaymentStatus,
+    type: e.type,
+    status: e.status,
     occurredAt: e.occurredAt.toISOString(),
-    details: e.details as PaymentEventView['details'],
+    details: e.details,
   }));
 }
 
@@ -111,8 +112,8 @@ export async function paymentStats(db: Database, merchantId: string) {
     .from(payments)
     .where(eq(payments.merchantId, merchantId))
     .groupBy(payments.status);
-  const byStatus = { pending: 0, processing: 0, completed: 0, failed: 0, canceled: 0 } satisfies Record<PaymentStatus, number>;
-  for (const row of rows) byStatus[row.status] = row.count;
+  const counts = new Map(rows.map((row) => [row.status, row.count]));
+  const byStatus = recordOf(PAYMENT_STATUSES, (status) => counts.get(status) ?? 0);
   // Pending well past its scheduled time means workers are missing or behind.
   const [overdue] = await db
     .select({ count: count() })

@@ -3,7 +3,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import { TRPCError, type AnyTRPCProcedure, type AnyTRPCRouter } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError, type ZodType } from 'zod';
-import { createContextInner, requestContext, type ApiDependencies } from './context.js';
+import type { ApiDependencies } from './context.js';
+import { createContext, onError } from './http-door.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { asServiceUnavailable } from './infrastructure-errors.js';
 import { INTERNAL_MESSAGE, describeZodError, resolveMerchant, type RestMeta } from './trpc.js';
@@ -89,8 +90,7 @@ export function createRestBridge(router: AnyTRPCRouter, deps: ApiDependencies): 
         throw new HttpProblem(404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`);
       }
       res.locals.routeLabel = route.template;
-      const facts = requestContext(req);
-      const ctx = createContextInner(deps, facts);
+      const ctx = createContext(deps, req);
       const match = route.pattern.exec(url.pathname)!;
       const matched = route;
       const pathInput = Object.fromEntries(route.params.map((name, i) => [name, decodePathSegment(match[i + 1]!, name)]));
@@ -114,8 +114,9 @@ export function createRestBridge(router: AnyTRPCRouter, deps: ApiDependencies): 
       const data = await fn(hasInput ? input : undefined);
       res.status(matched.successStatus).json(data);
     } catch (err) {
-      const { status, body } = restError(notFoundForPathIds(err, route));
-      if (status >= 500) (req.log ?? deps.logger).error({ err: (err as { cause?: unknown }).cause ?? err, route: route?.procedurePath }, 'request failed');
+      const failure = notFoundForPathIds(err, route);
+      if (!(failure instanceof HttpProblem)) onError(deps, { error: asTrpcError(failure), path: route?.procedurePath, req });
+      const { status, body } = restError(failure);
       res.status(status).json(body);
     }
   };
@@ -132,11 +133,15 @@ function notFoundForPathIds(err: unknown, route: RestRoute | undefined): unknown
   return new HttpProblem(404, 'NOT_FOUND', `no resource at ${route.template.replace(/\{(\w+)\}/g, '…')} with that ${String(issues[0]!.path[0])}`);
 }
 
+/** A failure as the tRPC error it answers as. Outside a procedure (the authentication before a 415), an outage is still a 503. */
+function asTrpcError(err: unknown): TRPCError {
+  return err instanceof TRPCError ? err : (asServiceUnavailable(err) ?? new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: err }));
+}
+
 /** The one error shape of the REST doors, described by the OpenAPI document's `Error` schema. */
 export function restError(err: unknown): { status: number; body: RestError } {
   if (err instanceof HttpProblem) return { status: err.status, body: { code: err.code, message: err.message } };
-  // Outside a procedure (the authentication before a 415), an outage is still a 503.
-  const error = err instanceof TRPCError ? err : (asServiceUnavailable(err) ?? new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: err }));
+  const error = asTrpcError(err);
   const status = getHTTPStatusCodeFromError(error);
   if (error.cause instanceof ZodError) {
     return {
@@ -226,7 +231,8 @@ export function queryInput(params: URLSearchParams, shape: Record<string, ZodTyp
     else target[key] = [...[target[key]].flat(), value];
   };
   for (const [rawKey, text] of params) {
-    const nested = /^(\w+)\[([^\]]*)\]$/.exec(rawKey);
+    // The key is everything between the first `[` and the final `]`: a key may itself hold a bracket.
+    const nested = /^(\w+)\[(.*)\]$/s.exec(rawKey);
     if (nested) {
       const [, outer, inner] = nested as unknown as [string, string, string];
       if (UNSAFE_KEYS.has(outer)) throw new HttpProblem(400, 'BAD_REQUEST', `${outer}: is not allowed as a query parameter name`);

@@ -5,14 +5,17 @@ import type { oas31 } from 'zod-openapi';
 import { ZodObject, type ZodType } from 'zod';
 import type { ApiDependencies } from './context.js';
 import { legacyRouter } from './routers/legacy.js';
-import { paymentMethodsRouter } from './routers/payment-methods.js';
-import { paymentsRouter } from './routers/payments.js';
-import { webhooksRouter } from './routers/webhooks.js';
+import { DOCS_PATH, OPENAPI_PATH } from './platform-routes.js';
 import { createRestBridge } from './rest-bridge.js';
-import { router, type RestMeta } from './trpc.js';
+import { appRouter } from './router.js';
+import { mergeRouters, router, type RestMeta } from './trpc.js';
 
-/** Everything served as REST: the v1 API and the earlier Go system's contract, from one zod source. */
-export const restRouter = router({ payments: paymentsRouter, paymentMethods: paymentMethodsRouter, webhooks: webhooksRouter, legacy: legacyRouter });
+/**
+ * Everything served as REST: every procedure of the app router that carries REST meta, plus the
+ * earlier Go system's contract, which only REST serves. A procedure added to the app router with
+ * `rest(…)` meta is a REST route and in the OpenAPI document, with nothing else to list.
+ */
+export const restRouter = mergeRouters(appRouter, router({ legacy: legacyRouter }));
 
 type SchemaObject = oas31.SchemaObject;
 
@@ -142,10 +145,10 @@ export function mountRest(app: Express, deps: ApiDependencies): void {
   const document = () => openApiDocument(`http://localhost:${deps.config.PORT}`);
   let cached: ReturnType<typeof document> | undefined;
   // The server is this origin, whatever it is called: a Host header never ends up in a cached document.
-  app.get('/api/v1/openapi.json', (_req, res) => {
+  app.get(OPENAPI_PATH, (_req, res) => {
     cached ??= document();
     res.json({ ...cached, servers: [{ url: '/' }] });
   });
-  app.use('/api/v1/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/api/v1/openapi.json' } }));
+  app.use(DOCS_PATH, swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: OPENAPI_PATH } }));
   app.use(createRestBridge(restRouter, deps));
 }

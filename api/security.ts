@@ -5,19 +5,14 @@ import helmet from 'helmet';
 import type { Config } from '../common/config.js';
 import { requestContext } from './context.js';
 import { hashApiKey } from './merchants.js';
-
-/** Paths no limit applies to: probes and metrics are called by the platform, not by clients. */
-const EXEMPT = new Set(['/healthz', '/readyz', '/api/v1/health', '/metrics', '/api/v1/openapi.json']);
-
-/** Exact paths, and the docs UI's own folder: a prefix such as `/api/v1/docsX/…` is not exempt. */
-const exempt = (path: string) => EXEMPT.has(path) || path === '/api/v1/docs' || path.startsWith('/api/v1/docs/');
+import { exemptFromRateLimit, inDocs } from './platform-routes.js';
 
 /** Most calls one tRPC batch may carry; each counts against the rate limit. */
 export const MAX_TRPC_BATCH = 20;
 
 /**
  * Abuse limits in front of every API door: security headers, CORS for the configured origins, a
- * rate limit per API key (per client address without one) on every route but the exempt ones,
+ * rate limit per API key (per client address without one) on every path but the platform's routes,
  * each call of a tRPC batch counted, and failed authentications limited per client address so
  * made-up keys can neither dodge the limit nor make the database look each one up for ever.
  */
@@ -26,7 +21,7 @@ export function applySecurity(app: Express, config: Config): void {
   // Swagger UI runs inline scripts; everything else gets the strict default policy.
   const docsHeaders = helmet({ contentSecurityPolicy: false });
   const strictHeaders = helmet();
-  app.use((req, res, next) => (req.path.startsWith('/api/v1/docs') ? docsHeaders : strictHeaders)(req, res, next));
+  app.use((req, res, next) => (inDocs(req.path) ? docsHeaders : strictHeaders)(req, res, next));
   app.use(
     cors({
       origin: config.CORS_ORIGINS,
@@ -52,7 +47,7 @@ export function applySecurity(app: Express, config: Config): void {
   });
   const authFailures = authFailureLimit(config.AUTH_FAILURES_PER_MINUTE, clientAddress, tooMany(config.AUTH_FAILURES_PER_MINUTE, 'limit of failed authentications'));
   app.use((req, res, next) => {
-    if (exempt(req.path)) return next();
+    if (exemptFromRateLimit(req.path)) return next();
     authFailures(req, res, (err?: unknown) => (err ? next(err) : countEachCall(perKey, trpcCalls(req))(req, res, next)));
   });
 }

@@ -1,10 +1,12 @@
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express from 'express';
 import { sql } from 'drizzle-orm';
-import { createContextInner, requestContext, type ApiDependencies } from './context.js';
+import type { ApiDependencies } from './context.js';
+import { createContext, onError } from './http-door.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { mountRest } from './rest.js';
 import { applyObservability } from './observability.js';
+import { HEALTH_PATH, READY_PATHS } from './platform-routes.js';
 import { applySecurity, MAX_TRPC_BATCH } from './security.js';
 import { appRouter } from './router.js';
 import { INTERNAL_MESSAGE } from './trpc.js';
@@ -17,13 +19,12 @@ export function createApiApp(deps: ApiDependencies): express.Express {
   applyObservability(app, deps.logger, { procedures: new Set(Object.keys(appRouter._def.procedures)), metricsToken: deps.config.METRICS_TOKEN });
   applySecurity(app, deps.config);
 
-  app.get('/healthz', (_req, res) => {
+  app.get(HEALTH_PATH, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  // `/api/v1/health` is the NestJS system's path for the same question.
   // Ready means reads can be served: they need only Postgres. With Temporal down the API stays in the
   // load balancer (`degraded`) and answers mutations with a 503 that says so.
-  app.get(['/readyz', '/api/v1/health'], async (_req, res) => {
+  app.get([...READY_PATHS], async (_req, res) => {
     const checks = await readiness(deps);
     const ready = checks.postgres === 'ok';
     res.status(ready ? 200 : 503).json({ status: !ready ? 'unavailable' : checks.temporal === 'ok' ? 'ready' : 'degraded', checks });
@@ -33,12 +34,10 @@ export function createApiApp(deps: ApiDependencies): express.Express {
     '/trpc',
     createExpressMiddleware({
       router: appRouter,
-      createContext: ({ req }) => createContextInner(deps, requestContext(req)),
+      createContext: ({ req }) => createContext(deps, req),
       maxBodySize: MAX_BODY_BYTES,
       maxBatchSize: MAX_TRPC_BATCH,
-      onError({ error, path, req }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') (req.log ?? deps.logger).error({ err: error.cause ?? error, path }, 'request failed');
-      },
+      onError: ({ error, path, req }) => onError(deps, { error, path, req }),
     }),
   );
 

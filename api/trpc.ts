@@ -1,4 +1,4 @@
-import { initTRPC, TRPCError } from '@trpc/server';
+import { initTRPC, TRPCError, type inferProcedureBuilderResolverOptions } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { z, ZodError } from 'zod';
 import type { Context } from './context.js';
@@ -87,10 +87,13 @@ const authenticate = t.middleware(async ({ ctx, next }) => {
 });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 const guarded = t.procedure.use(infrastructureGuard);
 export const publicProcedure = guarded.use(storableInput);
 // Who asks is checked before what was sent: an unauthenticated caller learns nothing about the input rules.
 export const merchantProcedure = guarded.use(authenticate).use(storableInput);
+/** A request acting for one authenticated merchant: what `merchantProcedure` hands its resolver. */
+export type MerchantContext = inferProcedureBuilderResolverOptions<typeof merchantProcedure>['ctx'];
 export const createCallerFactory = t.createCallerFactory;
 export { TRPCError };
 

@@ -1,12 +1,13 @@
 import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
 import { comparableDate } from '../common/text-rules.js';
+import { WEBHOOK_TEST_EVENT_TYPE, type SubscribableEventType, type WebhookDeliveryStatus } from '../common/vocabulary.js';
 import { ulid } from '../common/ulid.js';
 import { parseCidrList, webhookUrlProblem, type AllowedRanges } from '../common/url-guard.js';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../common/workflow-api.js';
 import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../db/schema.js';
 import { newWebhookSecret } from '../common/webhook-secret.js';
-import type { MerchantContext } from './payment-commands.js';
-import { TRPCError } from './trpc.js';
+import type { webhookDeliveryWorkflow } from '../worker/workflows/index.js';
+import { TRPCError, type MerchantContext } from './trpc.js';
 
 /** Webhook endpoints, messages and operator actions, always within one merchant. */
 
@@ -47,7 +48,7 @@ export async function getEndpointOrThrow(ctx: MerchantContext, id: string): Prom
   return row;
 }
 
-export async function createEndpoint(ctx: MerchantContext, input: { url: string; eventTypes: string[]; description?: string }) {
+export async function createEndpoint(ctx: MerchantContext, input: { url: string; eventTypes: SubscribableEventType[]; description?: string }) {
   await assertPublicWebhookUrl(ctx, 'url', input.url);
   const [row] = await ctx.db
     .insert(webhookEndpoints)
@@ -68,7 +69,7 @@ export async function listEndpoints(ctx: MerchantContext) {
 
 export async function updateEndpoint(
   ctx: MerchantContext,
-  input: { id: string; url?: string; eventTypes?: string[]; description?: string; enabled?: boolean },
+  input: { id: string; url?: string; eventTypes?: SubscribableEventType[]; description?: string; enabled?: boolean },
 ) {
   const current = await getEndpointOrThrow(ctx, input.id);
   if (input.url) await assertPublicWebhookUrl(ctx, 'url', input.url);
@@ -121,7 +122,7 @@ export function messageView(m: MessageRow) {
   };
 }
 
-export async function listMessages(ctx: MerchantContext, filter: { paymentId?: string; endpointId?: string; status?: 'pending' | 'delivered' | 'failed'; limit: number }) {
+export async function listMessages(ctx: MerchantContext, filter: { paymentId?: string; endpointId?: string; status?: WebhookDeliveryStatus; limit: number }) {
   const rows = await ctx.db
     .select()
     .from(webhookMessages)
@@ -163,7 +164,7 @@ export async function listAttempts(ctx: MerchantContext, messageId: string) {
 async function startDelivery(ctx: MerchantContext, messageIds: string[]): Promise<void> {
   if (messageIds.length === 0) return;
   await ctx.db.update(webhookMessages).set({ status: 'pending', lastError: null }).where(inArray(webhookMessages.id, messageIds));
-  await ctx.temporal.workflow.start(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
+  await ctx.temporal.workflow.start<typeof webhookDeliveryWorkflow>(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
     workflowId: `deliver-${ulid()}`,
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
     args: [messageIds],
@@ -195,13 +196,13 @@ export async function replayFailed(ctx: MerchantContext, endpointId: string, sin
 export async function sendTestEvent(ctx: MerchantContext, endpointId: string) {
   const endpoint = await getEndpointOrThrow(ctx, endpointId);
   const id = `msg_${ulid()}`;
-  const payload = { type: 'webhook.test', timestamp: new Date().toISOString(), data: { endpointId } };
+  const payload = { type: WEBHOOK_TEST_EVENT_TYPE, timestamp: new Date().toISOString(), data: { endpointId } };
   await ctx.db.insert(webhookMessages).values({
     id,
     merchantId: ctx.merchantId,
     endpointId: endpoint.id,
     url: endpoint.url,
-    eventType: 'webhook.test',
+    eventType: WEBHOOK_TEST_EVENT_TYPE,
     sequence: 0,
     payload,
   });

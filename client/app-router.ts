@@ -397,13 +397,13 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
         createEndpoint: import("@trpc/server").TRPCMutationProcedure<{
             input: {
                 url: string;
-                eventTypes?: string[] | undefined;
+                eventTypes?: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[] | undefined;
                 description?: string | undefined;
             };
             output: {
                 id: string;
                 url: string;
-                eventTypes: string[];
+                eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
                 description: string | null;
                 enabled: boolean;
                 disabledReason: string | null;
@@ -428,7 +428,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             output: {
                 id: string;
                 url: string;
-                eventTypes: string[];
+                eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
                 description: string | null;
                 enabled: boolean;
                 disabledReason: string | null;
@@ -451,14 +451,14 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             input: {
                 id: string;
                 url?: string | undefined;
-                eventTypes?: string[] | undefined;
+                eventTypes?: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[] | undefined;
                 description?: string | undefined;
                 enabled?: boolean | undefined;
             };
             output: {
                 id: string;
                 url: string;
-                eventTypes: string[];
+                eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
                 description: string | null;
                 enabled: boolean;
                 disabledReason: string | null;
@@ -484,7 +484,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             output: {
                 id: string;
                 url: string;
-                eventTypes: string[];
+                eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
                 description: string | null;
                 enabled: boolean;
                 disabledReason: string | null;
@@ -572,7 +572,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 paymentId: string | null;
                 endpointId: string | null;
                 url: string;
-                eventType: string;
+                eventType: "payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled" | "webhook.test";
                 sequence: number;
                 status: "pending" | "failed" | "delivered";
                 lastError: string | null;
@@ -623,7 +623,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 paymentId: string | null;
                 endpointId: string | null;
                 url: string;
-                eventType: string;
+                eventType: "payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled" | "webhook.test";
                 sequence: number;
                 status: "pending" | "failed" | "delivered";
                 lastError: string | null;
@@ -647,7 +647,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 limit?: number | undefined;
             } | undefined;
             output: {
-                type: string;
+                type: "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused";
                 endpointId: string | null;
                 messageId: string | null;
                 detail: string;

@@ -1535,7 +1535,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         url: string;
-                        eventTypes: string[];
+                        eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
                         description: string | null;
                         enabled: boolean;
                         disabledReason: string | null;
@@ -1622,7 +1622,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         url: string;
-                        eventTypes: string[];
+                        eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
                         description: string | null;
                         enabled: boolean;
                         disabledReason: string | null;
@@ -1756,7 +1756,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         url: string;
-                        eventTypes: string[];
+                        eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
                         description: string | null;
                         enabled: boolean;
                         disabledReason: string | null;
@@ -1886,7 +1886,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         url: string;
-                        eventTypes: string[];
+                        eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
                         description: string | null;
                         enabled: boolean;
                         disabledReason: string | null;
@@ -2389,7 +2389,8 @@ export interface operations {
                         paymentId: string | null;
                         endpointId: string | null;
                         url: string;
-                        eventType: string;
+                        /** @enum {string} */
+                        eventType: "payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled" | "webhook.test";
                         sequence: number;
                         /** @enum {string} */
                         status: "pending" | "delivered" | "failed";
@@ -2550,7 +2551,8 @@ export interface operations {
                         paymentId: string | null;
                         endpointId: string | null;
                         url: string;
-                        eventType: string;
+                        /** @enum {string} */
+                        eventType: "payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled" | "webhook.test";
                         sequence: number;
                         /** @enum {string} */
                         status: "pending" | "delivered" | "failed";
@@ -2679,7 +2681,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        type: string;
+                        /** @enum {string} */
+                        type: "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused";
                         endpointId: string | null;
                         messageId: string | null;
                         detail: string;

@@ -3,12 +3,27 @@ import './zod-messages.js';
 import { CARD_NUMBER_MESSAGE, containsCardNumber, freeText, textsIn } from './text-rules.js';
 import { DEFAULT_DELAY_SECONDS, MAX_AMOUNT, MAX_DATA_BYTES, MAX_DELAY_SECONDS } from './payment-rules.js';
 
-import { PAYMENT_EVENT_TYPES, PAYMENT_STATUSES, WEBHOOK_DELIVERY_STATUSES } from './vocabulary.js';
+import {
+  NOTICE_TYPES,
+  PAYMENT_EVENT_TYPES,
+  PAYMENT_METHOD_TYPES,
+  PAYMENT_STATUSES,
+  SUBSCRIBABLE_EVENT_TYPES,
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_MESSAGE_EVENT_TYPES,
+} from './vocabulary.js';
 
 export { PAYMENT_EVENT_TYPES, PAYMENT_STATUSES, TERMINAL_STATUSES } from './vocabulary.js';
 export type { PaymentEventType, PaymentStatus } from './vocabulary.js';
-export const paymentStatus = z.enum(PAYMENT_STATUSES);
 
+/** The vocabulary as zod schemas, for `.input()` and `.output()`. */
+export const paymentStatus = z.enum(PAYMENT_STATUSES);
+export const paymentEventType = z.enum(PAYMENT_EVENT_TYPES);
+export const webhookDeliveryStatus = z.enum(WEBHOOK_DELIVERY_STATUSES);
+export const subscribableEventType = z.enum(SUBSCRIBABLE_EVENT_TYPES);
+export const webhookMessageEventType = z.enum(WEBHOOK_MESSAGE_EVENT_TYPES);
+export const noticeType = z.enum(NOTICE_TYPES);
+export const paymentMethodType = z.enum(PAYMENT_METHOD_TYPES);
 
 const CURRENCIES = Intl.supportedValuesOf('currency');
 
@@ -82,8 +97,6 @@ export const createPaymentInput = z
   .strict();
 export type CreatePaymentRequest = z.output<typeof createPaymentInput>;
 
-export const webhookDeliveryStatus = z.enum(WEBHOOK_DELIVERY_STATUSES);
-
 export const paymentView = z.object({
   id: z.string(),
   reference: z.string(),
@@ -107,8 +120,6 @@ export const paymentView = z.object({
   completedAt: z.string().nullable(),
 });
 export type PaymentView = z.infer<typeof paymentView>;
-
-export const paymentEventType = z.enum(PAYMENT_EVENT_TYPES);
 
 export const paymentEventView = z.object({
   version: z.number().int(),

@@ -3,7 +3,7 @@
  * Pure: safe to import from workflow code.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { PaymentEventType, PaymentStatus } from './payment.js';
+import type { PaymentEventType, PaymentStatus, WebhookDeliveryStatus } from './vocabulary.js';
 
 export const PAYMENT_WORKFLOW_TYPE = 'paymentWorkflow';
 
@@ -67,7 +67,7 @@ export interface PaymentSnapshot extends PaymentFields {
   workflowRunId: string | null;
   failureReason: string | null;
   compensated: boolean;
-  webhookStatus: 'pending' | 'delivered' | 'failed' | null;
+  webhookStatus: WebhookDeliveryStatus | null;
   updatedAt: number;
   completedAt: number | null;
 }

@@ -1,9 +1,10 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
   boolean,
   char,
+  check,
   index,
   integer,
   jsonb,
@@ -12,16 +13,34 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import {
   NOTICE_TYPES,
+  PAYMENT_EVENT_TYPES,
   PAYMENT_METHOD_TYPES,
   PAYMENT_STATUSES,
   SIMULATOR_CHARGE_STATUSES,
+  SUBSCRIBABLE_EVENT_TYPES,
   WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_MESSAGE_EVENT_TYPES,
+  type SubscribableEventType,
 } from '../common/vocabulary.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * The vocabulary as SQL literals. Inlined, not bound: a check constraint is DDL, which takes no
+ * parameters. The words are our own constants; quotes are doubled all the same.
+ */
+const literals = (words: readonly string[]): SQL => sql.raw(words.map((w) => `'${w.replaceAll("'", "''")}'`).join(', '));
+
+/**
+ * Checked text: Postgres itself refuses a word the vocabulary lacks, whoever writes the row. Text
+ * with a check rather than a Postgres enum, so adding a word is a migration that replaces the check,
+ * not an `ALTER TYPE` that cannot run inside a transaction.
+ */
+const oneOf = (name: string, column: AnyPgColumn, words: readonly string[]) => check(name, sql`${column} in (${literals(words)})`);
 
 /** Fixed id of the demo merchant every fresh database has (the embedded mode's default tenant). */
 export const DEMO_MERCHANT_ID = 'mer_demo';
@@ -64,7 +83,7 @@ export const paymentMethods = pgTable(
     label: text('label'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [index('payment_methods_merchant_idx').on(t.merchantId)],
+  (t) => [index('payment_methods_merchant_idx').on(t.merchantId), oneOf('payment_methods_type_check', t.type, PAYMENT_METHOD_TYPES)],
 );
 
 /** Read model of a payment: one row, moved forward only by a higher version. */
@@ -106,6 +125,8 @@ export const payments = pgTable(
     index('payments_merchant_status_id_idx').on(t.merchantId, t.status, t.id),
     index('payments_created_at_idx').on(t.createdAt),
     index('payments_metadata_idx').using('gin', t.metadata.op('jsonb_path_ops')),
+    oneOf('payments_status_check', t.status, PAYMENT_STATUSES),
+    oneOf('payments_webhook_status_check', t.webhookStatus, WEBHOOK_DELIVERY_STATUSES),
   ],
 );
 
@@ -118,12 +139,16 @@ export const paymentEvents = pgTable(
       .notNull()
       .references(() => payments.id),
     version: integer('version').notNull(),
-    type: text('type').notNull(),
-    status: text('status').notNull(),
+    type: text('type', { enum: PAYMENT_EVENT_TYPES }).notNull(),
+    status: text('status', { enum: PAYMENT_STATUSES }).notNull(),
     occurredAt: ts('occurred_at').notNull(),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
   },
-  (t) => [uniqueIndex('payment_events_payment_version_idx').on(t.paymentId, t.version)],
+  (t) => [
+    uniqueIndex('payment_events_payment_version_idx').on(t.paymentId, t.version),
+    oneOf('payment_events_type_check', t.type, PAYMENT_EVENT_TYPES),
+    oneOf('payment_events_status_check', t.status, PAYMENT_STATUSES),
+  ],
 );
 
 /** Idempotency-Key → payment; the request hash tells a retry from a different request reusing the key. */
@@ -144,7 +169,9 @@ export const idempotencyKeys = pgTable(
  * The built-in gateway simulator's ledger: one row per payment whatever the retries, so a test can
  * prove nothing was charged twice. `calls` counts authorize calls, including failed ones.
  */
-export const simulatorCharges = pgTable('simulator_charges', {
+export const simulatorCharges = pgTable(
+  'simulator_charges',
+  {
   paymentId: text('payment_id').primaryKey(),
   authorizationId: text('authorization_id').notNull(),
   amount: bigint('amount', { mode: 'number' }).notNull(),
@@ -153,7 +180,9 @@ export const simulatorCharges = pgTable('simulator_charges', {
   calls: integer('calls').notNull().default(1),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
-});
+  },
+  (t) => [oneOf('simulator_charges_status_check', t.status, SIMULATOR_CHARGE_STATUSES)],
+);
 
 /** Where a merchant wants payment events delivered. An empty `eventTypes` means every type. */
 export const webhookEndpoints = pgTable(
@@ -164,7 +193,7 @@ export const webhookEndpoints = pgTable(
       .notNull()
       .references(() => merchants.id),
     url: text('url').notNull(),
-    eventTypes: text('event_types').array().notNull().default(sql`'{}'::text[]`),
+    eventTypes: text('event_types').array().$type<SubscribableEventType[]>().notNull().default(sql`'{}'::text[]`),
     description: text('description'),
     enabled: boolean('enabled').notNull().default(true),
     disabledReason: text('disabled_reason'),
@@ -173,7 +202,10 @@ export const webhookEndpoints = pgTable(
     failingSince: ts('failing_since'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [index('webhook_endpoints_merchant_idx').on(t.merchantId)],
+  (t) => [
+    index('webhook_endpoints_merchant_idx').on(t.merchantId),
+    check('webhook_endpoints_event_types_check', sql`${t.eventTypes} <@ array[${literals(SUBSCRIBABLE_EVENT_TYPES)}]::text[]`),
+  ],
 );
 
 /**
@@ -189,7 +221,7 @@ export const webhookMessages = pgTable(
     /** Null for the payment's own `webhookUrl`. */
     endpointId: text('endpoint_id'),
     url: text('url').notNull(),
-    eventType: text('event_type').notNull(),
+    eventType: text('event_type', { enum: WEBHOOK_MESSAGE_EVENT_TYPES }).notNull(),
     sequence: integer('sequence').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default('pending'),
@@ -201,6 +233,8 @@ export const webhookMessages = pgTable(
     index('webhook_messages_payment_idx').on(t.paymentId, t.sequence),
     index('webhook_messages_endpoint_idx').on(t.endpointId, t.createdAt),
     index('webhook_messages_merchant_status_idx').on(t.merchantId, t.status),
+    oneOf('webhook_messages_event_type_check', t.eventType, WEBHOOK_MESSAGE_EVENT_TYPES),
+    oneOf('webhook_messages_status_check', t.status, WEBHOOK_DELIVERY_STATUSES),
   ],
 );
 
@@ -232,5 +266,5 @@ export const webhookNotices = pgTable(
     detail: text('detail').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [index('webhook_notices_merchant_idx').on(t.merchantId, t.id)],
+  (t) => [index('webhook_notices_merchant_idx').on(t.merchantId, t.id), oneOf('webhook_notices_type_check', t.type, NOTICE_TYPES)],
 );

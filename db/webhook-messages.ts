@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { TERMINAL_STATUSES } from '../common/payment.js';
+import { TERMINAL_STATUSES, isSubscribable } from '../common/vocabulary.js';
 import { OWN_WEBHOOK_LANE, type PaymentSnapshot, type ProjectionEvent } from '../common/workflow-api.js';
 import { webhookEndpoints, webhookMessages } from './schema.js';
 
@@ -43,7 +43,7 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
  * computed in SQL, so a retried projection finds the same messages and returns them.
  */
 export function webhookMessagesCte(snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
-  const applies = event.type.startsWith('payment.') && Boolean(snapshot.merchantId);
+  const applies = isSubscribable(event.type) && Boolean(snapshot.merchantId);
   const final = TERMINAL_STATUSES.includes(snapshot.status) && !(snapshot.notifyOwnWebhook === 'processed' && snapshot.status === 'canceled');
   const ownWebhook = applies && snapshot.webhookUrl && final ? snapshot.webhookUrl : null;
   const e = webhookEndpoints;

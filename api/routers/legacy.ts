@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { createPaymentInput, paymentData, paymentId, webhookUrl, type PaymentStatus, type PaymentView } from '../../common/payment.js';
 import { DEFAULT_DELAY_SECONDS, MAX_DELAY_SECONDS } from '../../common/payment-rules.js';
+import { isTerminal } from '../../common/vocabulary.js';
 import type { Database } from '../../db/client.js';
 import { webhookAttempts, webhookMessages } from '../../db/schema.js';
 import { cancelPayment, createPayment } from '../payment-commands.js';
@@ -17,7 +18,9 @@ import { merchantProcedure, rest, router, TRPCError } from '../trpc.js';
 export const LEGACY_DEFAULT_AMOUNT = 100;
 export const LEGACY_DEFAULT_CURRENCY = 'USD';
 
-const TEMPORAL_STATUS: Record<PaymentStatus, string> = {
+/** Temporal's names for a workflow's state, which the Go contract showed as the payment's status. */
+const LEGACY_STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'TimedOut'] as const;
+const TEMPORAL_STATUS: Record<PaymentStatus, (typeof LEGACY_STATUSES)[number]> = {
   pending: 'Running',
   processing: 'Running',
   completed: 'Completed',
@@ -27,7 +30,7 @@ const TEMPORAL_STATUS: Record<PaymentStatus, string> = {
 
 const legacyPayment = z.object({
   id: z.string(),
-  status: z.enum(['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'TimedOut']),
+  status: z.enum(LEGACY_STATUSES),
   run_id: z.string().nullable(),
   result: z
     .string()
@@ -38,10 +41,10 @@ type LegacyPayment = z.infer<typeof legacyPayment>;
 
 function toLegacy(p: PaymentView, webhookResponse: string | undefined): LegacyPayment {
   // The Go system's workflow ended after its webhook call: until the own webhook's outcome is known it runs.
-  const running = p.status === 'pending' || p.status === 'processing' || p.webhookStatus === 'pending';
+  const running = !isTerminal(p.status) || p.webhookStatus === 'pending';
   return {
     id: p.id,
-    status: (running ? 'Running' : TEMPORAL_STATUS[p.status]) as LegacyPayment['status'],
+    status: running ? 'Running' : TEMPORAL_STATUS[p.status],
     run_id: p.workflowRunId,
     result: running ? null : JSON.stringify({ id: p.id, webhook_sent: p.webhookStatus === 'delivered', webhook_response: webhookResponse ?? '' }),
   };

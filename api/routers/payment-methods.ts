@@ -1,7 +1,7 @@
-import { PAYMENT_METHOD_TYPES } from '../../common/vocabulary.js';
 import { desc, eq } from 'drizzle-orm';
 import { ulid } from '../../common/ulid.js';
 import { z } from 'zod';
+import { paymentMethodType } from '../../common/payment.js';
 import { freeText } from '../../common/text-rules.js';
 import { paymentMethods } from '../../db/schema.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
@@ -12,7 +12,7 @@ import { merchantProcedure, rest, router } from '../trpc.js';
  */
 const createInput = z
   .object({
-    type: z.enum(PAYMENT_METHOD_TYPES),
+    type: paymentMethodType,
     brand: freeText(40, 1).optional(),
     last4: z.string().regex(/^\d{4}$/, 'must be the last four digits').optional(),
     label: freeText(100, 1).optional(),
@@ -21,7 +21,7 @@ const createInput = z
 
 const methodView = z.object({
   id: z.string(),
-  type: z.enum(PAYMENT_METHOD_TYPES),
+  type: paymentMethodType,
   brand: z.string().nullable(),
   last4: z.string().nullable(),
   label: z.string().nullable(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PAYMENT_EVENT_TYPES, paymentId, webhookUrl } from '../../common/payment.js';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../../common/vocabulary.js';
+import { noticeType, paymentId, subscribableEventType, webhookDeliveryStatus, webhookMessageEventType, webhookUrl } from '../../common/payment.js';
 import { dateTime, freeText } from '../../common/text-rules.js';
 import * as webhooks from '../webhook-commands.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
@@ -8,13 +9,12 @@ const TAG = { tag: 'webhooks' };
 const CREATED = { ...TAG, successStatus: 201 as const };
 const endpointId = z.string().regex(/^we_[0-9A-Z]{26}$/, 'must be a webhook endpoint id such as we_01J…');
 const messageId = z.string().regex(/^msg_[A-Za-z0-9_-]{20,40}$/, 'must be a webhook message id such as msg_…');
-const subscribable = PAYMENT_EVENT_TYPES.filter((t) => t.startsWith('payment.')) as [string, ...string[]];
-const eventTypes = z.array(z.enum(subscribable)).max(subscribable.length).describe('Empty: every payment event');
+const eventTypes = z.array(subscribableEventType).max(SUBSCRIBABLE_EVENT_TYPES.length).describe('Empty: every payment event');
 
 const endpoint = z.object({
   id: z.string(),
   url: z.string(),
-  eventTypes: z.array(z.string()),
+  eventTypes: z.array(subscribableEventType),
   description: z.string().nullable(),
   enabled: z.boolean(),
   disabledReason: z.string().nullable(),
@@ -27,9 +27,9 @@ const message = z.object({
   paymentId: z.string().nullable(),
   endpointId: z.string().nullable(),
   url: z.string(),
-  eventType: z.string(),
+  eventType: webhookMessageEventType,
   sequence: z.number().int(),
-  status: z.enum(['pending', 'delivered', 'failed']),
+  status: webhookDeliveryStatus,
   lastError: z.string().nullable(),
   createdAt: z.string(),
   deliveredAt: z.string().nullable(),
@@ -92,7 +92,7 @@ export const webhooksRouter = router({
         .object({
           paymentId: paymentId.optional(),
           endpointId: endpointId.optional(),
-          status: z.enum(['pending', 'delivered', 'failed']).optional(),
+          status: webhookDeliveryStatus.optional(),
           limit: z.number().int().min(1).max(100).default(50),
         })
         .strict()
@@ -126,6 +126,6 @@ export const webhooksRouter = router({
   notices: merchantProcedure
     .meta(rest('GET', '/api/v1/webhook-notices', 'Dead-lettered messages, disabled endpoints and payments the read model refused', TAG))
     .input(z.object({ limit: z.number().int().min(1).max(100).default(50) }).strict().prefault({}))
-    .output(z.array(z.object({ type: z.string(), endpointId: z.string().nullable(), messageId: z.string().nullable(), detail: z.string(), createdAt: z.string() })))
+    .output(z.array(z.object({ type: noticeType, endpointId: z.string().nullable(), messageId: z.string().nullable(), detail: z.string(), createdAt: z.string() })))
     .query(({ ctx, input }) => webhooks.listNotices(ctx, input.limit)),
 });

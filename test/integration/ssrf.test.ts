@@ -105,7 +105,7 @@ describe('with no range allowed', () => {
     // Written straight to the table, as a row accepted before a policy change (or a bug) would be.
     const endpoints = await db
       .insert(webhookEndpoints)
-      .values(urls.map((url) => ({ id: `we_${ulid()}`, merchantId: merchant.id, url, eventTypes: ['payment.created'], secret: newWebhookSecret() })))
+      .values(urls.map((url): typeof webhookEndpoints.$inferInsert => ({ id: `we_${ulid()}`, merchantId: merchant.id, url, eventTypes: ['payment.created'], secret: newWebhookSecret() })))
       .returning({ id: webhookEndpoints.id });
     try {
       const payment = await call('POST', '/api/v1/payments', { amount: 100, currency: 'EUR', delaySeconds: 600 });

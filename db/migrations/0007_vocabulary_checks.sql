@@ -1,0 +1,10 @@
+ALTER TABLE "payment_events" ADD CONSTRAINT "payment_events_type_check" CHECK ("payment_events"."type" in ('payment.created', 'payment.processing', 'payment.completed', 'payment.failed', 'payment.canceled', 'webhook.delivered', 'webhook.failed'));--> statement-breakpoint
+ALTER TABLE "payment_events" ADD CONSTRAINT "payment_events_status_check" CHECK ("payment_events"."status" in ('pending', 'processing', 'completed', 'failed', 'canceled'));--> statement-breakpoint
+ALTER TABLE "payment_methods" ADD CONSTRAINT "payment_methods_type_check" CHECK ("payment_methods"."type" in ('card', 'bank_account'));--> statement-breakpoint
+ALTER TABLE "payments" ADD CONSTRAINT "payments_status_check" CHECK ("payments"."status" in ('pending', 'processing', 'completed', 'failed', 'canceled'));--> statement-breakpoint
+ALTER TABLE "payments" ADD CONSTRAINT "payments_webhook_status_check" CHECK ("payments"."webhook_status" in ('pending', 'delivered', 'failed'));--> statement-breakpoint
+ALTER TABLE "simulator_charges" ADD CONSTRAINT "simulator_charges_status_check" CHECK ("simulator_charges"."status" in ('attempted', 'authorized', 'captured', 'voided'));--> statement-breakpoint
+ALTER TABLE "webhook_endpoints" ADD CONSTRAINT "webhook_endpoints_event_types_check" CHECK ("webhook_endpoints"."event_types" <@ array['payment.created', 'payment.processing', 'payment.completed', 'payment.failed', 'payment.canceled']::text[]);--> statement-breakpoint
+ALTER TABLE "webhook_messages" ADD CONSTRAINT "webhook_messages_event_type_check" CHECK ("webhook_messages"."event_type" in ('payment.created', 'payment.processing', 'payment.completed', 'payment.failed', 'payment.canceled', 'webhook.test'));--> statement-breakpoint
+ALTER TABLE "webhook_messages" ADD CONSTRAINT "webhook_messages_status_check" CHECK ("webhook_messages"."status" in ('pending', 'delivered', 'failed'));--> statement-breakpoint
+ALTER TABLE "webhook_notices" ADD CONSTRAINT "webhook_notices_type_check" CHECK ("webhook_notices"."type" in ('webhook.message.failed', 'webhook.endpoint.disabled', 'payment.projection_refused'));
