@@ -1,6 +1,6 @@
 import type { RequestHandler } from './$types';
 import { apiFailure } from '$lib/server/api';
-import { filtersFrom } from '$lib/server/payment-filters';
+import { filtersFrom, listPage } from '$lib/server/payment-filters';
 import { csvCell } from '$lib/csv';
 
 const COLUMNS = ['id', 'reference', 'status', 'amount', 'currency', 'description', 'createdAt', 'scheduledAt', 'completedAt', 'failureReason'] as const;
@@ -12,7 +12,7 @@ export const GET: RequestHandler = async ({ locals, url }) => {
   try {
     let cursor: string | undefined;
     do {
-      const page = await locals.api.payments.list.query({ ...filters, cursor, limit: 100 });
+      const page = await listPage((input) => locals.api.payments.list.query(input), filters, cursor, 100);
       for (const p of page.items) lines.push(COLUMNS.map((c) => csvCell(p[c])).join(','));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);

@@ -5,6 +5,9 @@ import type { Actions, PageServerLoad } from './$types';
 import { toMinorUnits } from '$lib/format';
 import { apiMessage } from '$lib/server/api';
 
+/** The fields this form shows an error beside. */
+const FORM_FIELDS = new Set(['amount', 'currency', 'delaySeconds', 'webhookUrl', 'description', 'data']);
+
 /** The form's idempotency key: a double click or a resent form creates one payment. */
 export const load: PageServerLoad = () => ({ formKey: randomUUID() });
 
@@ -47,7 +50,10 @@ export const actions: Actions = {
       id = created.id;
     } catch (err) {
       const fieldErrors = err instanceof TRPCClientError ? (err.data as { fieldErrors?: Record<string, string[]> })?.fieldErrors : undefined;
-      return fail(400, { values: retry, errors: { ...Object.fromEntries(Object.entries(fieldErrors ?? {}).map(([k, v]) => [k, v.join('; ')])), form: apiMessage(err) } });
+      const byField = Object.fromEntries(Object.entries(fieldErrors ?? {}).map(([k, v]) => [k, v.join('; ')]));
+      // Each error once: beside its field when the form has that field, else above the button.
+      const unshown = Object.keys(byField).filter((k) => !FORM_FIELDS.has(k));
+      return fail(400, { values: retry, errors: { ...byField, ...(Object.keys(byField).length === 0 || unshown.length ? { form: apiMessage(err) } : {}) } });
     }
     redirect(303, `/payments/${id}`);
   },

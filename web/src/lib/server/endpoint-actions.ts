@@ -1,0 +1,63 @@
+import { fail, type RequestEvent } from '@sveltejs/kit';
+import { apiMessage } from './api.js';
+import { once } from './once.js';
+import { isSubscribable } from '../webhook-events.js';
+
+type Event = Pick<RequestEvent, 'locals' | 'request'>;
+
+/** A form value this page refuses before asking the API. */
+class FormProblem extends Error {}
+
+/** How far back "replay failed" reaches, in hours: a choice of periods, so no time zone is guessed. */
+export const REPLAY_PERIODS = [1, 24, 24 * 7, 24 * 30] as const;
+
+/** Runs an endpoint action once per form key; an API refusal comes back as the form's error. */
+async function act<T extends Record<string, unknown> | void>(event: Event, action: string, run: (form: FormData) => Promise<T>) {
+  const form = await event.request.formData();
+  try {
+    return await once({ apiKey: event.locals.apiKey, action, formKey: String(form.get('formKey') ?? '') || undefined }, () => run(form));
+  } catch (err) {
+    return fail(400, { error: err instanceof FormProblem ? err.message : apiMessage(err) });
+  }
+}
+
+/** The form actions on webhook endpoints, shared by the list and an endpoint's own page. */
+export const endpointActions = {
+  create: (event: Event) =>
+    act(event, 'create-endpoint', async (form) => {
+      const created = await event.locals.api.webhooks.createEndpoint.mutate({
+        url: String(form.get('url') ?? '').trim(),
+        eventTypes: form.getAll('eventTypes').map(String).filter(isSubscribable),
+        description: String(form.get('description') ?? '').trim() || undefined,
+      });
+      return { secret: created.secret, endpointId: created.id };
+    }),
+  toggle: (event: Event) =>
+    act(event, 'toggle-endpoint', async (form) => {
+      await event.locals.api.webhooks.updateEndpoint.mutate({ id: String(form.get('id')), enabled: form.get('enabled') === 'true' });
+    }),
+  rotate: (event: Event) =>
+    act(event, 'rotate-secret', async (form) => {
+      const id = String(form.get('id'));
+      const rotated = await event.locals.api.webhooks.rotateSecret.mutate({ id });
+      return { secret: rotated.secret, endpointId: id };
+    }),
+  test: (event: Event) =>
+    act(event, 'send-test', async (form) => {
+      const { messageId } = await event.locals.api.webhooks.sendTest.mutate({ id: String(form.get('id')) });
+      return { tested: messageId };
+    }),
+  replay: (event: Event) =>
+    act(event, 'replay-failed', async (form) => {
+      const hours = Number(form.get('hours'));
+      if (!(REPLAY_PERIODS as readonly number[]).includes(hours)) throw new FormProblem('Choose how far back to replay failed messages.');
+      const since = new Date(Date.now() - hours * 3_600_000).toISOString();
+      const { replayed } = await event.locals.api.webhooks.replayFailed.mutate({ id: String(form.get('id')), since });
+      return { replayed };
+    }),
+  redeliver: (event: Event) =>
+    act(event, 'redeliver', async (form) => {
+      const message = await event.locals.api.webhooks.redeliver.mutate({ id: String(form.get('messageId') ?? '') });
+      return { redelivered: message.id };
+    }),
+};

@@ -1,0 +1,39 @@
+import type { PaymentEventType } from '../../../common/vocabulary.js';
+
+const TITLE: Record<PaymentEventType, string> = {
+  'payment.created': 'Payment created',
+  'payment.processing': 'Processing started',
+  'payment.completed': 'Payment completed',
+  'payment.failed': 'Payment failed',
+  'payment.canceled': 'Payment canceled',
+  'webhook.delivered': 'Webhook delivered',
+  'webhook.failed': 'Webhook delivery failed',
+};
+
+/** How each detail the workflow records reads to a person; unknown keys keep their name. */
+const FIELD: Record<string, string> = {
+  reason: 'Reason',
+  step: 'Failed at',
+  compensated: 'Authorization voided',
+  authorizationId: 'Authorization',
+  early: 'Processed early on request',
+  messageId: 'Message',
+  statusCode: 'Receiver answered',
+  attempts: 'Attempts',
+  error: 'Error',
+};
+
+export function eventTitle(type: PaymentEventType): string {
+  return TITLE[type];
+}
+
+/** The details as label/value lines; values that are not plain text stay in the raw JSON view. */
+export function eventFacts(details: Record<string, unknown>): Array<{ label: string; value: string }> {
+  const facts: Array<{ label: string; value: string }> = [];
+  for (const [key, value] of Object.entries(details)) {
+    if (value === null || value === undefined || value === '') continue;
+    if (typeof value === 'boolean') facts.push({ label: FIELD[key] ?? key, value: value ? 'yes' : 'no' });
+    else if (typeof value === 'string' || typeof value === 'number') facts.push({ label: FIELD[key] ?? key, value: String(value) });
+  }
+  return facts;
+}
