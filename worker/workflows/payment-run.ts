@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { TERMINAL_STATUSES, type PaymentStatus } from '../../common/payment.js';
+import { isTerminal, type PaymentStatus } from '../../common/vocabulary.js';
 import {
   NOT_PENDING_ERROR,
   OWN_WEBHOOK_LANE,
@@ -97,7 +97,7 @@ export class PaymentRun {
   async transition(status: PaymentStatus, details: Record<string, unknown> = {}, change: Partial<PaymentSnapshot> = {}): Promise<void> {
     const now = Date.now();
     Object.assign(this.snapshot, change, { status, version: this.snapshot.version + 1, updatedAt: now });
-    if (status === 'completed' || status === 'failed' || status === 'canceled') this.snapshot.completedAt = now;
+    if (isTerminal(status)) this.snapshot.completedAt = now;
     await this.project({ type: `payment.${status}` as ProjectionEvent['type'], details });
   }
 
@@ -112,7 +112,7 @@ export class PaymentRun {
    */
   async endRefused(refusal: string): Promise<void> {
     const payment = this.snapshot;
-    const status: PaymentStatus = TERMINAL_STATUSES.includes(payment.status) ? payment.status : 'failed';
+    const status: PaymentStatus = isTerminal(payment.status) ? payment.status : 'failed';
     Object.assign(payment, { status, failureReason: refusal, version: payment.version + 1, updatedAt: Date.now() });
     payment.completedAt ??= payment.updatedAt;
     this.refusal = refusal;

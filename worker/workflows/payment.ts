@@ -1,5 +1,5 @@
 import { allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { TERMINAL_STATUSES } from '../../common/payment.js';
+import { isTerminal } from '../../common/vocabulary.js';
 import { paymentInputProblem } from '../../common/payment-rules.js';
 import {
   cancelUpdate,
@@ -40,7 +40,7 @@ function acceptRequests(payment: PaymentRun): void {
     async ({ reason }) => {
       payment.requestCancel(reason);
       // Canceled, or ended otherwise (a refused projection): the caller reads which.
-      await condition(() => TERMINAL_STATUSES.includes(payment.snapshot.status) && payment.projected);
+      await condition(() => isTerminal(payment.snapshot.status) && payment.projected);
       return payment.state();
     },
     { validator: (_request) => payment.refuseUnlessPending('canceled') },
