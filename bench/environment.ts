@@ -10,10 +10,7 @@ import type { AppRouter } from '../api/router.js';
 import { parseConfig } from '../common/config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
-import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
-import { freePort } from '../dev/ports.js';
-import { findOrInstallTemporalCli } from '../dev/temporal-cli.js';
-import { startTemporalDevServer } from '../dev/temporal-dev-server.js';
+import { startThrowawayServices } from '../dev/throwaway-services.js';
 import { openSystem } from '../runtime/system.js';
 import { ProcessGroup, ensureBuilt, waitFor } from '../test/process-group.js';
 import { WebhookSink } from './sink.js';
@@ -56,14 +53,12 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   };
   try {
     await ensureBuilt();
-    const cli = await findOrInstallTemporalCli();
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg'), port: await freePort() });
-    stops.push(pg.stop);
-    const server = await startTemporalDevServer({ cli, port: await freePort(), dbFile: path.join(scratch, 'temporal.db') });
-    stops.push(server.stop);
+    const services = await startThrowawayServices({ scratch, durableTemporal: true });
+    stops.push(services.stop);
+    const cli = services.temporalCli!;
     const env = {
-      DATABASE_URL: pg.url,
-      TEMPORAL_ADDRESS: server.address,
+      DATABASE_URL: services.databaseUrl,
+      TEMPORAL_ADDRESS: services.temporalAddress,
       TEMPORAL_TASK_QUEUE: PAYMENTS_QUEUE,
       ANONYMOUS_AS_DEMO: 'true',
       RATE_LIMIT_PER_MINUTE: '100000000',

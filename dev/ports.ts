@@ -1,17 +1,13 @@
 import net from 'node:net';
 import { StartupError } from '../common/startup-error.js';
 
-/** A port the OS says is free right now (for throwaway test services). */
+/**
+ * A port free right now for a throwaway service, below the ephemeral range: the OS's own pick
+ * (port 0) comes from that range, where a listener can collide with outgoing connections.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  const [port] = await freePortsBelow(1);
+  return port!;
 }
 
 /** Fails with one clear line when something already listens on the port we are told to use. */

@@ -4,13 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { startThrowawayServices } from '../dev/throwaway-services.js';
 import { parseConfig } from '../common/config.js';
 import { connectDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
-import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
-import { freePort } from '../dev/ports.js';
-import { findOrInstallTemporalCli } from '../dev/temporal-cli.js';
-import { startTemporalDevServer } from '../dev/temporal-dev-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -36,32 +33,21 @@ export default async function setup(project: TestProject) {
     await rm(scratch, { recursive: true, force: true });
   };
   try {
-    // allSettled: a failure must not leave a sibling service starting after teardown ran.
-    const results = await Promise.allSettled([
-      (async () => {
-        if (given.DATABASE_URL) return given.DATABASE_URL;
-        const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'postgres'), port: await freePort() });
-        stops.push(pg.stop);
-        return pg.url;
-      })(),
-      (async () => {
-        if (given.TEMPORAL_ADDRESS) return given.TEMPORAL_ADDRESS;
-        const cli = await findOrInstallTemporalCli({ explicit: given.TEMPORAL_CLI });
-        const server = await startTemporalDevServer({ cli, port: await freePort() });
-        stops.push(server.stop);
-        return server.address;
-      })(),
-      (async () => {
-        const workflowsPath = fileURLToPath(new URL('../worker/workflows/index.ts', import.meta.url));
-        const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-        const file = path.join(scratch, 'workflow-bundle.js');
-        await writeFile(file, code);
-        return file;
-      })(),
-    ]);
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const [databaseUrl, temporalAddress, workflowBundlePath] = results.map((r) => (r as PromiseFulfilledResult<string>).value) as [string, string, string];
+    // The bundle builds while the services start.
+    const workflowsPath = fileURLToPath(new URL('../worker/workflows/index.ts', import.meta.url));
+    const bundling = bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    bundling.catch(() => {}); // awaited below; a failed start must not leave it unhandled
+    const services = await startThrowawayServices({
+      scratch,
+      databaseUrl: given.DATABASE_URL,
+      temporalAddress: given.TEMPORAL_ADDRESS,
+      temporalCli: given.TEMPORAL_CLI,
+    });
+    stops.push(services.stop);
+    const { databaseUrl, temporalAddress } = services;
+    const { code } = await bundling;
+    const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
+    await writeFile(workflowBundlePath, code);
     const database = await connectDatabase(databaseUrl, 1);
     await runMigrations(database.db).finally(() => database.close());
     project.provide('databaseUrl', databaseUrl);

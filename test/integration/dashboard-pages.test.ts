@@ -5,9 +5,10 @@ import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
-import { listen } from '../../api/server.js';
+import { parseToolConfig } from '../../common/config.js';
 import { createPaymentsClient } from '../../client/index.js';
-import { dashboardHandler, ensureDashboardBuilt } from '../../web/serve.js';
+import type { Listening } from '../../runtime/listen.js';
+import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
 
 /**
@@ -16,12 +17,12 @@ import { startTestSystem, type TestSystem } from '../harness.js';
  * dashboard round (confirmation dialogs, form keys, search, paging, chart, empty state, 404s).
  */
 const SCREENSHOTS = 'test-results/screenshots';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const KEY_COOKIE = 'payments_api_key';
 
 let system: TestSystem;
-let web: { url: string; server: Server; close(): Promise<void> };
+let web: Listening;
 let receiver: Server;
 let receiverUrl: string;
 let browser: Browser;
@@ -34,8 +35,7 @@ const SEEDED = 28;
 beforeAll(async () => {
   await ensureDashboardBuilt();
   system = await startTestSystem();
-  process.env.API_URL = system.apiUrl;
-  web = await listen(await dashboardHandler(), 0, '127.0.0.1');
+  web = await startDashboard({ port: 0, host: '127.0.0.1', env: { API_URL: system.apiUrl } });
   // A receiver that always fails, so an endpoint has failed messages to redeliver and replay.
   receiver = createServer((_req, res) => res.writeHead(500).end('no'));
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
