@@ -1,9 +1,12 @@
+import type { ChildProcess } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PaymentWorkflowResult } from '../../common/workflow-api.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { payments } from '../../db/schema.js';
+import { waitFor } from '../harness.js';
 import { ProcessGroup, processEnv, createPayments, ensureBuilt, ledgerOf, waitAllFinal } from '../processes.js';
 import { startToxiproxy, type Proxy, type Toxic, type ToxiproxyServer } from '../toxiproxy.js';
 import { scaled } from './scale.js';
@@ -33,6 +36,35 @@ const FINISH_MS = scaled(90_000, 240_000);
 let systems = 0;
 
 /**
+ * Settles only if the worker exits: raced against every wait, a dead worker fails the test at once
+ * with its exit code instead of as "payments not finished" minutes later.
+ */
+function exitOf(worker: ChildProcess): Promise<never> {
+  const exited = new Promise<never>((_, reject) =>
+    worker.once('exit', (code, signal) => reject(new Error(`the worker exited (${signal ?? `code ${code}`}); its stderr is logged above`))),
+  );
+  exited.catch(() => {});
+  return exited;
+}
+
+/**
+ * Until the worker polls its task queue. A fault before that hits its start-up, which gives up on an
+ * unreachable Temporal by design (one clear line, exit 1): that is not the reconnect these tests
+ * are about. Not waiting was the flake of issue #17: the cut began while the worker was still
+ * starting on a loaded machine, the worker exited, and nothing ever ran the payments.
+ */
+async function untilPolling(taskQueue: string): Promise<void> {
+  await waitFor(async () => {
+    const { pollers } = await temporal.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: taskQueue },
+      taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return pollers.length > 0;
+  }, 'the worker to poll', 60_000);
+}
+
+/**
  * A worker and an API that reach Temporal and Postgres only through proxies of their own, so a
  * fault can hit one link (worker → Temporal, worker → Postgres, API → Temporal, API → Postgres).
  */
@@ -50,11 +82,14 @@ async function proxiedSystem() {
   const through = (proxy: Proxy) => Object.assign(new URL(postgres), { host: proxy.address }).toString();
   const env = processEnv({ GATEWAY_LATENCY_MS: '20' });
   const worker = await group.startWorker({ ...env, TEMPORAL_ADDRESS: links.workerTemporal.address, DATABASE_URL: through(links.workerPostgres) });
+  const workerExit = exitOf(worker);
   const api = await group.startApi({ ...env, TEMPORAL_ADDRESS: links.apiTemporal.address, DATABASE_URL: through(links.apiPostgres) });
+  await Promise.race([untilPolling(env.TEMPORAL_TASK_QUEUE!), workerExit]);
   return {
     api,
-    worker,
     links,
+    /** Fails as soon as the worker dies. */
+    alive: <T>(work: Promise<T>) => Promise.race([work, workerExit]),
     all: Object.values(links),
     async stop() {
       group.killAll();
@@ -98,7 +133,7 @@ describe('network faults between worker, API, Temporal and Postgres (Toxiproxy)'
     try {
       const ids = await create(system.api.url, scaled(20, 100), 10);
       await system.links.workerTemporal.cut(scaled(8_000, 60_000));
-      await expectCompletedOnceAndProjected(ids);
+      await system.alive(expectCompletedOnceAndProjected(ids));
     } finally {
       await system.stop();
     }
@@ -109,7 +144,7 @@ describe('network faults between worker, API, Temporal and Postgres (Toxiproxy)'
     try {
       const heal = await everywhere(system.all, 'latency', { type: 'latency', attributes: { latency: 200, jitter: 50 } });
       const ids = await create(system.api.url, scaled(10, 60), 100);
-      await expectCompletedOnceAndProjected(ids);
+      await system.alive(expectCompletedOnceAndProjected(ids));
       await heal();
     } finally {
       await system.stop();
@@ -121,7 +156,7 @@ describe('network faults between worker, API, Temporal and Postgres (Toxiproxy)'
     try {
       const heal = await everywhere(system.all, 'bandwidth', { type: 'bandwidth', attributes: { rate: 16 } });
       const ids = await create(system.api.url, scaled(10, 60), 200);
-      await expectCompletedOnceAndProjected(ids);
+      await system.alive(expectCompletedOnceAndProjected(ids));
       await heal();
     } finally {
       await system.stop();
@@ -137,7 +172,7 @@ describe('network faults between worker, API, Temporal and Postgres (Toxiproxy)'
       const heal = await everywhere([system.links.workerTemporal, system.links.workerPostgres], 'reset', { type: 'reset_peer', attributes: { timeout: 0 } });
       await new Promise((r) => setTimeout(r, scaled(4_000, 30_000)));
       await heal();
-      await expectCompletedOnceAndProjected(ids);
+      await system.alive(expectCompletedOnceAndProjected(ids));
     } finally {
       await system.stop();
     }
