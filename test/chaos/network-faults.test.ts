@@ -124,6 +124,12 @@ async function expectCompletedOnceAndProjected(ids: string[]) {
   }
 }
 
+/** How many of these payments are final now. */
+async function finished(ids: string[]): Promise<number> {
+  const rows = await database.db.select({ status: payments.status }).from(payments).where(inArray(payments.id, ids));
+  return rows.filter((r) => ['completed', 'failed', 'canceled'].includes(r.status)).length;
+}
+
 const create = (url: string, count: number, amount: number) =>
   createPayments(url, count, (i) => ({ amount: amount + i, currency: 'EUR', delaySeconds: 1 + (i % 3) }));
 
@@ -133,6 +139,8 @@ describe('network faults between worker, API, Temporal and Postgres (Toxiproxy)'
     try {
       const ids = await create(system.api.url, scaled(20, 100), 10);
       await system.links.workerTemporal.cut(scaled(8_000, 60_000));
+      // The cut held them back (the shortest delay is 1 s, so none can finish before it began).
+      expect(await finished(ids)).toBe(0);
       await system.alive(expectCompletedOnceAndProjected(ids));
     } finally {
       await system.stop();
@@ -143,7 +151,17 @@ describe('network faults between worker, API, Temporal and Postgres (Toxiproxy)'
     const system = await proxiedSystem();
     try {
       const heal = await everywhere(system.all, 'latency', { type: 'latency', attributes: { latency: 200, jitter: 50 } });
-      const ids = await create(system.api.url, scaled(10, 60), 100);
+      // The toxics are in the path: a create writes Postgres and starts a workflow, each a round trip
+      // of at least 2 × 150 ms; the fastest of three single creates shows it whatever the load.
+      const single: number[] = [];
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const started = Date.now();
+        ids.push(...(await create(system.api.url, 1, 90 + i)));
+        single.push(Date.now() - started);
+      }
+      expect(Math.min(...single)).toBeGreaterThanOrEqual(600);
+      ids.push(...(await create(system.api.url, scaled(10, 60), 100)));
       await system.alive(expectCompletedOnceAndProjected(ids));
       await heal();
     } finally {
