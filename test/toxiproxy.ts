@@ -83,10 +83,14 @@ async function connectServer(child: ChildProcess, api: string): Promise<Toxiprox
   for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (c) => (output = (output + c).slice(-4000)));
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  await waitFor(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited: ${output.trim()}`);
-    return (await fetch(`${api}/version`)).ok;
-  }, 'toxiproxy-server', 10_000).catch((err: Error) => {
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited: ${output.trim()}`);
+      return (await fetch(`${api}/version`)).ok;
+    },
+    'toxiproxy-server',
+    10_000,
+  ).catch((err: Error) => {
     process.off('exit', killOnExit);
     throw err;
   });

@@ -54,14 +54,18 @@ function exitOf(worker: ChildProcess): Promise<never> {
  * starting on a loaded machine, the worker exited, and nothing ever ran the payments.
  */
 async function untilPolling(taskQueue: string): Promise<void> {
-  await waitFor(async () => {
-    const { pollers } = await temporal.workflowService.describeTaskQueue({
-      namespace: 'default',
-      taskQueue: { name: taskQueue },
-      taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    return pollers.length > 0;
-  }, 'the worker to poll', 60_000);
+  await waitFor(
+    async () => {
+      const { pollers } = await temporal.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: taskQueue },
+        taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      return pollers.length > 0;
+    },
+    'the worker to poll',
+    60_000,
+  );
 }
 
 /**
@@ -81,7 +85,11 @@ async function proxiedSystem() {
   };
   const through = (proxy: Proxy) => Object.assign(new URL(postgres), { host: proxy.address }).toString();
   const env = processEnv({ GATEWAY_LATENCY_MS: '20' });
-  const worker = await group.startWorker({ ...env, TEMPORAL_ADDRESS: links.workerTemporal.address, DATABASE_URL: through(links.workerPostgres) });
+  const worker = await group.startWorker({
+    ...env,
+    TEMPORAL_ADDRESS: links.workerTemporal.address,
+    DATABASE_URL: through(links.workerPostgres),
+  });
   const workerExit = exitOf(worker);
   const api = await group.startApi({ ...env, TEMPORAL_ADDRESS: links.apiTemporal.address, DATABASE_URL: through(links.apiPostgres) });
   await Promise.race([untilPolling(env.TEMPORAL_TASK_QUEUE!), workerExit]);
@@ -115,7 +123,13 @@ async function expectCompletedOnceAndProjected(ids: string[]) {
   expect(await waitAllFinal(database.db, ids, FINISH_MS)).toEqual({ completed: ids.length });
   expect(await ledgerOf(database.db, ids)).toEqual({ captured: ids.length });
   const rows = await database.db
-    .select({ id: payments.id, status: payments.status, failureReason: payments.failureReason, compensated: payments.compensated, webhookStatus: payments.webhookStatus })
+    .select({
+      id: payments.id,
+      status: payments.status,
+      failureReason: payments.failureReason,
+      compensated: payments.compensated,
+      webhookStatus: payments.webhookStatus,
+    })
     .from(payments)
     .where(inArray(payments.id, ids));
   for (const { id, ...row } of rows) {
@@ -181,20 +195,27 @@ describe('network faults between worker, API, Temporal and Postgres (Toxiproxy)'
     }
   });
 
-  it('connections of the worker reset mid-run (to Temporal and to Postgres): every payment completes once', { timeout: 300_000 }, async () => {
-    const system = await proxiedSystem();
-    try {
-      const ids = await create(system.api.url, scaled(20, 100), 300);
-      // Every connection that sends anything is reset at once, for a while: polls, completions,
-      // projection writes and ledger writes all fail mid-flight.
-      const heal = await everywhere([system.links.workerTemporal, system.links.workerPostgres], 'reset', { type: 'reset_peer', attributes: { timeout: 0 } });
-      await new Promise((r) => setTimeout(r, scaled(4_000, 30_000)));
-      await heal();
-      await system.alive(expectCompletedOnceAndProjected(ids));
-    } finally {
-      await system.stop();
-    }
-  });
+  it(
+    'connections of the worker reset mid-run (to Temporal and to Postgres): every payment completes once',
+    { timeout: 300_000 },
+    async () => {
+      const system = await proxiedSystem();
+      try {
+        const ids = await create(system.api.url, scaled(20, 100), 300);
+        // Every connection that sends anything is reset at once, for a while: polls, completions,
+        // projection writes and ledger writes all fail mid-flight.
+        const heal = await everywhere([system.links.workerTemporal, system.links.workerPostgres], 'reset', {
+          type: 'reset_peer',
+          attributes: { timeout: 0 },
+        });
+        await new Promise((r) => setTimeout(r, scaled(4_000, 30_000)));
+        await heal();
+        await system.alive(expectCompletedOnceAndProjected(ids));
+      } finally {
+        await system.stop();
+      }
+    },
+  );
 
   it('one of two workers restarted again and again under load: no failed payment, the backlog drains', { timeout: 400_000 }, async () => {
     const env = processEnv();
