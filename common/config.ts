@@ -142,6 +142,7 @@ const toolSchema = z.object({
   TEMPORAL_CLI: optionalText,
   /** The time-skipping test server (a wrapper around Temporal's Java TestServer). */
   TEMPORAL_TEST_SERVER: optionalText,
+  TOXIPROXY_SERVER: optionalText,
   PYTHON: z.string().min(1).default('python3'),
   SCHEMATHESIS_BIN: optionalText,
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),

@@ -7,8 +7,8 @@ import { parseToolConfig } from '../../common/config.js';
 import { payments } from '../../db/schema.js';
 import type { Listening } from '../../runtime/listen.js';
 import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
-import { startTcpProxy } from '../chaos/tcp-proxy.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
+import { startToxiproxy, type Proxy, type ToxiproxyServer } from '../toxiproxy.js';
 
 const SCREENSHOTS = 'test-results/screenshots';
 const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
@@ -17,7 +17,8 @@ let system: TestSystem;
 let web: Listening;
 let browser: Browser;
 let page: Page;
-let apiLink: Awaited<ReturnType<typeof startTcpProxy>>;
+let toxiproxy: ToxiproxyServer;
+let apiLink: Proxy;
 
 beforeAll(async () => {
   await ensureDashboardBuilt();
@@ -25,7 +26,8 @@ beforeAll(async () => {
   // The dashboard's server side reaches the API through a proxy the tests can cut, as a restart or
   // rolling deploy of the API would.
   const api = new URL(system.apiUrl);
-  apiLink = await startTcpProxy({ host: api.hostname, port: Number(api.port) });
+  toxiproxy = await startToxiproxy();
+  apiLink = await toxiproxy.proxy('dashboard-api', api.host);
   web = await startDashboard({ port: 0, host: '127.0.0.1', env: { API_URL: `http://${apiLink.address}` } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -36,10 +38,10 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await apiLink?.close();
   await browser?.close();
   await web?.close();
   await system?.stop();
+  await toxiproxy?.stop();
 });
 
 const badge = () => page.getByTestId('status').first();
@@ -86,36 +88,46 @@ describe('dashboard in headless Chromium', () => {
 
     await row.getByRole('link').click();
     await page.waitForURL(`**/payments/${pending.id}`);
-    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Cancel payment' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel payment' }).click();
     await expect.poll(() => badge().textContent(), { timeout: 15_000 }).toBe('Canceled');
     expect((await system.trpc.payments.get.query({ id: pending.id })).status).toBe('canceled');
   });
 
-  it('opens a payment from the list while live changes keep arriving (an invalidation must not swallow the click)', async () => {
-    let churning = true;
+  it('opens a payment from the list while live changes keep arriving (an invalidation must not swallow the click)', async ({ signal, onTestFinished }) => {
+    // A timed-out test's function keeps running: everything below stops on `stopped` (the test's own
+    // signal, or its end however it ends), and the test is over only once both loops have returned,
+    // so nothing of it still drives the shared page or writes payments during the next test.
+    const done = new AbortController();
+    const stopped = AbortSignal.any([signal, done.signal]);
     // Three writers, each bounded: they stop with the test, or after 150 payments each at the most.
     const churn = Promise.all(
       [0, 1, 2].map(async () => {
-        for (let i = 0; churning && i < 150; i++) {
-          await system.trpc.payments.create.mutate({ amount: 1, currency: 'EUR', delaySeconds: 600, description: 'churn' });
+        for (let i = 0; !stopped.aborted && i < 150; i++) {
+          await system.trpc.payments.create
+            .mutate({ amount: 1, currency: 'EUR', delaySeconds: 600, description: 'churn' }, { signal: stopped })
+            .catch((err: unknown) => {
+              if (!stopped.aborted) throw err;
+            });
           await new Promise((r) => setTimeout(r, 30));
         }
       }),
     );
-    try {
-      for (let round = 0; round < 12; round++) {
+    const rounds = (async () => {
+      for (let round = 0; round < 12 && !stopped.aborted; round++) {
         // Created each round so it stays on the first page, however many the churn adds.
-        const target = await system.trpc.payments.create.mutate({ amount: 700, currency: 'EUR', delaySeconds: 600, description: 'open me' });
+        const target = await system.trpc.payments.create.mutate({ amount: 700, currency: 'EUR', delaySeconds: 600, description: 'open me' }, { signal: stopped });
         await page.goto(`${web.url}/payments`);
-        await page.getByTestId('live-state').filter({ hasText: 'live' }).waitFor();
-        await page.locator(`tr[data-payment-id="${target.id}"]`).getByRole('link').click();
+        await page.getByTestId('live-state').filter({ hasText: 'live' }).waitFor({ timeout: 10_000 });
+        await page.locator(`tr[data-payment-id="${target.id}"]`).getByRole('link').click({ timeout: 10_000 });
         await page.waitForURL(`**/payments/${target.id}`, { timeout: 10_000 });
       }
-    } finally {
-      churning = false;
-      await churn;
-    }
+    })();
+    onTestFinished(async () => {
+      done.abort();
+      await Promise.allSettled([churn, rounds]);
+    });
+    await Promise.all([rounds, churn]);
   });
 
   it('a double click, or the same form sent twice, creates one payment', async () => {
@@ -158,11 +170,15 @@ describe('dashboard in headless Chromium', () => {
 
   it('an API that goes away shows a clear 503 and the open page comes back by itself when it returns', async () => {
     await page.goto(`${web.url}/payments`);
-    apiLink.cut(8_000);
-    await page.reload();
-    expect(await page.locator('h1').first().textContent()).toBe('503');
-    expect(await page.getByRole('alert').textContent()).toMatch(/unreachable; this page retries by itself/);
-    expect(await page.getByTestId('retrying').isVisible()).toBe(true);
+    await apiLink.disable();
+    try {
+      await page.reload();
+      expect(await page.locator('h1').first().textContent()).toBe('503');
+      expect(await page.getByRole('alert').textContent()).toMatch(/unreachable; this page retries by itself/);
+      expect(await page.getByTestId('retrying').isVisible()).toBe(true);
+    } finally {
+      await apiLink.enable();
+    }
     // No reload from the test: the page retries until the API answers again.
     await expect.poll(() => page.locator('h1').first().textContent(), { timeout: 30_000, interval: 500 }).toMatch(/^Payments/);
   });
