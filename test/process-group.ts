@@ -38,7 +38,7 @@ function newest(dir: string): number {
 /** `npm run build` unless dist/ is newer than every source it is built from. */
 export async function ensureBuilt(): Promise<void> {
   const marker = 'dist/worker/workflow-bundle.js';
-  const sources = Math.max(...['api', 'worker', 'db', 'common', 'web/src'].map(newest));
+  const sources = Math.max(...['api', 'worker', 'db', 'common', 'runtime', 'web/src'].map(newest));
   if (existsSync(marker) && statSync(marker).mtimeMs > sources && existsSync('web/build/handler.js')) return;
   await run('npm', ['run', 'build'], { timeout: 240_000 });
 }
@@ -70,9 +70,21 @@ export class ProcessGroup {
     return { url, child, port };
   }
 
-  /** A built worker with its own metrics port. */
+  /**
+   * A built worker with its own metrics port, once it polls: the worker serves /metrics only after
+   * it has connected and started. A fault applied before that hits its start-up, not its running
+   * (the cause of an old network-faults flake), and a worker that exits fails here at once.
+   */
   async startWorker(env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildProcess> {
-    return this.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(await freePort()) }, nodeArgs);
+    const port = await freePort();
+    const child = this.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(port) }, nodeArgs);
+    const state = await waitFor(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return 'exited';
+      // Any answer, 401 with METRICS_TOKEN included, means it is up.
+      return (await fetch(`http://127.0.0.1:${port}/metrics`)).status > 0 && 'polling';
+    }, 'the worker to poll', 60_000);
+    if (state === 'exited') throw new Error(`the worker exited (${child.exitCode ?? child.signalCode}) before it polled`);
+    return child;
   }
 
   killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
