@@ -44,14 +44,15 @@ export interface System {
 export async function openSystem(config: Config, options: SystemOptions = {}): Promise<System> {
   const shutdown = options.shutdown ?? stopSequence();
   try {
+    // Certificate files first: a missing one is a configuration mistake, reported before anything connects.
+    const temporalAddress = options.temporalAddress ?? configuredTemporalAddress(config);
+    const temporalConnection = temporalConnectionSettings(config, temporalAddress);
     const logger = options.logger ?? createLogger(config);
     const tracing = options.tracing ?? createTracing(config);
     if (tracing && !options.tracing) shutdown.add(tracing.shutdown);
     const databaseUrl = options.databaseUrl ?? configuredDatabaseUrl(config);
     const database = await connectDatabase(databaseUrl, options.poolSize ?? config.DATABASE_POOL_SIZE);
     shutdown.add(database.close);
-    const temporalAddress = options.temporalAddress ?? configuredTemporalAddress(config);
-    const temporalConnection = temporalConnectionSettings(config, temporalAddress);
     const temporal = await connectTemporalClient(temporalConnection, config.TEMPORAL_NAMESPACE, tracing ? [tracing.plugin] : []);
     shutdown.add(() => temporal.connection.close());
     return { config, logger, tracing, databaseUrl, temporalAddress, temporalConnection, database, temporal, shutdown, stop: shutdown.run };
