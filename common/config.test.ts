@@ -51,4 +51,35 @@ describe('config', () => {
     expect(childEnvironment().PATH).toBe(path);
     expect(childEnvironment().API_URL).not.toBe('http://127.0.0.1:1');
   });
+
+  describe('Temporal TLS and API key', () => {
+    it('is plaintext with none given, and TLS as soon as any TLS setting or an API key is', () => {
+      expect(parseConfig({}).TEMPORAL_TLS).toBe(false);
+      expect(parseConfig({ TEMPORAL_API_KEY: 'k' }).TEMPORAL_TLS).toBe(true);
+      expect(parseConfig({ TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).TEMPORAL_TLS).toBe(true);
+      expect(parseConfig({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem' }).TEMPORAL_TLS).toBe(true);
+      expect(parseConfig({ TEMPORAL_TLS: 'true' }).TEMPORAL_TLS).toBe(true);
+      // A plaintext local proxy that adds TLS itself may still want the key sent.
+      expect(parseConfig({ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'k' }).TEMPORAL_TLS).toBe(false);
+      // An empty line in an env file is unset, not a setting.
+      expect(parseConfig({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '', TEMPORAL_API_KEY: '' }).TEMPORAL_TLS).toBe(false);
+    });
+
+    it.each([
+      [{ TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' }, /TEMPORAL_TLS_CLIENT_CERT_PATH="\/c.pem": needs TEMPORAL_TLS_CLIENT_KEY_PATH too/],
+      [{ TEMPORAL_TLS_CLIENT_KEY_PATH: '/k.pem' }, /TEMPORAL_TLS_CLIENT_KEY_PATH="\/k.pem": needs TEMPORAL_TLS_CLIENT_CERT_PATH too/],
+      [{ TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem' }, /TEMPORAL_TLS="false": is false, but TEMPORAL_TLS_\* settings are given/],
+      [{ TEMPORAL_TLS: 'yes' }, /TEMPORAL_TLS="yes"/],
+    ])('refuses %j naming the variable', (env, message) => {
+      expect(() => parseConfig(env)).toThrow(message);
+    });
+
+    it('accepts a certificate with its key', () => {
+      expect(parseConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/k.pem' })).toMatchObject({ TEMPORAL_TLS: true });
+    });
+
+    it('never quotes the API key in an error about another variable', () => {
+      expect(() => parseConfig({ TEMPORAL_API_KEY: 'secret-key-value', PORT: 'x' })).toThrow(/^(?!.*secret-key-value)/);
+    });
+  });
 });

@@ -13,6 +13,12 @@ const optionalUrl = (protocols: string[]) =>
       message: `must start with ${protocols.join(' or ')}`,
     });
 
+/** An empty value reads as unset, as a blank line in an env file means. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => v || undefined);
+
 /** Every environment variable the system reads. Defaults serve the embedded mode (`npm start`). */
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -52,6 +58,20 @@ export const configSchema = z.object({
     .transform((v) => (v === '' ? undefined : v))
     .refine((v) => v === undefined || /^[^\s/:]+:\d{1,5}$/.test(v), { message: 'must be host:port' }),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /**
+   * Temporal Cloud and secured clusters, under the names Temporal's own CLI and SDKs read (its
+   * environment configuration). TLS is on when any of the others is set; `false` forces it off.
+   */
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  /** PEM of the CA that signed the frontend's certificate; unset: the system's roots (Temporal Cloud). */
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalText,
+  /** The name the frontend's certificate must carry, when it is not the host of TEMPORAL_ADDRESS. */
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  /** mTLS: this client's certificate and key (PEM files), both or neither. */
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalText,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalText,
+  /** Sent as `Authorization: Bearer …` on every call (Temporal Cloud API keys); never logged. */
+  TEMPORAL_API_KEY: optionalText,
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('payments'),
   TEMPORAL_CLI: z.string().optional(),
   TEMPORAL_DEV_PORT: port.default(7233),
@@ -96,8 +116,9 @@ export const configSchema = z.object({
 });
 
 /** The schema with the defaults that depend on other variables resolved. */
-const resolvedSchema = configSchema.transform((c) => ({
+const resolvedSchema = configSchema.superRefine(checkTemporalTls).transform((c) => ({
   ...c,
+  TEMPORAL_TLS: c.TEMPORAL_TLS ? c.TEMPORAL_TLS === 'true' : temporalTlsSettingGiven(c) || c.TEMPORAL_API_KEY !== undefined,
   ANONYMOUS_AS_DEMO: c.ANONYMOUS_AS_DEMO ? c.ANONYMOUS_AS_DEMO === 'true' : c.DATABASE_URL === undefined,
   API_URL: c.API_URL ?? `http://${loopbackName(c.HOST)}:${c.PORT}`,
   WEBHOOK_ALLOWED_CIDRS: c.WEBHOOK_ALLOWED_CIDRS ?? (c.DATABASE_URL === undefined ? '127.0.0.0/8,::1/128' : ''),
@@ -108,6 +129,27 @@ const resolvedSchema = configSchema.transform((c) => ({
 }));
 
 export type Config = z.infer<typeof resolvedSchema>;
+
+type RawConfig = z.infer<typeof configSchema>;
+
+function temporalTlsSettingGiven(c: RawConfig): boolean {
+  return [c.TEMPORAL_TLS_SERVER_CA_CERT_PATH, c.TEMPORAL_TLS_SERVER_NAME, c.TEMPORAL_TLS_CLIENT_CERT_PATH, c.TEMPORAL_TLS_CLIENT_KEY_PATH].some(
+    (v) => v !== undefined,
+  );
+}
+
+/** A certificate without its key (or the reverse), or TLS settings with TLS turned off, is a mistake, not a choice. */
+function checkTemporalTls(c: RawConfig, ctx: z.RefinementCtx): void {
+  const cert = c.TEMPORAL_TLS_CLIENT_CERT_PATH !== undefined;
+  const key = c.TEMPORAL_TLS_CLIENT_KEY_PATH !== undefined;
+  if (cert !== key) {
+    const [given, missing] = cert ? ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'] : ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH'];
+    ctx.addIssue({ code: 'custom', path: [given], message: `needs ${missing} too (a client certificate and its key come together)` });
+  }
+  if (c.TEMPORAL_TLS === 'false' && temporalTlsSettingGiven(c)) {
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS'], message: 'is false, but TEMPORAL_TLS_* settings are given: remove them or TEMPORAL_TLS' });
+  }
+}
 
 export class ConfigError extends Error {}
 
@@ -132,10 +174,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * Variables of the development tools (CLI installers, tests, benchmark), never of the services:
  * read here too, so this module stays the one place the environment is read.
  */
-const optionalText = z
-  .string()
-  .optional()
-  .transform((v) => v || undefined);
 const toolSchema = z.object({
   PATH: z.string().default(''),
   XDG_CACHE_HOME: optionalText,

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
 
-function capture() {
+function capture(extra: { TEMPORAL_API_KEY?: string } = {}) {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -10,7 +10,7 @@ function capture() {
       done();
     },
   });
-  return { logger: createLogger({ LOG_LEVEL: 'info', NODE_ENV: 'test' }, stream), lines };
+  return { logger: createLogger({ LOG_LEVEL: 'info', NODE_ENV: 'test', ...extra }, stream), lines };
 }
 
 describe('log redaction', () => {
@@ -31,5 +31,24 @@ describe('log redaction', () => {
     logger.info({ paymentId: 'pay_01ARZ3NDEKTSV4RRFFQ69G5FAV', task: 'desk_lamp' }, 'payment created');
     expect(lines.join('')).toContain('pay_01ARZ3NDEKTSV4RRFFQ69G5FAV');
     expect(lines.join('')).toContain('desk_lamp');
+  });
+
+  it("removes the configured Temporal API key by its value wherever it appears, and by its field names", () => {
+    // Shaped like a Temporal Cloud key (a JWT): nothing about its form marks it as a secret.
+    const apiKey = 'eyJhbGciOiJFUzI1NiJ9.eyJhY2NvdW50X2lkIjoiYWJjIn0.c2lnbmF0dXJlLXBhcnQ';
+    const { logger, lines } = capture({ TEMPORAL_API_KEY: apiKey });
+    logger.error({ err: new Error(`unauthorized: Bearer ${apiKey}`), settings: { temporal: { apiKey } } }, `connect with ${apiKey}`);
+    logger.info({ config: { TEMPORAL_API_KEY: apiKey }, TEMPORAL_API_KEY: apiKey }, 'config');
+    const text = lines.join('');
+    expect(text).not.toContain(apiKey);
+    expect(text).not.toContain(apiKey.slice(0, 20));
+    expect(text).toContain('Bearer [redacted]');
+  });
+
+  it('leaves the key in the output of a logger not told it (negative control: the value itself is what is removed)', () => {
+    const apiKey = 'eyJhbGciOiJFUzI1NiJ9.eyJhY2NvdW50X2lkIjoiYWJjIn0.c2lnbmF0dXJlLXBhcnQ';
+    const { logger, lines } = capture();
+    logger.error(`connect with ${apiKey}`);
+    expect(lines.join('')).toContain(apiKey);
   });
 });

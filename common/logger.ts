@@ -13,6 +13,9 @@ export const REDACTED_PATHS = [
   'secret',
   '*.secret',
   'key',
+  'TEMPORAL_API_KEY',
+  '*.TEMPORAL_API_KEY',
+  '*.*.apiKey',
 ];
 
 /** Secrets recognised by their form, wherever they appear: in a message, an error, a SQL parameter. */
@@ -23,16 +26,28 @@ export function redactSecretValues(line: string): string {
   return line.replace(SECRET_VALUES, '$1_[redacted]');
 }
 
+/** The value as written and as JSON escapes it inside a serialized line. */
+function redactValue(line: string, value: string): string {
+  return line.replaceAll(value, '[redacted]').replaceAll(JSON.stringify(value).slice(1, -1), '[redacted]');
+}
+
 /**
  * One structured logger per process: JSON in production and tests, pretty on a developer's
  * terminal. `destination` lets tests capture the output.
  */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV'>, destination?: DestinationStream): Logger {
+export function createLogger(
+  config: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV'> & Partial<Pick<Config, 'TEMPORAL_API_KEY'>>,
+  destination?: DestinationStream,
+): Logger {
+  // Temporal's API keys have no form of their own to recognise (Cloud's are JWTs): the configured one is removed by its value.
+  const temporalApiKey = config.TEMPORAL_API_KEY;
   const options = {
     level: config.LOG_LEVEL,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     // Field names miss secrets that travel inside text (an error message quoting a statement).
-    hooks: { streamWrite: redactSecretValues },
+    hooks: {
+      streamWrite: temporalApiKey ? (line: string) => redactValue(redactSecretValues(line), temporalApiKey) : redactSecretValues,
+    },
     base: { pid: process.pid },
   };
   if (destination) return pino(options, destination);

@@ -22,4 +22,17 @@ describe('Temporal cluster config', () => {
   it('refuses a membership port the smallint column cannot hold', () => {
     expect(() => render({ ...ports, membership: { ...ports.membership, history: 40000 } })).toThrow(/history's membership port 40000 must be below 32768/);
   });
+
+  it('renders no TLS by default, and with TLS a frontend requiring client certificates and a worker service presenting one', () => {
+    expect(parse(render()).global.tls).toBeUndefined();
+    const tls = { caFile: '/t/ca.pem', serverCertFile: '/t/s.pem', serverKeyFile: '/t/s.key', serverName: 'localhost', clientCertFile: '/t/c.pem', clientKeyFile: '/t/c.key' };
+    const config = parse(
+      renderClusterConfig({ ports, postgresUser: 'u', postgresPassword: 'p', dynamicConfigFile: '/d.yaml', logLevel: 'warn', historyShards: 4, tls }),
+    );
+    expect(config.global.tls).toEqual({
+      frontend: { server: { certFile: '/t/s.pem', keyFile: '/t/s.key', requireClientAuth: true, clientCaFiles: ['/t/ca.pem'] } },
+      systemWorker: { certFile: '/t/c.pem', keyFile: '/t/c.key', client: { serverName: 'localhost', rootCaFiles: ['/t/ca.pem'] } },
+    });
+    expect(config.global.membership.broadcastAddress).toBe('127.0.0.1');
+  });
 });

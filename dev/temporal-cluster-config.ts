@@ -11,6 +11,23 @@ export interface ClusterPorts {
   membership: Record<ClusterServiceName, number>;
 }
 
+/**
+ * A frontend that speaks only TLS and requires a client certificate, as a secured cluster's does.
+ * The other services talk to each other in plaintext on loopback; the cluster's own worker service
+ * is a frontend client like any other, so it presents a client certificate too.
+ */
+export interface ClusterTls {
+  /** The CA that signed the server certificate and the client certificates the frontend accepts. */
+  caFile: string;
+  serverCertFile: string;
+  serverKeyFile: string;
+  /** A name in the server certificate, which the worker service checks. */
+  serverName: string;
+  /** The worker service's own client certificate. */
+  clientCertFile: string;
+  clientKeyFile: string;
+}
+
 /** How many ports a cluster listens on, in the order `portsFromList` hands them out. */
 export const CLUSTER_PORT_COUNT = 2 + CLUSTER_SERVICES.length * 2;
 
@@ -34,6 +51,7 @@ export function renderClusterConfig(options: {
   dynamicConfigFile: string;
   logLevel: string;
   historyShards: number;
+  tls?: ClusterTls;
 }): string {
   const { ports } = options;
   for (const s of CLUSTER_SERVICES) {
@@ -78,7 +96,10 @@ export function renderClusterConfig(options: {
         datastores: { 'postgres-default': datastore('temporal', 20), 'postgres-visibility': datastore('temporal_visibility', 4) },
       },
       // No pprof or metrics listeners: four processes would fight over the one port each names.
-      global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
+      global: {
+        membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
+        ...(options.tls ? { tls: renderTls(options.tls) } : {}),
+      },
       services,
       clusterMetadata: {
         enableGlobalNamespace: false,
@@ -93,6 +114,21 @@ export function renderClusterConfig(options: {
     null,
     2,
   );
+}
+
+/** The server's `global.tls` (go.temporal.io/server common/config RootTLS). */
+function renderTls(tls: ClusterTls) {
+  return {
+    frontend: {
+      server: { certFile: tls.serverCertFile, keyFile: tls.serverKeyFile, requireClientAuth: true, clientCaFiles: [tls.caFile] },
+    },
+    // Without this the worker service would dial the frontend in plaintext and be refused.
+    systemWorker: {
+      certFile: tls.clientCertFile,
+      keyFile: tls.clientKeyFile,
+      client: { serverName: tls.serverName, rootCaFiles: [tls.caFile] },
+    },
+  };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Connection } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import pg from 'pg';
 import { StartupError } from '../common/startup-error.js';
@@ -19,10 +19,11 @@ import {
   renderClusterConfig,
   renderDynamicConfig,
   type ClusterPorts,
+  type ClusterTls,
   type ClusterServiceName,
 } from './temporal-cluster-config.js';
 
-export { CLUSTER_SERVICES, type ClusterPorts, type ClusterServiceName } from './temporal-cluster-config.js';
+export { CLUSTER_SERVICES, type ClusterPorts, type ClusterServiceName, type ClusterTls } from './temporal-cluster-config.js';
 
 const run = promisify(execFile);
 const PG_USER = 'postgres';
@@ -76,6 +77,8 @@ export async function startTemporalCluster(options: {
   log?: (line: string) => void;
   /** Overall deadline for the services to answer. */
   timeoutMs?: number;
+  /** The frontend speaks only TLS and requires a client certificate; the cluster's own probes present the worker service's. */
+  tls?: ClusterTls;
 }): Promise<TemporalClusterHandle> {
   const log = options.log ?? (() => {});
   const dataDir = path.resolve(options.dataDir);
@@ -120,17 +123,19 @@ export async function startTemporalCluster(options: {
         dynamicConfigFile,
         logLevel: options.logLevel ?? 'warn',
         historyShards: 4,
+        tls: options.tls,
       }),
     );
 
     const address = `127.0.0.1:${ports.grpc.frontend}`;
+    const frontend: Frontend = { address, tls: options.tls && (await probeTls(options.tls)) };
     const launch = (name: ClusterServiceName) => {
       const child = startService({ server, dataDir, name, logFile: path.join(logDir, `${name}.log`) });
       children.set(name, child);
       return child;
     };
     const ready = (names: readonly ClusterServiceName[], ms: number) =>
-      waitUntilReady({ address, namespace, names, children, logDir, deadline: Date.now() + ms });
+      waitUntilReady({ frontend, namespace, names, children, logDir, deadline: Date.now() + ms });
 
     // History first, alone: each service writes the cluster's metadata when the config changed,
     // and four writing at once fail each other with a version mismatch.
@@ -138,8 +143,8 @@ export async function startTemporalCluster(options: {
     await waitUntilListening(ports.grpc.history, children, logDir, Date.now() + timeoutMs);
     for (const name of CLUSTER_SERVICES) if (name !== 'history') launch(name);
     log(`Temporal cluster starting (logs in ${logDir})…`);
-    await waitUntilAnswers(address, children, logDir, Date.now() + timeoutMs);
-    await registerNamespace(address, namespace);
+    await waitUntilAnswers(frontend, children, logDir, Date.now() + timeoutMs);
+    await registerNamespace(frontend, namespace);
     await ready(CLUSTER_SERVICES, timeoutMs);
 
     const services = Object.fromEntries(
@@ -284,16 +289,16 @@ function exitedService(children: Map<ClusterServiceName, ChildProcess>, logDir: 
   return undefined;
 }
 
-async function waitUntilAnswers(address: string, children: Map<ClusterServiceName, ChildProcess>, logDir: string, deadline: number) {
+async function waitUntilAnswers(frontend: Frontend, children: Map<ClusterServiceName, ChildProcess>, logDir: string, deadline: number) {
   for (;;) {
     const exited = exitedService(children, logDir);
     if (exited) throw exited;
-    const answered = await withConnection(address, async (c) => {
+    const answered = await withConnection(frontend, async (c) => {
       await c.workflowService.getSystemInfo({});
       return true;
     }).catch(() => false);
     if (answered) return;
-    if (Date.now() > deadline) throw new StartupError(`the Temporal cluster's frontend did not answer on ${address} in time (logs in ${logDir})`);
+    if (Date.now() > deadline) throw new StartupError(`the Temporal cluster's frontend did not answer on ${frontend.address} in time (logs in ${logDir})`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -307,8 +312,8 @@ async function waitUntilListening(port: number, children: Map<ClusterServiceName
   }
 }
 
-async function registerNamespace(address: string, namespace: string) {
-  await withConnection(address, async (c) => {
+async function registerNamespace(frontend: Frontend, namespace: string) {
+  await withConnection(frontend, async (c) => {
     try {
       await c.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
     } catch (err) {
@@ -324,20 +329,20 @@ async function registerNamespace(address: string, namespace: string) {
  * unavailable), matching must answer for a task queue, the worker service must be alive.
  */
 async function waitUntilReady(options: {
-  address: string;
+  frontend: Frontend;
   namespace: string;
   names: readonly ClusterServiceName[];
   children: Map<ClusterServiceName, ChildProcess>;
   logDir: string;
   deadline: number;
 }) {
-  const { address, namespace } = options;
+  const { frontend, namespace } = options;
   let last: string | undefined;
   for (;;) {
     const exited = exitedService(options.children, options.logDir, options.names);
     if (exited) throw exited;
     try {
-      await withConnection(address, async (c) => {
+      await withConnection(frontend, async (c) => {
         await c.workflowService.getSystemInfo({});
         if (options.names.includes('history') || options.names.includes('frontend')) {
           try {
@@ -362,8 +367,19 @@ async function waitUntilReady(options: {
   }
 }
 
-async function withConnection<T>(address: string, use: (c: Connection) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+/** How the cluster's own probes reach its frontend. */
+interface Frontend {
+  address: string;
+  tls?: TLSConfig;
+}
+
+async function probeTls(tls: ClusterTls): Promise<TLSConfig> {
+  const [ca, crt, key] = await Promise.all([tls.caFile, tls.clientCertFile, tls.clientKeyFile].map((f) => readFile(f)));
+  return { serverRootCACertificate: ca!, clientCertPair: { crt: crt!, key: key! }, serverNameOverride: tls.serverName };
+}
+
+async function withConnection<T>(frontend: Frontend, use: (c: Connection) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ ...frontend, connectTimeout: 1000 });
   try {
     return await connection.withDeadline(Date.now() + 5000, () => use(connection));
   } finally {

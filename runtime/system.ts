@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../common/logger.js';
 import { createTracing, type Tracing } from '../common/tracing.js';
 import { connectDatabase, type DatabaseHandle } from '../db/client.js';
 import { stopSequence, type ShutdownSequence } from './shutdown.js';
+import { temporalConnectionSettings, type TemporalConnectionSettings } from './temporal-connection.js';
 
 export interface SystemOptions {
   /** Postgres to use instead of the config's (the embedded one `npm start` or a test setup started). */
@@ -26,6 +27,8 @@ export interface System {
   tracing: Tracing | undefined;
   databaseUrl: string;
   temporalAddress: string;
+  /** Address, TLS and API key: what the client connected with and every worker connects with. */
+  temporalConnection: TemporalConnectionSettings;
   database: DatabaseHandle;
   temporal: Client;
   /** Add the stop step of anything started on this system; it then stops before what it uses. */
@@ -41,16 +44,18 @@ export interface System {
 export async function openSystem(config: Config, options: SystemOptions = {}): Promise<System> {
   const shutdown = options.shutdown ?? stopSequence();
   try {
+    // Certificate files first: a missing one is a configuration mistake, reported before anything connects.
+    const temporalAddress = options.temporalAddress ?? configuredTemporalAddress(config);
+    const temporalConnection = temporalConnectionSettings(config, temporalAddress);
     const logger = options.logger ?? createLogger(config);
     const tracing = options.tracing ?? createTracing(config);
     if (tracing && !options.tracing) shutdown.add(tracing.shutdown);
     const databaseUrl = options.databaseUrl ?? configuredDatabaseUrl(config);
     const database = await connectDatabase(databaseUrl, options.poolSize ?? config.DATABASE_POOL_SIZE);
     shutdown.add(database.close);
-    const temporalAddress = options.temporalAddress ?? configuredTemporalAddress(config);
-    const temporal = await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE, tracing ? [tracing.plugin] : []);
+    const temporal = await connectTemporalClient(temporalConnection, config.TEMPORAL_NAMESPACE, tracing ? [tracing.plugin] : []);
     shutdown.add(() => temporal.connection.close());
-    return { config, logger, tracing, databaseUrl, temporalAddress, database, temporal, shutdown, stop: shutdown.run };
+    return { config, logger, tracing, databaseUrl, temporalAddress, temporalConnection, database, temporal, shutdown, stop: shutdown.run };
   } catch (err) {
     // A sequence of our own has no one else to run it; a caller's runs on its own terms.
     if (!options.shutdown) await shutdown.run();

@@ -2,12 +2,12 @@ import { startPaymentWorker, type PaymentWorkerOptions, type RunningWorker } fro
 import type { System } from './system.js';
 
 /** What a caller may still choose about a worker; the rest comes from the system. */
-export type WorkerChoices = Omit<PaymentWorkerOptions, 'config' | 'logger' | 'temporalAddress' | 'db' | 'tracing'>;
+export type WorkerChoices = Omit<PaymentWorkerOptions, 'config' | 'logger' | 'temporal' | 'db' | 'tracing'>;
 
 /** A payment worker on a system's Postgres and Temporal, stopped (polling ended, tasks drained) before them. */
 export async function startWorker(system: System, choices: WorkerChoices = {}): Promise<RunningWorker> {
-  const { config, logger, tracing, temporalAddress, database } = system;
-  const worker = await startPaymentWorker({ config, logger, tracing, temporalAddress, db: database.db, ...choices });
+  const { config, logger, tracing, temporalConnection, database } = system;
+  const worker = await startPaymentWorker({ config, logger, tracing, temporal: temporalConnection, db: database.db, ...choices });
   system.shutdown.add(worker.stop);
   return worker;
 }

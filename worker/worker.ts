@@ -7,6 +7,7 @@ import type { Tracing } from '../common/tracing.js';
 import { StartupError } from '../common/startup-error.js';
 import { parseCidrList } from '../common/url-guard.js';
 import type { Database } from '../db/client.js';
+import { describeTemporalConnection, type TemporalConnectionSettings } from '../runtime/temporal-connection.js';
 import { createActivities, type Activities } from './activities/index.js';
 import { guardedWebhookFetch } from './activities/webhook.js';
 import { createGatewaySimulator } from './gateway/simulator.js';
@@ -22,7 +23,8 @@ const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta
 export interface PaymentWorkerOptions {
   config: Config;
   logger: Logger;
-  temporalAddress: string;
+  /** Where and how to reach Temporal (runtime/temporal-connection.ts). */
+  temporal: TemporalConnectionSettings;
   db: Database;
   gateway?: Gateway;
   /** Path of a prebuilt workflow bundle; defaults to dist/workflow-bundle.js when present. */
@@ -46,8 +48,8 @@ export interface RunningWorker {
 export async function startPaymentWorker(options: PaymentWorkerOptions): Promise<RunningWorker> {
   const { config, db } = options;
   installRuntimeOnce(config, options.logger);
-  const connection = await NativeConnection.connect({ address: options.temporalAddress }).catch((err: Error) => {
-    throw new StartupError(`cannot reach Temporal at ${options.temporalAddress}: ${err.message.split('\n')[0]}`);
+  const connection = await NativeConnection.connect(options.temporal).catch((err: Error) => {
+    throw new StartupError(`cannot reach Temporal at ${describeTemporalConnection(options.temporal)}: ${err.message.split('\n')[0]}`);
   });
   const bundlePath = options.tracing ? undefined : (options.bundlePath ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined));
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = bundlePath

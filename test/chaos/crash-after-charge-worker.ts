@@ -6,6 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { parseConfig, parseToolConfig } from '../../common/config.js';
 import { createLogger } from '../../common/logger.js';
 import { connectDatabase } from '../../db/client.js';
+import { temporalConnectionSettings } from '../../runtime/temporal-connection.js';
 import { createGatewaySimulator } from '../../worker/gateway/simulator.js';
 import { startPaymentWorker } from '../../worker/worker.js';
 
@@ -16,7 +17,7 @@ const simulator = createGatewaySimulator({ db: database.db });
 const worker = await startPaymentWorker({
   config,
   logger: createLogger(config),
-  temporalAddress: config.TEMPORAL_ADDRESS!,
+  temporal: temporalConnectionSettings(config),
   db: database.db,
   gateway: {
     ...simulator,
