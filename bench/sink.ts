@@ -19,14 +19,14 @@ export class WebhookSink {
   ) {}
 
   static async start(): Promise<WebhookSink> {
-    let sink: WebhookSink | undefined;
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
-      req.on('end', () => sink!.handle(body, res));
+      req.on('end', () => sink.handle(body, res));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    sink = new WebhookSink(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
+    // Requests arrive only after listen(), when `sink` exists.
+    const sink = new WebhookSink(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
     return sink;
   }
 

@@ -113,7 +113,9 @@ export async function startWebhookReceiver(
       let body: Record<string, unknown> = {};
       try {
         body = JSON.parse(raw);
-      } catch {}
+      } catch {
+        // Not JSON: `respond` sees an empty body.
+      }
       calls += 1;
       const answer = respond(calls, body);
       const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;

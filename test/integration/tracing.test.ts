@@ -18,7 +18,9 @@ const collector = createServer((req, res) => {
     try {
       const parsed = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Span[] }> }> };
       for (const rs of parsed.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans);
-    } catch {}
+    } catch {
+      // Not an OTLP JSON body: nothing to collect.
+    }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
 });
