@@ -5,7 +5,19 @@ import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'web/build/', 'web/.svelte-kit/', '.data/', 'test-results/', 'client/openapi-types.ts', 'client/app-router.ts', 'test/consumer/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'web/build/',
+      'web/.svelte-kit/',
+      '.data/',
+      'test-results/',
+      'client/openapi-types.ts',
+      'client/app-router.ts',
+      'test/consumer/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -37,7 +49,18 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['pg', 'drizzle-orm', 'drizzle-orm/*', 'undici', 'express', '@temporalio/activity', '@temporalio/client', '@temporalio/worker', '**/db/*', '**/activities/*'],
+              group: [
+                'pg',
+                'drizzle-orm',
+                'drizzle-orm/*',
+                'undici',
+                'express',
+                '@temporalio/activity',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '**/db/*',
+                '**/activities/*',
+              ],
               allowTypeImports: true,
               message: 'Workflow code must be deterministic: only @temporalio/workflow, pure shared modules and activity types.',
             },

@@ -16,7 +16,10 @@ describe('onError, shared by the tRPC adapter and the REST bridge', () => {
     const req = { log: request.log } as unknown as IncomingMessage;
     const cause = new Error('relation "payments" does not exist');
     onError({ logger: process.log }, { error: new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause }), path: 'payments.list', req });
-    onError({ logger: process.log }, { error: new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'Postgres is unavailable' }), path: 'payments.get', req });
+    onError(
+      { logger: process.log },
+      { error: new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'Postgres is unavailable' }), path: 'payments.get', req },
+    );
     expect(request.lines).toEqual([
       { err: cause, path: 'payments.list' },
       { err: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE' }), path: 'payments.get' },

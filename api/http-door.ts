@@ -19,7 +19,10 @@ export function createContext(deps: ApiDependencies, req: IncomingMessage): Cont
  * request's log line (under its request id) since the answer never carries it. Client errors are
  * the client's to read in the answer.
  */
-export function onError(deps: Pick<ApiDependencies, 'logger'>, failure: { error: TRPCError; path: string | undefined; req: IncomingMessage }): void {
+export function onError(
+  deps: Pick<ApiDependencies, 'logger'>,
+  failure: { error: TRPCError; path: string | undefined; req: IncomingMessage },
+): void {
   if (getHTTPStatusCodeFromError(failure.error) < 500) return;
   const log = (failure.req as IncomingMessage & { log?: Logger }).log ?? deps.logger;
   log.error({ err: failure.error.cause ?? failure.error, path: failure.path }, 'request failed');

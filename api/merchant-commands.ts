@@ -12,8 +12,15 @@ const USAGE = `usage: merchant <command>
   revoke <key id>             revoke a key`;
 
 /** Runs one merchant-CLI command (`create`, `list`, `keys`, `create-key`, `revoke`) against an open database. */
-export async function runMerchantCommand(argv: string[], openDatabase: () => Promise<{ db: Database; close(): Promise<void> }>): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: { name: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
+export async function runMerchantCommand(
+  argv: string[],
+  openDatabase: () => Promise<{ db: Database; close(): Promise<void> }>,
+): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { name: { type: 'string' }, help: { type: 'boolean' } },
+    allowPositionals: true,
+  });
   const [command, arg] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
@@ -63,4 +70,3 @@ function required(value: string | undefined, what: string): string {
   if (!value) throw new StartupError(`the ${what} is required\n${USAGE}`);
   return value;
 }
-

@@ -33,7 +33,11 @@ export function noteMerchant(req: IncomingMessage, merchantId: string): void {
  * Request ids (`X-Request-Id` in and out), one structured log line per request with the merchant,
  * the request duration histogram, and /metrics.
  */
-export function applyObservability(app: Express, logger: Logger, options: { procedures: ReadonlySet<string>; metricsToken?: string }): void {
+export function applyObservability(
+  app: Express,
+  logger: Logger,
+  options: { procedures: ReadonlySet<string>; metricsToken?: string },
+): void {
   app.use(
     pinoHttp({
       logger,

@@ -188,7 +188,11 @@ function isDeadlineExceeded(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   for (const e of errorChain(err)) {
     // gRPC status 4: DEADLINE_EXCEEDED.
-    if ((e as { code?: unknown }).code === 4 || /DEADLINE_EXCEEDED|deadline exceeded/i.test(String((e as { message?: unknown }).message ?? ''))) return true;
+    if (
+      (e as { code?: unknown }).code === 4 ||
+      /DEADLINE_EXCEEDED|deadline exceeded/i.test(String((e as { message?: unknown }).message ?? ''))
+    )
+      return true;
   }
   return false;
 }
@@ -205,6 +209,9 @@ async function assertOwnPaymentMethod(ctx: MerchantContext, paymentMethodId: str
     .where(and(eq(paymentMethods.id, paymentMethodId), eq(paymentMethods.merchantId, ctx.merchantId)))
     .limit(1);
   if (!method) {
-    throw new TRPCError({ code: 'UNPROCESSABLE_CONTENT', message: `paymentMethodId: no payment method ${paymentMethodId} on this account` });
+    throw new TRPCError({
+      code: 'UNPROCESSABLE_CONTENT',
+      message: `paymentMethodId: no payment method ${paymentMethodId} on this account`,
+    });
   }
 }

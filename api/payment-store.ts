@@ -76,7 +76,8 @@ export async function listPayments(db: Database, merchantId: string, filter: Lis
   if (filter.createdFrom) conditions.push(gte(payments.createdAt, comparableDate(filter.createdFrom)));
   if (filter.createdTo) conditions.push(lt(payments.createdAt, comparableDate(filter.createdTo)));
   if (filter.cursor) conditions.push(lt(payments.id, filter.cursor));
-  if (filter.metadata && Object.keys(filter.metadata).length) conditions.push(sql`${payments.metadata} @> ${JSON.stringify(filter.metadata)}::jsonb`);
+  if (filter.metadata && Object.keys(filter.metadata).length)
+    conditions.push(sql`${payments.metadata} @> ${JSON.stringify(filter.metadata)}::jsonb`);
   const rows = await db
     .select()
     .from(payments)
@@ -92,11 +93,7 @@ export async function listPayments(db: Database, merchantId: string, filter: Lis
 
 export async function listPaymentEvents(db: Database, merchantId: string, paymentId: string): Promise<PaymentEventView[]> {
   await getPaymentOrThrow(db, merchantId, paymentId);
-  const rows = await db
-    .select()
-    .from(paymentEvents)
-    .where(eq(paymentEvents.paymentId, paymentId))
-    .orderBy(asc(paymentEvents.version));
+  const rows = await db.select().from(paymentEvents).where(eq(paymentEvents.paymentId, paymentId)).orderBy(asc(paymentEvents.version));
   return rows.map((e) => ({
     version: e.version,
     type: e.type,
@@ -118,7 +115,13 @@ export async function paymentStats(db: Database, merchantId: string) {
   const [overdue] = await db
     .select({ count: count() })
     .from(payments)
-    .where(and(eq(payments.merchantId, merchantId), eq(payments.status, 'pending'), lt(payments.scheduledAt, sql`now() - interval '30 seconds'`)));
+    .where(
+      and(
+        eq(payments.merchantId, merchantId),
+        eq(payments.status, 'pending'),
+        lt(payments.scheduledAt, sql`now() - interval '30 seconds'`),
+      ),
+    );
   return { byStatus, total: rows.reduce((sum, r) => sum + r.count, 0), overdue: overdue?.count ?? 0 };
 }
 

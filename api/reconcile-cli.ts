@@ -16,7 +16,8 @@ await runCli(async () => {
     const result = await reconcilePayments({ db: system.database.db, temporal: system.temporal }, { taskQueue: values['task-queue'] });
     if (values.json) console.log(JSON.stringify(result));
     else {
-      for (const d of result.disagreements) console.log(`${d.paymentId}\t${d.problem}\tworkflow ${d.workflowStatus}\trow ${d.rowStatus ?? '-'}`);
+      for (const d of result.disagreements)
+        console.log(`${d.paymentId}\t${d.problem}\tworkflow ${d.workflowStatus}\trow ${d.rowStatus ?? '-'}`);
       console.log(`${result.checked} payment workflows checked, ${result.disagreements.length} disagreements`);
     }
     if (result.disagreements.length) process.exitCode = 1;

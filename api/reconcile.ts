@@ -22,17 +22,31 @@ export async function reconcilePayments(
   deps: { db: Database; temporal: Client },
   options: { taskQueue?: string; batch?: number } = {},
 ): Promise<{ checked: number; disagreements: Disagreement[] }> {
-  const query = [`WorkflowType = '${PAYMENT_WORKFLOW_TYPE}'`, options.taskQueue ? `TaskQueue = '${options.taskQueue.replace(/'/g, '')}'` : ''].filter(Boolean).join(' AND ');
+  const query = [
+    `WorkflowType = '${PAYMENT_WORKFLOW_TYPE}'`,
+    options.taskQueue ? `TaskQueue = '${options.taskQueue.replace(/'/g, '')}'` : '',
+  ]
+    .filter(Boolean)
+    .join(' AND ');
   const disagreements: Disagreement[] = [];
   let checked = 0;
   let page: Array<{ workflowId: string; status: string }> = [];
   const flush = async () => {
     if (!page.length) return;
-    const rows = await deps.db.select({ id: payments.id, status: payments.status }).from(payments).where(inArray(payments.id, page.map((w) => w.workflowId)));
+    const rows = await deps.db
+      .select({ id: payments.id, status: payments.status })
+      .from(payments)
+      .where(
+        inArray(
+          payments.id,
+          page.map((w) => w.workflowId),
+        ),
+      );
     const byId = new Map(rows.map((r) => [r.id, r.status]));
     for (const { workflowId, status } of page) {
       const row = byId.get(workflowId) ?? null;
-      if (row === null) disagreements.push({ paymentId: workflowId, problem: 'workflow without row', workflowStatus: status, rowStatus: null });
+      if (row === null)
+        disagreements.push({ paymentId: workflowId, problem: 'workflow without row', workflowStatus: status, rowStatus: null });
       else if (status !== 'RUNNING' && !TERMINAL_STATUSES.includes(row)) {
         disagreements.push({ paymentId: workflowId, problem: 'closed workflow, row not final', workflowStatus: status, rowStatus: row });
       }

@@ -85,7 +85,11 @@ export function createRestBridge(router: AnyTRPCRouter, deps: ApiDependencies): 
       if (!route) {
         if (candidates.length) {
           res.setHeader('allow', [...new Set(candidates.map((r) => r.method))].join(', '));
-          throw new HttpProblem(405, 'METHOD_NOT_SUPPORTED', `${req.method} is not supported on ${url.pathname}; use ${candidates.map((r) => r.method).join(' or ')}`);
+          throw new HttpProblem(
+            405,
+            'METHOD_NOT_SUPPORTED',
+            `${req.method} is not supported on ${url.pathname}; use ${candidates.map((r) => r.method).join(' or ')}`,
+          );
         }
         throw new HttpProblem(404, 'NOT_FOUND', `no route ${req.method} ${url.pathname}`);
       }
@@ -103,13 +107,19 @@ export function createRestBridge(router: AnyTRPCRouter, deps: ApiDependencies): 
         if (body.length > 0 && !/^application\/json\s*(;|$)/i.test(type ?? '')) {
           // Who asks matters more than how: an unauthenticated caller learns nothing about the route.
           await resolveMerchant(ctx);
-          throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', `the body must be JSON sent as content-type application/json${type ? `, not ${type}` : ''}`);
+          throw new HttpProblem(
+            415,
+            'UNSUPPORTED_MEDIA_TYPE',
+            `the body must be JSON sent as content-type application/json${type ? `, not ${type}` : ''}`,
+          );
         }
         input = body.length > 0 ? parseJsonObject(body) : {};
       }
       Object.assign(input, pathInput);
       const procedures = matched.procedurePath.split('.');
-      const fn = procedures.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], createCaller(ctx)) as (input: unknown) => Promise<unknown>;
+      const fn = procedures.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], createCaller(ctx)) as (
+        input: unknown,
+      ) => Promise<unknown>;
       const hasInput = (matched.procedure._def.inputs as unknown[]).length > 0;
       const data = await fn(hasInput ? input : undefined);
       res.status(matched.successStatus).json(data);
@@ -130,7 +140,11 @@ function notFoundForPathIds(err: unknown, route: RestRoute | undefined): unknown
   if (!route?.params.length || !(err instanceof TRPCError) || !(err.cause instanceof ZodError)) return err;
   const issues = err.cause.issues;
   if (!issues.length || !issues.every((i) => route.params.includes(String(i.path[0])))) return err;
-  return new HttpProblem(404, 'NOT_FOUND', `no resource at ${route.template.replace(/\{(\w+)\}/g, '…')} with that ${String(issues[0]!.path[0])}`);
+  return new HttpProblem(
+    404,
+    'NOT_FOUND',
+    `no resource at ${route.template.replace(/\{(\w+)\}/g, '…')} with that ${String(issues[0]!.path[0])}`,
+  );
 }
 
 /** A failure as the tRPC error it answers as. Outside a procedure (the authentication before a 415), an outage is still a 503. */
@@ -154,7 +168,8 @@ export function restError(err: unknown): { status: number; body: RestError } {
     };
   }
   // Internal details (SQL, parameters, stacks) stay in the log.
-  const message = status >= 500 && error.code !== 'SERVICE_UNAVAILABLE' && error.code !== 'GATEWAY_TIMEOUT' ? INTERNAL_MESSAGE : error.message;
+  const message =
+    status >= 500 && error.code !== 'SERVICE_UNAVAILABLE' && error.code !== 'GATEWAY_TIMEOUT' ? INTERNAL_MESSAGE : error.message;
   return { status, body: { code: error.code, message } };
 }
 
@@ -194,7 +209,8 @@ function parseJsonObject(text: string): Record<string, unknown> {
   } catch (err) {
     throw new HttpProblem(400, 'PARSE_ERROR', `the body is not valid JSON: ${(err as Error).message}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new HttpProblem(400, 'BAD_REQUEST', 'the body must be a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new HttpProblem(400, 'BAD_REQUEST', 'the body must be a JSON object');
   return value as Record<string, unknown>;
 }
 

@@ -5,7 +5,9 @@ import type { RestMeta } from './trpc.js';
 
 type Procedures = Record<string, { _def: { type: string; meta?: RestMeta } }>;
 const restFaces = (procedures: Procedures) =>
-  Object.entries(procedures).flatMap(([name, p]) => (p._def.meta?.openapi ? [`${p._def.meta.openapi.method} ${p._def.meta.openapi.path} ${name}`] : []));
+  Object.entries(procedures).flatMap(([name, p]) =>
+    p._def.meta?.openapi ? [`${p._def.meta.openapi.method} ${p._def.meta.openapi.path} ${name}`] : [],
+  );
 
 describe('REST routes come from the routers', () => {
   it('every query and mutation of the app router is also a REST route (subscriptions cannot be)', () => {
@@ -28,7 +30,9 @@ describe('REST routes come from the routers', () => {
 
   it('the OpenAPI document describes each REST route once', () => {
     const document = openApiDocument('http://localhost');
-    const operations = Object.entries(document.paths ?? {}).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${path}`));
+    const operations = Object.entries(document.paths ?? {}).flatMap(([path, ops]) =>
+      Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     const routes = restFaces(restRouter._def.procedures as unknown as Procedures).map((r) => r.split(' ').slice(0, 2).join(' '));
     expect(operations.sort()).toEqual(routes.sort());
   });

@@ -24,14 +24,22 @@ const ERROR_SCHEMA: SchemaObject = {
   description: 'Every error of the REST doors.',
   properties: {
     code: { type: 'string', description: 'Stable and machine-readable, e.g. BAD_REQUEST, NOT_FOUND, CONFLICT', example: 'BAD_REQUEST' },
-    message: { type: 'string', description: 'What went wrong and what to do, naming each field', example: 'amount: must be greater than 0' },
+    message: {
+      type: 'string',
+      description: 'What went wrong and what to do, naming each field',
+      example: 'amount: must be greater than 0',
+    },
     issues: {
       type: 'array',
       description: 'For invalid input: one entry per field and rule',
       items: {
         type: 'object',
         properties: {
-          path: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, description: 'The field, as a path from the body or query' },
+          path: {
+            type: 'array',
+            items: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+            description: 'The field, as a path from the body or query',
+          },
           message: { type: 'string' },
         },
         required: ['path', 'message'],
@@ -74,10 +82,17 @@ export function openApiDocument(baseUrl: string) {
     baseUrl,
   });
   const procedures = restRouter._def.procedures as unknown as Record<string, { _def: { meta?: RestMeta } }>;
-  const successOf = new Map(Object.values(procedures).map(({ _def: { meta } }) => [`${meta?.openapi?.method} ${meta?.openapi?.path}`, meta?.successStatus ?? 200]));
-  const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  const successOf = new Map(
+    Object.values(procedures).map(({ _def: { meta } }) => [`${meta?.openapi?.method} ${meta?.openapi?.path}`, meta?.successStatus ?? 200]),
+  );
+  const errorResponse = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  });
   for (const [path, operations] of Object.entries(document.paths ?? {})) {
-    for (const [method, operation] of Object.entries(operations as Record<string, { responses: Record<string, unknown>; security?: unknown }>)) {
+    for (const [method, operation] of Object.entries(
+      operations as Record<string, { responses: Record<string, unknown>; security?: unknown }>,
+    )) {
       const ok = operation.responses['200'];
       const statuses = ['400', '401', '429', '500', '503'];
       if (path.includes('{')) statuses.push('404');
@@ -89,7 +104,8 @@ export function openApiDocument(baseUrl: string) {
       operation.security = [{ ApiKey: [] }, { Bearer: [] }];
       // Every body may be left out (a body-less POST is an empty object); it is required only when
       // its schema requires a field.
-      const body = (operation as { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: string[] } }> } }).requestBody;
+      const body = (operation as { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: string[] } }> } })
+        .requestBody;
       if (body) body.required = Boolean(body.content?.['application/json']?.schema?.required?.length);
       const extra = objectParams.get(`${method.toUpperCase()} ${path}`) ?? [];
       (operation as { parameters?: unknown[] }).parameters = [...((operation as { parameters?: unknown[] }).parameters ?? []), ...extra];
@@ -97,7 +113,10 @@ export function openApiDocument(baseUrl: string) {
   }
   document.components = {
     ...document.components,
-    schemas: { ...Object.fromEntries(Object.entries(document.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.'))), Error: ERROR_SCHEMA },
+    schemas: {
+      ...Object.fromEntries(Object.entries(document.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.'))),
+      Error: ERROR_SCHEMA,
+    },
     securitySchemes: {
       ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A merchant API key, sk_…' },
       Bearer: { type: 'http', scheme: 'bearer', description: 'The same key as a bearer token' },
@@ -120,7 +139,10 @@ function withScalarQueries(rest: typeof restRouter) {
       const input = procedure._def.inputs[0];
       if (meta?.method !== 'GET' || !(input instanceof ZodObject || input?.def.type === 'prefault')) return [name, procedure];
       const object = (input instanceof ZodObject ? input : (input.def as unknown as { innerType: ZodObject }).innerType) as ZodObject;
-      const objectKeys = Object.entries(object.shape).filter(([, field]) => (field as ZodType).def.type === 'optional' && (field as unknown as { unwrap(): ZodType }).unwrap().def.type === 'record');
+      const objectKeys = Object.entries(object.shape).filter(
+        ([, field]) =>
+          (field as ZodType).def.type === 'optional' && (field as unknown as { unwrap(): ZodType }).unwrap().def.type === 'record',
+      );
       if (!objectKeys.length) return [name, procedure];
       objectParams.set(
         `${meta.method} ${meta.path}`,

@@ -45,7 +45,11 @@ export function applySecurity(app: Express, config: Config): void {
     },
     handler: tooMany(config.RATE_LIMIT_PER_MINUTE, 'rate limit of requests'),
   });
-  const authFailures = authFailureLimit(config.AUTH_FAILURES_PER_MINUTE, clientAddress, tooMany(config.AUTH_FAILURES_PER_MINUTE, 'limit of failed authentications'));
+  const authFailures = authFailureLimit(
+    config.AUTH_FAILURES_PER_MINUTE,
+    clientAddress,
+    tooMany(config.AUTH_FAILURES_PER_MINUTE, 'limit of failed authentications'),
+  );
   app.use((req, res, next) => {
     if (exemptFromRateLimit(req.path)) return next();
     authFailures(req, res, (err?: unknown) => (err ? next(err) : countEachCall(perKey, trpcCalls(req))(req, res, next)));
@@ -57,7 +61,11 @@ export function applySecurity(app: Express, config: Config): void {
  * missing key costs nothing and is limited per address above). Past the limit the address is refused
  * before any lookup. Counted when the answer is known, so a long-lived stream is never a failure.
  */
-function authFailureLimit(limit: number, addressOf: (req: Request) => string, refuse: (req: Request, res: Response) => void): RequestHandler {
+function authFailureLimit(
+  limit: number,
+  addressOf: (req: Request) => string,
+  refuse: (req: Request, res: Response) => void,
+): RequestHandler {
   const failures = new MemoryStore();
   failures.init({ windowMs: 60_000 } as Parameters<MemoryStore['init']>[0]);
   // Keys that authenticated lately: a locked address still serves them (merchants behind one NAT or

@@ -16,7 +16,10 @@ export function createApiApp(deps: ApiDependencies): express.Express {
   app.disable('x-powered-by');
   // `/TRPC/…` must not reach tRPC around the limits that look for `/trpc/`.
   app.set('case sensitive routing', true);
-  applyObservability(app, deps.logger, { procedures: new Set(Object.keys(appRouter._def.procedures)), metricsToken: deps.config.METRICS_TOKEN });
+  applyObservability(app, deps.logger, {
+    procedures: new Set(Object.keys(appRouter._def.procedures)),
+    metricsToken: deps.config.METRICS_TOKEN,
+  });
   applySecurity(app, deps.config);
 
   app.get(HEALTH_PATH, (_req, res) => {
@@ -48,9 +51,13 @@ export function createApiApp(deps: ApiDependencies): express.Express {
     const status = Number((err as { status?: unknown }).status) || 500;
     (req.log ?? deps.logger).error({ err }, 'request failed outside a route');
     if (res.headersSent) return res.end();
-    res.status(status >= 400 && status < 600 ? status : 500).json(
-      status < 500 ? { code: 'BAD_REQUEST', message: 'the request could not be read' } : { code: 'INTERNAL_SERVER_ERROR', message: INTERNAL_MESSAGE },
-    );
+    res
+      .status(status >= 400 && status < 600 ? status : 500)
+      .json(
+        status < 500
+          ? { code: 'BAD_REQUEST', message: 'the request could not be read' }
+          : { code: 'INTERNAL_SERVER_ERROR', message: INTERNAL_MESSAGE },
+      );
   });
   return app;
 }

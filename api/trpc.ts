@@ -23,22 +23,25 @@ export type RestMeta = OpenApiMeta & { successStatus?: 201 };
 /** What a client learns of an internal error; the details are in the log under its request id. */
 export const INTERNAL_MESSAGE = 'internal error; it was logged with the request id';
 
-const t = initTRPC.context<Context>().meta<RestMeta>().create({
-  errorFormatter({ shape, error }) {
-    const zodError = error.cause instanceof ZodError ? error.cause : undefined;
-    return {
-      ...shape,
-      // Internal details (SQL, parameters, stacks) stay in the log, never in a response.
-      message: zodError ? describeZodError(zodError) : error.code === 'INTERNAL_SERVER_ERROR' ? INTERNAL_MESSAGE : shape.message,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        path: shape.data.path,
-        fieldErrors: zodError ? zodError.flatten().fieldErrors : undefined,
-      },
-    };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<RestMeta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const zodError = error.cause instanceof ZodError ? error.cause : undefined;
+      return {
+        ...shape,
+        // Internal details (SQL, parameters, stacks) stay in the log, never in a response.
+        message: zodError ? describeZodError(zodError) : error.code === 'INTERNAL_SERVER_ERROR' ? INTERNAL_MESSAGE : shape.message,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          fieldErrors: zodError ? zodError.flatten().fieldErrors : undefined,
+        },
+      };
+    },
+  });
 
 /** Database and Temporal outages become 503 with a retry hint instead of a 500. */
 const infrastructureGuard = t.middleware(async ({ next }) => {
@@ -57,7 +60,10 @@ const storableInput = t.middleware(async ({ getRawInput, next }) => {
   // As a validation error, so every door reports it like any other: message and issues.
   if (problem) {
     // Raised through a schema: a ZodError built by hand is not an Error, and tRPC would wrap it.
-    const { error } = z.unknown().superRefine((_, ctx) => ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message })).safeParse(undefined);
+    const { error } = z
+      .unknown()
+      .superRefine((_, ctx) => ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message }))
+      .safeParse(undefined);
     throw new TRPCError({ code: 'BAD_REQUEST', cause: error });
   }
   return next();

@@ -48,11 +48,21 @@ export async function getEndpointOrThrow(ctx: MerchantContext, id: string): Prom
   return row;
 }
 
-export async function createEndpoint(ctx: MerchantContext, input: { url: string; eventTypes: SubscribableEventType[]; description?: string }) {
+export async function createEndpoint(
+  ctx: MerchantContext,
+  input: { url: string; eventTypes: SubscribableEventType[]; description?: string },
+) {
   await assertPublicWebhookUrl(ctx, 'url', input.url);
   const [row] = await ctx.db
     .insert(webhookEndpoints)
-    .values({ id: `we_${ulid()}`, merchantId: ctx.merchantId, url: input.url, eventTypes: input.eventTypes, description: input.description, secret: newWebhookSecret() })
+    .values({
+      id: `we_${ulid()}`,
+      merchantId: ctx.merchantId,
+      url: input.url,
+      eventTypes: input.eventTypes,
+      description: input.description,
+      secret: newWebhookSecret(),
+    })
     .returning();
   // The secret is shown here and on rotation only.
   return { ...endpointView(row!), secret: row!.secret };
@@ -78,7 +88,9 @@ export async function updateEndpoint(
     ...(input.eventTypes !== undefined ? { eventTypes: input.eventTypes } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
     // Re-enabling clears the reason and the failure streak.
-    ...(input.enabled !== undefined ? { enabled: input.enabled, disabledReason: input.enabled ? null : 'disabled by the merchant', failingSince: null } : {}),
+    ...(input.enabled !== undefined
+      ? { enabled: input.enabled, disabledReason: input.enabled ? null : 'disabled by the merchant', failingSince: null }
+      : {}),
   };
   // Nothing to change is a valid request: the endpoint as it is.
   if (Object.keys(changes).length === 0) return endpointView(current);
@@ -122,7 +134,10 @@ export function messageView(m: MessageRow) {
   };
 }
 
-export async function listMessages(ctx: MerchantContext, filter: { paymentId?: string; endpointId?: string; status?: WebhookDeliveryStatus; limit: number }) {
+export async function listMessages(
+  ctx: MerchantContext,
+  filter: { paymentId?: string; endpointId?: string; status?: WebhookDeliveryStatus; limit: number },
+) {
   const rows = await ctx.db
     .select()
     .from(webhookMessages)
@@ -187,9 +202,18 @@ export async function replayFailed(ctx: MerchantContext, endpointId: string, sin
   const failed = await ctx.db
     .select({ id: webhookMessages.id })
     .from(webhookMessages)
-    .where(and(eq(webhookMessages.endpointId, endpointId), eq(webhookMessages.status, 'failed'), gte(webhookMessages.createdAt, comparableDate(since))))
+    .where(
+      and(
+        eq(webhookMessages.endpointId, endpointId),
+        eq(webhookMessages.status, 'failed'),
+        gte(webhookMessages.createdAt, comparableDate(since)),
+      ),
+    )
     .orderBy(asc(webhookMessages.createdAt), asc(webhookMessages.sequence));
-  await startDelivery(ctx, failed.map((m) => m.id));
+  await startDelivery(
+    ctx,
+    failed.map((m) => m.id),
+  );
   return { replayed: failed.length };
 }
 

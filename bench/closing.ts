@@ -7,14 +7,24 @@ import type { RunLedger } from './payments.js';
  * created, every expected webhook received, nothing failed. A run that fails this reports no figures.
  */
 export async function closingCheck(env: BenchEnvironment, ledger: RunLedger) {
-  const count = async (query: string) => Number((await env.temporal.workflowService.countWorkflowExecutions({ namespace: 'default', query })).count);
+  const count = async (query: string) =>
+    Number((await env.temporal.workflowService.countWorkflowExecutions({ namespace: 'default', query })).count);
   const rows = async () =>
-    Number((await env.database.pool.query(`select count(*)::int as n from payments where merchant_id = 'mer_demo' and not data ? 'synthetic'`)).rows[0].n);
+    Number(
+      (await env.database.pool.query(`select count(*)::int as n from payments where merchant_id = 'mer_demo' and not data ? 'synthetic'`))
+        .rows[0].n,
+    );
   const created = ledger.created.size;
   // Visibility and the read model both settle a moment after the last write.
   await firstTrue(async () => (await count(`TaskQueue="${PAYMENTS_QUEUE}"`)) === created && (await rows()) === created, 60_000, 250);
   await firstTrue(async () => [...ledger.withWebhook].every((id) => env.sink.received.has(id)), 60_000, 250);
-  const failedRows = Number((await env.database.pool.query(`select count(*)::int as n from payments where merchant_id = 'mer_demo' and status = 'failed' and not data ? 'synthetic'`)).rows[0].n);
+  const failedRows = Number(
+    (
+      await env.database.pool.query(
+        `select count(*)::int as n from payments where merchant_id = 'mer_demo' and status = 'failed' and not data ? 'synthetic'`,
+      )
+    ).rows[0].n,
+  );
   const result = {
     paymentsCreated: created,
     workflows: await count(`TaskQueue="${PAYMENTS_QUEUE}"`),

@@ -83,15 +83,38 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     const processes = new ProcessGroup();
     stops.push(async () => {
       processes.killAll('SIGTERM');
-      await waitFor(async () => processes.children.every((c) => c.exitCode !== null || c.signalCode !== null), 'bench processes to exit', 20_000).catch(() => processes.killAll());
+      await waitFor(
+        async () => processes.children.every((c) => c.exitCode !== null || c.signalCode !== null),
+        'bench processes to exit',
+        20_000,
+      ).catch(() => processes.killAll());
     });
     const api = await processes.startApi(env);
     // SIGUSR2 runs a full garbage collection, so memory samples count what is retained, not garbage.
-    const worker = await processes.startWorker(env, ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(GC_ON_SIGNAL)}`]);
-    processes.start(path.join(here, 'bare-worker.ts'), { ...env, BARE_TASK_QUEUE: BARE_QUEUE, BARE_BUNDLE: bareBundle }, ['--import', 'tsx']);
+    const worker = await processes.startWorker(env, [
+      '--expose-gc',
+      '--import',
+      `data:text/javascript,${encodeURIComponent(GC_ON_SIGNAL)}`,
+    ]);
+    processes.start(path.join(here, 'bare-worker.ts'), { ...env, BARE_TASK_QUEUE: BARE_QUEUE, BARE_BUNDLE: bareBundle }, [
+      '--import',
+      'tsx',
+    ]);
 
     const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${api.url}/trpc` })] });
-    return { database, temporal, apiUrl: api.url, trpc, sink, api: api.child, worker, processEnv: env, processes, facts: await machineFacts(cli, database, env), stop };
+    return {
+      database,
+      temporal,
+      apiUrl: api.url,
+      trpc,
+      sink,
+      api: api.child,
+      worker,
+      processEnv: env,
+      processes,
+      facts: await machineFacts(cli, database, env),
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

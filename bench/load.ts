@@ -2,7 +2,11 @@
  * Open-model load: requests are due at fixed times whatever the previous ones did, and latency is
  * measured from when a request was due, so a slow server cannot hide its queue (no coordinated omission).
  */
-export async function openLoad(ratePerSecond: number, seconds: number, send: () => Promise<unknown>): Promise<{ latencies: number[]; errors: number }> {
+export async function openLoad(
+  ratePerSecond: number,
+  seconds: number,
+  send: () => Promise<unknown>,
+): Promise<{ latencies: number[]; errors: number }> {
   const total = Math.max(1, Math.round(ratePerSecond * seconds));
   const start = performance.now() + 50;
   const latencies: number[] = [];

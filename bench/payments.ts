@@ -34,7 +34,11 @@ export async function createPayment(env: BenchEnvironment, ledger: RunLedger, do
 async function send(env: BenchEnvironment, door: Door, body: PaymentBody): Promise<string> {
   if (door === 'trpc') return (await env.trpc.payments.create.mutate(body)).id;
   if (door === 'rest') {
-    const res = await fetch(`${env.apiUrl}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${env.apiUrl}/api/v1/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (res.status !== 201) throw new Error(`create answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { id: string }).id;
   }
@@ -43,7 +47,21 @@ async function send(env: BenchEnvironment, door: Door, body: PaymentBody): Promi
   await env.temporal.workflow.start(PAYMENT_WORKFLOW_TYPE, {
     taskQueue: PAYMENTS_QUEUE,
     workflowId: id,
-    args: [{ paymentId: id, merchantId: 'mer_demo', paymentMethodId: null, reference: paymentReference(id), amount: body.amount, currency: body.currency, delaySeconds: body.delaySeconds, webhookUrl: body.webhookUrl ?? null, data: {}, description: null, createdAt: paymentCreatedAt(id) }],
+    args: [
+      {
+        paymentId: id,
+        merchantId: 'mer_demo',
+        paymentMethodId: null,
+        reference: paymentReference(id),
+        amount: body.amount,
+        currency: body.currency,
+        delaySeconds: body.delaySeconds,
+        webhookUrl: body.webhookUrl ?? null,
+        data: {},
+        description: null,
+        createdAt: paymentCreatedAt(id),
+      },
+    ],
   });
   return id;
 }

@@ -16,19 +16,54 @@ export function renderReport(facts: Record<string, string>, r: Record<string, an
   ]);
   for (const at of r.create.atRates) {
     const ok = (p50: number, p99: number) => p50 <= 1.2 && p99 <= 1.5;
-    rows.push([`3. REST create p50 / p99 vs B-direct at ${at.fraction * 100}% of B0 (${at.ratePerSecond}/s)`, '≤ 1.2 / ≤ 1.5', `${at.restP50Ratio} / ${at.restP99Ratio}`, met(ok(at.restP50Ratio, at.restP99Ratio))]);
-    rows.push([`3. tRPC create p50 / p99 vs B-direct at ${at.fraction * 100}% of B0 (${at.ratePerSecond}/s)`, '≤ 1.2 / ≤ 1.5', `${at.trpcP50Ratio} / ${at.trpcP99Ratio}`, met(ok(at.trpcP50Ratio, at.trpcP99Ratio))]);
+    rows.push([
+      `3. REST create p50 / p99 vs B-direct at ${at.fraction * 100}% of B0 (${at.ratePerSecond}/s)`,
+      '≤ 1.2 / ≤ 1.5',
+      `${at.restP50Ratio} / ${at.restP99Ratio}`,
+      met(ok(at.restP50Ratio, at.restP99Ratio)),
+    ]);
+    rows.push([
+      `3. tRPC create p50 / p99 vs B-direct at ${at.fraction * 100}% of B0 (${at.ratePerSecond}/s)`,
+      '≤ 1.2 / ≤ 1.5',
+      `${at.trpcP50Ratio} / ${at.trpcP99Ratio}`,
+      met(ok(at.trpcP50Ratio, at.trpcP99Ratio)),
+    ]);
   }
   const rm = r.readModel;
-  rows.push([`4. List-by-status p99 vs visibility (${rm.syntheticRows.toLocaleString('en')} rows loaded)`, '≤ 0.5', `${rm.listP99Ratio}`, met(rm.listP99Ratio <= 0.5)]);
+  rows.push([
+    `4. List-by-status p99 vs visibility (${rm.syntheticRows.toLocaleString('en')} rows loaded)`,
+    '≤ 0.5',
+    `${rm.listP99Ratio}`,
+    met(rm.listP99Ratio <= 0.5),
+  ]);
   rows.push(['4. Get-by-id p99 vs visibility listing', '≤ 0.5', `${rm.getP99Ratio}`, met(rm.getP99Ratio <= 0.5)]);
-  rows.push(['4. Freshness p99, ours vs visibility (ms)', 'ours ≤ visibility', `${rm.freshness.oursP99Ms} vs ${rm.freshness.visibilityP99Ms}`, met(rm.freshness.met)]);
+  rows.push([
+    '4. Freshness p99, ours vs visibility (ms)',
+    'ours ≤ visibility',
+    `${rm.freshness.oursP99Ms} vs ${rm.freshness.visibilityP99Ms}`,
+    met(rm.freshness.met),
+  ]);
   const wh = r.webhooks;
   rows.push(['5. Webhook final → receipt p99 vs B0 activity schedule-to-close p99', '≤ 1.5', `${wh.p99Ratio}`, met(wh.p99Ratio <= 1.5)]);
-  rows.push([`5. Delivered with 5% receiver 5xx (${wh.withRefusals.refused} refused)`, '100%', `${wh.withRefusals.delivered}/${wh.withRefusals.payments}`, met(wh.withRefusals.allDelivered)]);
-  rows.push(['6. Projection throughput / p99 vs raw pg (same SQL)', '≥ 0.90 / ≤ 1.2', `${r.projection.throughputRatio} / ${r.projection.p99Ratio}`, met(r.projection.throughputRatio >= 0.9 && r.projection.p99Ratio <= 1.2)]);
+  rows.push([
+    `5. Delivered with 5% receiver 5xx (${wh.withRefusals.refused} refused)`,
+    '100%',
+    `${wh.withRefusals.delivered}/${wh.withRefusals.payments}`,
+    met(wh.withRefusals.allDelivered),
+  ]);
+  rows.push([
+    '6. Projection throughput / p99 vs raw pg (same SQL)',
+    '≥ 0.90 / ≤ 1.2',
+    `${r.projection.throughputRatio} / ${r.projection.p99Ratio}`,
+    met(r.projection.throughputRatio >= 0.9 && r.projection.p99Ratio <= 1.2),
+  ]);
   const sl = r.sleeping;
-  rows.push([`7. Worker RSS after GC at ${sl.sleeping} sleeping vs at ${sl.boundSample} (cache bound ${sl.cacheBound})`, '≤ 1.2', `${sl.rssBeyondBoundRatio}`, met(sl.rssBeyondBoundRatio <= 1.2)]);
+  rows.push([
+    `7. Worker RSS after GC at ${sl.sleeping} sleeping vs at ${sl.boundSample} (cache bound ${sl.cacheBound})`,
+    '≤ 1.2',
+    `${sl.rssBeyondBoundRatio}`,
+    met(sl.rssBeyondBoundRatio <= 1.2),
+  ]);
   rows.push([
     '7. API get p50 (p99) with them vs before; API CPU while they sleep',
     '≤ 1.2; < 0.05 s in 5 s',
@@ -39,7 +74,10 @@ export function renderReport(facts: Record<string, string>, r: Record<string, an
   const details = [
     `End to end (burst of ${r.endToEnd.burst}, closed loop): ours ${r.endToEnd.oursPerSecond.join(', ')} payments/s; B0 ${r.endToEnd.barePerSecond.join(', ')} workflows/s.`,
     `History: ${r.history.events.ours} events and ${r.history.transitions.ours} state transitions per payment vs ${r.history.events.bare} and ${r.history.transitions.bare} for B0.`,
-    ...r.create.atRates.map((at: any) => `Create at ${at.ratePerSecond}/s (open model), p50 ms direct ${at.msP50.direct}, REST ${at.msP50.rest}, tRPC ${at.msP50.trpc}; p99 ms ${at.msP99.direct}, ${at.msP99.rest}, ${at.msP99.trpc}.`),
+    ...r.create.atRates.map(
+      (at: any) =>
+        `Create at ${at.ratePerSecond}/s (open model), p50 ms direct ${at.msP50.direct}, REST ${at.msP50.rest}, tRPC ${at.msP50.trpc}; p99 ms ${at.msP99.direct}, ${at.msP99.rest}, ${at.msP99.trpc}.`,
+    ),
     `Create errors: ${r.create.errors}. Read-model p99 ms: list ${rm.p99Ms.list.join(', ')}; get ${rm.p99Ms.get.join(', ')}; visibility ${rm.p99Ms.visibility.join(', ')} (under ${rm.writeLoadPerSecond} new payments/s).`,
     `Webhook p99 ms: ours ${wh.oursP99Ms.join(', ')}; B0 webhook activity ${wh.bareActivityP99Ms.join(', ')} at ${wh.ratePerSecond}/s.`,
     `Where our webhook time goes (p50 / p99 ms, from histories): final state → delivery scheduled ${wh.breakdownMs.finalToScheduled.p50} / ${wh.breakdownMs.finalToScheduled.p99}; schedule-to-start ${wh.breakdownMs.scheduleToStart.p50} / ${wh.breakdownMs.scheduleToStart.p99} (B0's webhook activity: ${wh.breakdownMs.bareScheduleToStart.p50} / ${wh.breakdownMs.bareScheduleToStart.p99}); started → received ${wh.breakdownMs.startToReceipt.p50} / ${wh.breakdownMs.startToReceipt.p99}.`,
@@ -48,5 +86,13 @@ export function renderReport(facts: Record<string, string>, r: Record<string, an
     closingLine,
     `Run time: ${r.durationSeconds} s.`,
   ];
-  return [...header, '| target | bound | ratio (median of repetitions) | status |', '|---|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`), '', ...details.map((d) => `${d}\n`), ''].join('\n');
+  return [
+    ...header,
+    '| target | bound | ratio (median of repetitions) | status |',
+    '|---|---|---|---|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+    ...details.map((d) => `${d}\n`),
+    '',
+  ].join('\n');
 }

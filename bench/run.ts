@@ -21,11 +21,38 @@ import { renderReport } from './report.js';
 
 const QUICK = process.argv.includes('--quick');
 const plan = QUICK
-  ? { reps: 3, writes: 300, burst: 25, createSeconds: 1.5, webhookSeconds: 2, refusedBatch: 40, rows: 10_000, readSeconds: 1, freshnessSamples: 3, sleepingTarget: 1_200, sleepingStep: 200, getWindowMs: 1_000 }
-  : { reps: 3, writes: 3_000, burst: 200, createSeconds: 15, webhookSeconds: 15, refusedBatch: 400, rows: 1_000_000, readSeconds: 8, freshnessSamples: 40, sleepingTarget: 10_000, sleepingStep: 1_000, getWindowMs: 10_000 };
+  ? {
+      reps: 3,
+      writes: 300,
+      burst: 25,
+      createSeconds: 1.5,
+      webhookSeconds: 2,
+      refusedBatch: 40,
+      rows: 10_000,
+      readSeconds: 1,
+      freshnessSamples: 3,
+      sleepingTarget: 1_200,
+      sleepingStep: 200,
+      getWindowMs: 1_000,
+    }
+  : {
+      reps: 3,
+      writes: 3_000,
+      burst: 200,
+      createSeconds: 15,
+      webhookSeconds: 15,
+      refusedBatch: 400,
+      rows: 1_000_000,
+      readSeconds: 8,
+      freshnessSamples: 40,
+      sleepingTarget: 10_000,
+      sleepingStep: 1_000,
+      getWindowMs: 10_000,
+    };
 const here = path.dirname(fileURLToPath(import.meta.url));
 const runStarted = Date.now();
-const log = (name: string, value: unknown) => console.log(`[${Math.round((Date.now() - runStarted) / 1000)} s] ${name}: ${JSON.stringify(value)}`);
+const log = (name: string, value: unknown) =>
+  console.log(`[${Math.round((Date.now() - runStarted) / 1000)} s] ${name}: ${JSON.stringify(value)}`);
 
 const env = await startBenchEnvironment();
 let exitCode = 0;
@@ -42,12 +69,27 @@ try {
   const top = results.endToEnd.bareTopRate as number;
   results.create = await measureCreate(env, ledger, { seconds: plan.createSeconds, reps: plan.reps }, top);
   log('create', results.create);
-  results.webhooks = await measureWebhooks(env, ledger, { seconds: plan.webhookSeconds, reps: plan.reps, refusedBatch: plan.refusedBatch }, top);
+  results.webhooks = await measureWebhooks(
+    env,
+    ledger,
+    { seconds: plan.webhookSeconds, reps: plan.reps, refusedBatch: plan.refusedBatch },
+    top,
+  );
   log('webhooks', results.webhooks);
-  results.readModel = await measureReadModel(env, ledger, { rows: plan.rows, readSeconds: plan.readSeconds, reps: plan.reps, freshnessSamples: plan.freshnessSamples }, top);
+  results.readModel = await measureReadModel(
+    env,
+    ledger,
+    { rows: plan.rows, readSeconds: plan.readSeconds, reps: plan.reps, freshnessSamples: plan.freshnessSamples },
+    top,
+  );
   log('read model', results.readModel);
   // Last: thousands of sleeping payments churn the worker's cache, which would colour the other arms.
-  results.sleeping = await measureSleeping(env, ledger, { target: plan.sleepingTarget, step: plan.sleepingStep, cacheBound: WORKER_CACHE, windowMs: plan.getWindowMs });
+  results.sleeping = await measureSleeping(env, ledger, {
+    target: plan.sleepingTarget,
+    step: plan.sleepingStep,
+    cacheBound: WORKER_CACHE,
+    windowMs: plan.getWindowMs,
+  });
   log('sleeping', results.sleeping);
   results.closing = await closingCheck(env, ledger);
   log('closing check', results.closing);
@@ -60,7 +102,8 @@ try {
   await writeFile(path.join(here, 'results', `${stamp}.json`), JSON.stringify({ facts, plan, results }, null, 2));
   await writeFile(path.join(here, 'results', `${stamp}.md`), report);
   // RESULTS.md: the latest full run, followed by the standing analysis of what it shows.
-  if (!QUICK && results.closing.passed) await writeFile(path.join(here, 'RESULTS.md'), `${report}\n${await readFile(path.join(here, 'ANALYSIS.md'), 'utf8')}`);
+  if (!QUICK && results.closing.passed)
+    await writeFile(path.join(here, 'RESULTS.md'), `${report}\n${await readFile(path.join(here, 'ANALYSIS.md'), 'utf8')}`);
   console.log(`\n${report}`);
   if (!results.closing.passed) exitCode = 1;
 } catch (err) {

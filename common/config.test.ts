@@ -68,14 +68,19 @@ describe('config', () => {
     it.each([
       [{ TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' }, /TEMPORAL_TLS_CLIENT_CERT_PATH="\/c.pem": needs TEMPORAL_TLS_CLIENT_KEY_PATH too/],
       [{ TEMPORAL_TLS_CLIENT_KEY_PATH: '/k.pem' }, /TEMPORAL_TLS_CLIENT_KEY_PATH="\/k.pem": needs TEMPORAL_TLS_CLIENT_CERT_PATH too/],
-      [{ TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem' }, /TEMPORAL_TLS="false": is false, but TEMPORAL_TLS_\* settings are given/],
+      [
+        { TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem' },
+        /TEMPORAL_TLS="false": is false, but TEMPORAL_TLS_\* settings are given/,
+      ],
       [{ TEMPORAL_TLS: 'yes' }, /TEMPORAL_TLS="yes"/],
     ])('refuses %j naming the variable', (env, message) => {
       expect(() => parseConfig(env)).toThrow(message);
     });
 
     it('accepts a certificate with its key', () => {
-      expect(parseConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/k.pem' })).toMatchObject({ TEMPORAL_TLS: true });
+      expect(parseConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/k.pem' })).toMatchObject({
+        TEMPORAL_TLS: true,
+      });
     });
 
     it('never quotes the API key in an error about another variable', () => {

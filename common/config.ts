@@ -107,7 +107,9 @@ export const configSchema = z.object({
   WEBHOOK_DISABLE_AFTER: z
     .string()
     .default('5d')
-    .transform((v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a duration such as 5d or 12h' }), z.NEVER)),
+    .transform(
+      (v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a duration such as 5d or 12h' }), z.NEVER),
+    ),
   /** CIDRs webhooks may target although internal. Default: loopback in the embedded mode, none otherwise. */
   WEBHOOK_ALLOWED_CIDRS: z
     .string()
@@ -133,9 +135,12 @@ export type Config = z.infer<typeof resolvedSchema>;
 type RawConfig = z.infer<typeof configSchema>;
 
 function temporalTlsSettingGiven(c: RawConfig): boolean {
-  return [c.TEMPORAL_TLS_SERVER_CA_CERT_PATH, c.TEMPORAL_TLS_SERVER_NAME, c.TEMPORAL_TLS_CLIENT_CERT_PATH, c.TEMPORAL_TLS_CLIENT_KEY_PATH].some(
-    (v) => v !== undefined,
-  );
+  return [
+    c.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+    c.TEMPORAL_TLS_SERVER_NAME,
+    c.TEMPORAL_TLS_CLIENT_CERT_PATH,
+    c.TEMPORAL_TLS_CLIENT_KEY_PATH,
+  ].some((v) => v !== undefined);
 }
 
 /** A certificate without its key (or the reverse), or TLS settings with TLS turned off, is a mistake, not a choice. */
@@ -143,11 +148,17 @@ function checkTemporalTls(c: RawConfig, ctx: z.RefinementCtx): void {
   const cert = c.TEMPORAL_TLS_CLIENT_CERT_PATH !== undefined;
   const key = c.TEMPORAL_TLS_CLIENT_KEY_PATH !== undefined;
   if (cert !== key) {
-    const [given, missing] = cert ? ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'] : ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH'];
+    const [given, missing] = cert
+      ? ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH']
+      : ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH'];
     ctx.addIssue({ code: 'custom', path: [given], message: `needs ${missing} too (a client certificate and its key come together)` });
   }
   if (c.TEMPORAL_TLS === 'false' && temporalTlsSettingGiven(c)) {
-    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS'], message: 'is false, but TEMPORAL_TLS_* settings are given: remove them or TEMPORAL_TLS' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TEMPORAL_TLS'],
+      message: 'is false, but TEMPORAL_TLS_* settings are given: remove them or TEMPORAL_TLS',
+    });
   }
 }
 

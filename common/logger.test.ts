@@ -18,7 +18,10 @@ describe('log redaction', () => {
     const { logger, lines } = capture();
     const key = 'sk_zR229tq_rtrPjboyDOuGCLLC3U1ycHQTuyvGaGmAZVg';
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-    logger.error({ err: new Error(`insert into webhook_endpoints values ($1) -- params: ${secret}`), detail: { nested: key } }, `failed for ${key}`);
+    logger.error(
+      { err: new Error(`insert into webhook_endpoints values ($1) -- params: ${secret}`), detail: { nested: key } },
+      `failed for ${key}`,
+    );
     const text = lines.join('');
     expect(text).not.toContain(key);
     expect(text).not.toContain(secret);
@@ -33,7 +36,7 @@ describe('log redaction', () => {
     expect(lines.join('')).toContain('desk_lamp');
   });
 
-  it("removes the configured Temporal API key by its value wherever it appears, and by its field names", () => {
+  it('removes the configured Temporal API key by its value wherever it appears, and by its field names', () => {
     // Shaped like a Temporal Cloud key (a JWT): nothing about its form marks it as a secret.
     const apiKey = 'eyJhbGciOiJFUzI1NiJ9.eyJhY2NvdW50X2lkIjoiYWJjIn0.c2lnbmF0dXJlLXBhcnQ';
     const { logger, lines } = capture({ TEMPORAL_API_KEY: apiKey });

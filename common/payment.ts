@@ -37,9 +37,7 @@ export const currencyCode = z
   })
   .transform((c) => c.toUpperCase());
 
-export const paymentId = z
-  .string()
-  .regex(/^pay_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a payment id such as pay_01J…');
+export const paymentId = z.string().regex(/^pay_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a payment id such as pay_01J…');
 
 /** Any JSON object the caller wants carried along and echoed back in webhooks, bounded in size. */
 export const paymentData = z
@@ -91,7 +89,10 @@ export const createPaymentInput = z
     data: paymentData.default({}),
     metadata: paymentMetadata.default({}),
     description: freeText(500).optional(),
-    paymentMethodId: z.string().regex(/^pm_[0-9A-Z]{26}$/, 'must be a payment method id such as pm_01J…').optional(),
+    paymentMethodId: z
+      .string()
+      .regex(/^pm_[0-9A-Z]{26}$/, 'must be a payment method id such as pm_01J…')
+      .optional(),
     idempotencyKey: z.string().min(1).max(255, 'must be at most 255 characters').optional(),
   })
   .strict();

@@ -124,7 +124,13 @@ describe('webhookUrlProblem', () => {
 
   it('lets the allowlist cover a range in both spellings of its addresses', async () => {
     const loopback = parseCidrList('127.0.0.0/8');
-    for (const url of ['http://127.0.0.1/', 'http://[::ffff:127.0.0.1]/', 'http://[::ffff:7f00:1]/', 'http://2130706433/', 'http://loopback.example/']) {
+    for (const url of [
+      'http://127.0.0.1/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://[::ffff:7f00:1]/',
+      'http://2130706433/',
+      'http://loopback.example/',
+    ]) {
       expect(await webhookUrlProblem(url, loopback, resolve), url).toBeUndefined();
     }
     expect(await webhookUrlProblem('http://10.0.0.1/', loopback, resolve)).toMatch(/internal address 10\.0\.0\.1/);

@@ -24,7 +24,9 @@ const LOOKUP_TIMEOUT_MS = 2_000;
 const systemResolve: ResolveHost = (hostname) =>
   Promise.race([
     dnsLookup(hostname, { all: true, verbatim: true }),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no DNS answer for ${hostname} within ${LOOKUP_TIMEOUT_MS} ms`)), LOOKUP_TIMEOUT_MS).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no DNS answer for ${hostname} within ${LOOKUP_TIMEOUT_MS} ms`)), LOOKUP_TIMEOUT_MS).unref(),
+    ),
   ]);
 
 /** `10.0.0.0/8,::1/128` → ranges; throws on anything that is not a dotted or IPv6 CIDR. */
@@ -76,13 +78,21 @@ export function addressProblem(literal: string, allowed: AllowedRanges): string 
   const inner = address.kind() === 'ipv6' ? embeddedIPv4(address as ipaddr.IPv6) : undefined;
   if ((inner ?? address).range() === 'unicast') return undefined;
   // An allowlist written in either family covers both spellings of the same IPv4 address.
-  const spellings = inner ? [address, inner] : address.kind() === 'ipv4' ? [address, (address as ipaddr.IPv4).toIPv4MappedAddress()] : [address];
+  const spellings = inner
+    ? [address, inner]
+    : address.kind() === 'ipv4'
+      ? [address, (address as ipaddr.IPv4).toIPv4MappedAddress()]
+      : [address];
   if (isAllowed(spellings, allowed)) return undefined;
   return `resolves to the internal address ${literal}; webhooks may only target public addresses (an operator can allow ranges with WEBHOOK_ALLOWED_CIDRS)`;
 }
 
 /** Undefined when the URL may be called; otherwise why not, in words a client can act on. */
-export async function webhookUrlProblem(url: string, allowed: AllowedRanges, resolve: ResolveHost = systemResolve): Promise<string | undefined> {
+export async function webhookUrlProblem(
+  url: string,
+  allowed: AllowedRanges,
+  resolve: ResolveHost = systemResolve,
+): Promise<string | undefined> {
   let host: string;
   try {
     // WHATWG parsing turns `2130706433`, `0x7f.1`, `0177.0.0.1` and `127.1` into `127.0.0.1` first.

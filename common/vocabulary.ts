@@ -18,7 +18,8 @@ export const SUBSCRIBABLE_EVENT_TYPES = [
   'payment.canceled',
 ] as const;
 export type SubscribableEventType = (typeof SUBSCRIBABLE_EVENT_TYPES)[number];
-export const isSubscribable = (type: string): type is SubscribableEventType => (SUBSCRIBABLE_EVENT_TYPES as readonly string[]).includes(type);
+export const isSubscribable = (type: string): type is SubscribableEventType =>
+  (SUBSCRIBABLE_EVENT_TYPES as readonly string[]).includes(type);
 
 /** Events in a payment's timeline: its own life, then what became of its own `webhookUrl` call. */
 export const PAYMENT_EVENT_TYPES = [...SUBSCRIBABLE_EVENT_TYPES, 'webhook.delivered', 'webhook.failed'] as const;

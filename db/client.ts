@@ -46,7 +46,6 @@ export async function connectDatabase(url: string, poolSize?: number): Promise<D
   return handle;
 }
 
-
 /** host:port/db of a connection string, never its password. */
 export function safeLocation(url: string): string {
   try {

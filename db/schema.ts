@@ -142,7 +142,10 @@ export const paymentEvents = pgTable(
     type: text('type', { enum: PAYMENT_EVENT_TYPES }).notNull(),
     status: text('status', { enum: PAYMENT_STATUSES }).notNull(),
     occurredAt: ts('occurred_at').notNull(),
-    details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    details: jsonb('details')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
   },
   (t) => [
     uniqueIndex('payment_events_payment_version_idx').on(t.paymentId, t.version),
@@ -172,14 +175,14 @@ export const idempotencyKeys = pgTable(
 export const simulatorCharges = pgTable(
   'simulator_charges',
   {
-  paymentId: text('payment_id').primaryKey(),
-  authorizationId: text('authorization_id').notNull(),
-  amount: bigint('amount', { mode: 'number' }).notNull(),
-  currency: char('currency', { length: 3 }).notNull(),
-  status: text('status', { enum: SIMULATOR_CHARGE_STATUSES }).notNull(),
-  calls: integer('calls').notNull().default(1),
-  createdAt: ts('created_at').notNull().defaultNow(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
+    paymentId: text('payment_id').primaryKey(),
+    authorizationId: text('authorization_id').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    status: text('status', { enum: SIMULATOR_CHARGE_STATUSES }).notNull(),
+    calls: integer('calls').notNull().default(1),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [oneOf('simulator_charges_status_check', t.status, SIMULATOR_CHARGE_STATUSES)],
 );
@@ -193,7 +196,11 @@ export const webhookEndpoints = pgTable(
       .notNull()
       .references(() => merchants.id),
     url: text('url').notNull(),
-    eventTypes: text('event_types').array().$type<SubscribableEventType[]>().notNull().default(sql`'{}'::text[]`),
+    eventTypes: text('event_types')
+      .array()
+      .$type<SubscribableEventType[]>()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     description: text('description'),
     enabled: boolean('enabled').notNull().default(true),
     disabledReason: text('disabled_reason'),

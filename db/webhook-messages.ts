@@ -4,7 +4,6 @@ import { TERMINAL_STATUSES, isSubscribable } from '../common/vocabulary.js';
 import { OWN_WEBHOOK_LANE, type PaymentSnapshot, type ProjectionEvent } from '../common/workflow-api.js';
 import { webhookEndpoints, webhookMessages } from './schema.js';
 
-
 /** Stable per (payment, version, receiver): the `webhook-id` receivers dedupe on. */
 export function webhookMessageId(paymentId: string, version: number, lane: string): string {
   return `msg_${createHash('sha256').update(`${paymentId}:${version}:${lane}`).digest('base64url').slice(0, 26)}`;
@@ -44,7 +43,8 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
  */
 export function webhookMessagesCte(snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
   const applies = isSubscribable(event.type) && Boolean(snapshot.merchantId);
-  const final = TERMINAL_STATUSES.includes(snapshot.status) && !(snapshot.notifyOwnWebhook === 'processed' && snapshot.status === 'canceled');
+  const final =
+    TERMINAL_STATUSES.includes(snapshot.status) && !(snapshot.notifyOwnWebhook === 'processed' && snapshot.status === 'canceled');
   const ownWebhook = applies && snapshot.webhookUrl && final ? snapshot.webhookUrl : null;
   const e = webhookEndpoints;
   return sql`receivers as (

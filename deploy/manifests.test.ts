@@ -29,7 +29,13 @@ async function k8sBase() {
       docs.push(doc.toJS());
     }
   }
-  return docs as Array<{ kind: string; metadata: { name: string }; spec: any; data?: Record<string, string>; stringData?: Record<string, string> }>;
+  return docs as Array<{
+    kind: string;
+    metadata: { name: string };
+    spec: any;
+    data?: Record<string, string>;
+    stringData?: Record<string, string>;
+  }>;
 }
 
 describe('docker-compose.yml', () => {
@@ -49,7 +55,9 @@ describe('docker-compose.yml', () => {
     for (const name of APP_SERVICES) {
       const env = services[name].environment as Record<string, string>;
       for (const key of Object.keys(env)) expect(variables.has(key), `${name}: ${key}`).toBe(true);
-      expect(() => parseConfig(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[^}]+:-([^}]*)\}/g, '$1')])))).not.toThrow();
+      expect(() =>
+        parseConfig(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[^}]+:-([^}]*)\}/g, '$1')]))),
+      ).not.toThrow();
     }
     for (const name of ['api', 'worker']) {
       expect(services[name].environment.DATABASE_URL, name).toMatch(/^postgres:\/\//);
@@ -110,7 +118,8 @@ describe('Kubernetes manifests (kustomize base and local overlay)', () => {
   it('probes and ports match the code', async () => {
     const docs = await k8sBase();
     const config = parseConfig(docs.find((d) => d.kind === 'ConfigMap')!.data!);
-    const container = (name: string) => docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name)!.spec.template.spec.containers[0];
+    const container = (name: string) =>
+      docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name)!.spec.template.spec.containers[0];
     const api = container('payments-api');
     expect(api.ports[0].containerPort).toBe(config.PORT);
     expect(api.readinessProbe.httpGet.path).toBe('/readyz');
@@ -132,7 +141,14 @@ const KUBERNETES_VERSION = '1.30';
 /** An exact release: `name:1.2.3` plus an optional variant (`-bookworm`, `-tctl-…`); never `latest` or a bare major. */
 const EXACT_TAG = /^[\w./-]+:\d+\.\d+(\.\d+)?(-[\w.-]+)?(@sha256:[0-9a-f]{64})?$/;
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string>; stringData?: Record<string, string> };
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+};
 
 let kustomize: string;
 let kubectlValidate: string;
@@ -169,7 +185,8 @@ function restrictedViolations(o: K8sObject): string[] {
     if (sc.allowPrivilegeEscalation !== false) out.push(`${where}: allowPrivilegeEscalation must be false`);
     const drop: string[] = sc.capabilities?.drop ?? [];
     if (!drop.includes('ALL')) out.push(`${where}: capabilities must drop ALL`);
-    if ((sc.capabilities?.add ?? []).some((cap: string) => cap !== 'NET_BIND_SERVICE')) out.push(`${where}: only NET_BIND_SERVICE may be added`);
+    if ((sc.capabilities?.add ?? []).some((cap: string) => cap !== 'NET_BIND_SERVICE'))
+      out.push(`${where}: only NET_BIND_SERVICE may be added`);
     if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) out.push(`${where}: runAsNonRoot must be true`);
     if ((sc.runAsUser ?? podSc.runAsUser) === 0) out.push(`${where}: runAsUser must not be 0`);
     const seccomp = (sc.seccompProfile ?? podSc.seccompProfile)?.type;
@@ -242,7 +259,11 @@ describe('rendered Kubernetes manifests (kustomize build, kubectl-validate)', ()
       if (scaled.has(d.metadata.name)) expect(d.spec.replicas, d.metadata.name).toBeUndefined();
     }
     for (const pdb of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
-      const target = objects.find((o) => o.kind === 'Deployment' && o.spec.selector.matchLabels['app.kubernetes.io/name'] === pdb.spec.selector.matchLabels['app.kubernetes.io/name'])!;
+      const target = objects.find(
+        (o) =>
+          o.kind === 'Deployment' &&
+          o.spec.selector.matchLabels['app.kubernetes.io/name'] === pdb.spec.selector.matchLabels['app.kubernetes.io/name'],
+      )!;
       const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === target.metadata.name);
       const fewest = hpa ? hpa.spec.minReplicas : (target.spec.replicas ?? 1);
       // A drain can evict a pod only if the budget allows one down at the smallest scale.
@@ -333,14 +354,18 @@ describe('docker-compose.yml against the Compose Specification', () => {
     for (const image of images) expect(image).toMatch(EXACT_TAG);
     expect(images.some((i) => i.startsWith('temporalio/auto-setup'))).toBe(false);
     expect(services.temporal.image).toBe(`temporalio/server:${GO_TOOLS['temporal-server'].version.slice(1)}`);
-    expect(services['temporal-schema'].image).toMatch(new RegExp(`^temporalio/admin-tools:${GO_TOOLS['temporal-server'].version.slice(1)}-`));
+    expect(services['temporal-schema'].image).toMatch(
+      new RegExp(`^temporalio/admin-tools:${GO_TOOLS['temporal-server'].version.slice(1)}-`),
+    );
     expect(services.temporal.depends_on['temporal-schema'].condition).toBe('service_completed_successfully');
     expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:2\.\d+\.\d+$/);
   });
 
   it('long-running services restart, report health, and get more time to stop than the process takes', async () => {
     const { services } = await interpolatedCompose();
-    const oneShot = Object.entries(services).filter(([, s]: [string, any]) => s.restart === 'no').map(([n]) => n);
+    const oneShot = Object.entries(services)
+      .filter(([, s]: [string, any]) => s.restart === 'no')
+      .map(([n]) => n);
     expect(new Set(oneShot)).toEqual(new Set(['temporal-schema', 'temporal-namespace', 'migrate']));
     const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1]);
     for (const [name, s] of Object.entries(services) as Array<[string, any]>) {

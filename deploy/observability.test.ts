@@ -5,7 +5,10 @@ import { registry } from '../common/metrics.js';
 
 /** Names a PromQL expression reads, minus functions, labels and the histogram suffixes. */
 function metricNames(expr: string): string[] {
-  const withoutLabels = expr.replace(/\{[^}]*\}/g, '').replace(/\bby \([^)]*\)/g, '').replace(/"[^"]*"/g, '');
+  const withoutLabels = expr
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\bby \([^)]*\)/g, '')
+    .replace(/"[^"]*"/g, '');
   const tokens = withoutLabels.match(/[a-z_][a-z0-9_]*(?=\s*(\[|\)|$|\s|>|\/|\*|=))/g) ?? [];
   const functions = new Set(['sum', 'rate', 'increase', 'histogram_quantile', 'clamp_min', 'absent', 'by', 'le', 'up']);
   return tokens.filter((t) => !functions.has(t)).map((t) => t.replace(/_(bucket|count|sum)$/, ''));
@@ -28,7 +31,8 @@ describe('deploy/ observability files', () => {
     const dashboard = JSON.parse(await readFile('deploy/grafana/payments-dashboard.json', 'utf8'));
     expect(dashboard.panels.length).toBeGreaterThanOrEqual(8);
     for (const panel of dashboard.panels) {
-      for (const target of panel.targets) for (const name of metricNames(target.expr)) expect(known(name), `${panel.title}: ${name}`).toBe(true);
+      for (const target of panel.targets)
+        for (const name of metricNames(target.expr)) expect(known(name), `${panel.title}: ${name}`).toBe(true);
     }
   });
 });

@@ -43,7 +43,9 @@ export async function findOrInstallSchemathesis(options: { explicit?: string; lo
     if (!isExecutable(options.explicit)) throw new StartupError(`SCHEMATHESIS_BIN=${options.explicit} is not an executable file`);
     const version = await versionOf(options.explicit);
     if (version !== SCHEMATHESIS_VERSION) {
-      throw new StartupError(`SCHEMATHESIS_BIN=${options.explicit} is version ${version ?? 'unknown'}; the tests are pinned to ${SCHEMATHESIS_VERSION}`);
+      throw new StartupError(
+        `SCHEMATHESIS_BIN=${options.explicit} is version ${version ?? 'unknown'}; the tests are pinned to ${SCHEMATHESIS_VERSION}`,
+      );
     }
     return options.explicit;
   }
@@ -53,15 +55,21 @@ export async function findOrInstallSchemathesis(options: { explicit?: string; lo
   await mkdir(path.dirname(venv), { recursive: true });
   // Two test runs on a fresh machine must not build the same virtualenv over each other.
   const lock = `${venv}.lock`;
-  for (const started = Date.now(); ; ) {
+  for (const started = Date.now(); ;) {
     try {
       await mkdir(lock);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now()));
+      const age =
+        Date.now() -
+        (await stat(lock).then(
+          (s) => s.mtimeMs,
+          () => Date.now(),
+        ));
       if (age > INSTALL_TIMEOUT_MS) await rm(lock, { recursive: true, force: true });
-      else if (Date.now() - started > INSTALL_TIMEOUT_MS) throw new StartupError(`another install of Schemathesis holds ${lock}; remove it if none is running`);
+      else if (Date.now() - started > INSTALL_TIMEOUT_MS)
+        throw new StartupError(`another install of Schemathesis holds ${lock}; remove it if none is running`);
       else await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }
@@ -72,7 +80,8 @@ export async function findOrInstallSchemathesis(options: { explicit?: string; lo
     await rm(lock, { recursive: true, force: true });
   }
   const version = await versionOf(cachedBinary());
-  if (version !== SCHEMATHESIS_VERSION) throw new StartupError(`the install finished but ${cachedBinary()} reports version ${version ?? 'unknown'}`);
+  if (version !== SCHEMATHESIS_VERSION)
+    throw new StartupError(`the install finished but ${cachedBinary()} reports version ${version ?? 'unknown'}`);
   return cachedBinary();
 }
 

@@ -19,7 +19,10 @@ await runCli(async () => {
   const started = Date.now();
   try {
     // The dashboard builds (first start only) while the services start.
-    const built = ensureDashboardBuilt().then(() => undefined, (err: unknown) => err);
+    const built = ensureDashboardBuilt().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     const services = await startServices(config);
     shutdown.add(services.stop);
     shutdown.addLastResort(services.kill);
@@ -54,7 +57,10 @@ await runCli(async () => {
         `  API docs     ${api.url}/api/v1/docs`,
         ...services.embedded.map((line) => `  ${line}`),
         ...(demoKey
-          ? [`  Demo merchant key: ${demoKey}`, '  (embedded mode: requests without a key act as the demo merchant; set ANONYMOUS_AS_DEMO=false to require keys)']
+          ? [
+              `  Demo merchant key: ${demoKey}`,
+              '  (embedded mode: requests without a key act as the demo merchant; set ANONYMOUS_AS_DEMO=false to require keys)',
+            ]
           : []),
         'Press Ctrl-C to stop.',
         '',

@@ -213,7 +213,9 @@ async function temporalSchemaDir(): Promise<string> {
     const { stdout } = await run('go', ['mod', 'download', '-json', `${module}@${version}`], { cwd: os.tmpdir(), timeout: 10 * 60_000 });
     return path.join((JSON.parse(stdout) as { Dir: string }).Dir, 'schema', 'postgresql', 'v12');
   } catch (err) {
-    throw new StartupError(`could not find Temporal's SQL schema (go mod download ${module}@${version}: ${(err as Error).message.split('\n')[0]})`);
+    throw new StartupError(
+      `could not find Temporal's SQL schema (go mod download ${module}@${version}: ${(err as Error).message.split('\n')[0]})`,
+    );
   }
 }
 
@@ -230,7 +232,20 @@ async function applySchema(options: { sqlTool: string; schemaDir: string; port: 
     await admin.end();
   }
   for (const [key, db] of Object.entries(DATABASES)) {
-    const common = ['--plugin', 'postgres12', '--ep', '127.0.0.1', '--port', String(options.port), '--user', PG_USER, '--password', PG_PASSWORD, '--db', db];
+    const common = [
+      '--plugin',
+      'postgres12',
+      '--ep',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--user',
+      PG_USER,
+      '--password',
+      PG_PASSWORD,
+      '--db',
+      db,
+    ];
     const sql = async (args: string[]) => {
       try {
         await run(options.sqlTool, [...common, ...args], { timeout: 120_000 });
@@ -260,7 +275,18 @@ function startService(options: { server: string; dataDir: string; name: ClusterS
   const fd = openSync(options.logFile, 'a');
   try {
     // Own process group, so a crash (SIGKILL) or a Ctrl-C reaches exactly this service.
-    const args = ['--root', options.dataDir, '--config', 'config', '--env', ENV_NAME, '--allow-no-auth', 'start', '--service', options.name];
+    const args = [
+      '--root',
+      options.dataDir,
+      '--config',
+      'config',
+      '--env',
+      ENV_NAME,
+      '--allow-no-auth',
+      'start',
+      '--service',
+      options.name,
+    ];
     const child = spawn(options.server, args, { stdio: ['ignore', fd, fd], detached: true });
     child.on('error', () => {});
     return child;
@@ -278,11 +304,17 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
   }
 }
 
-function exitedService(children: Map<ClusterServiceName, ChildProcess>, logDir: string, names: readonly ClusterServiceName[] = CLUSTER_SERVICES) {
+function exitedService(
+  children: Map<ClusterServiceName, ChildProcess>,
+  logDir: string,
+  names: readonly ClusterServiceName[] = CLUSTER_SERVICES,
+) {
   for (const name of names) {
     const child = children.get(name);
     if (!child || (child.exitCode === null && child.signalCode === null)) continue;
-    const lines = readFileSync(path.join(logDir, `${name}.log`), 'utf8').split('\n').filter(Boolean);
+    const lines = readFileSync(path.join(logDir, `${name}.log`), 'utf8')
+      .split('\n')
+      .filter(Boolean);
     const reason = lines.filter((l) => /error|fatal|panic/i.test(l)).pop() ?? lines.pop() ?? '';
     return new StartupError(`Temporal ${name} exited with ${child.signalCode ?? `code ${child.exitCode}`}: ${reason.slice(0, 400)}`);
   }
@@ -298,7 +330,8 @@ async function waitUntilAnswers(frontend: Frontend, children: Map<ClusterService
       return true;
     }).catch(() => false);
     if (answered) return;
-    if (Date.now() > deadline) throw new StartupError(`the Temporal cluster's frontend did not answer on ${frontend.address} in time (logs in ${logDir})`);
+    if (Date.now() > deadline)
+      throw new StartupError(`the Temporal cluster's frontend did not answer on ${frontend.address} in time (logs in ${logDir})`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -361,7 +394,9 @@ async function waitUntilReady(options: {
       last = (err as Error).message;
     }
     if (Date.now() > options.deadline) {
-      throw new StartupError(`the Temporal cluster (${options.names.join(', ')}) was not ready in time: ${last ?? 'no answer'} (logs in ${options.logDir})`);
+      throw new StartupError(
+        `the Temporal cluster (${options.names.join(', ')}) was not ready in time: ${last ?? 'no answer'} (logs in ${options.logDir})`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

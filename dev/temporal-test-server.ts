@@ -62,13 +62,18 @@ async function installWithMaven(dir: string): Promise<void> {
   const staging = await mkdtemp(`${dir}.partial-`);
   try {
     await writeFile(path.join(staging, 'pom.xml'), pom([ARTIFACT, SLF4J_NOP]));
-    await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${path.join(staging, 'lib')}`], {
-      cwd: staging,
-      timeout: 15 * 60_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await run(
+      'mvn',
+      ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${path.join(staging, 'lib')}`],
+      {
+        cwd: staging,
+        timeout: 15 * 60_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     const jars = (await readdir(path.join(staging, 'lib'))).filter((f) => f.endsWith('.jar'));
-    if (!jars.includes(`temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}.jar`)) throw new Error('Maven copied no temporal-test-server jar');
+    if (!jars.includes(`temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}.jar`))
+      throw new Error('Maven copied no temporal-test-server jar');
     await rm(path.join(staging, 'pom.xml'));
     // The SDK waits only 5 s for the server to answer: a lean JIT keeps a busy machine inside that.
     const wrapper = [
@@ -110,7 +115,10 @@ ${dependencies.join('\n')}
 function lastLine(err: unknown): string {
   const e = err as { stdout?: string; stderr?: string; message?: string };
   const text = `${e.stderr ?? ''}\n${e.stdout ?? ''}`.trim() || e.message || String(err);
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   // Maven's useful line is the last [ERROR] one; anything else, the last line.
   return lines.filter((l) => l.startsWith('[ERROR]')).at(0) ?? lines.at(-1) ?? 'failed';
 }

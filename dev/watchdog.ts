@@ -39,10 +39,7 @@ exit 0
  * tiny shell process in its own session holds the other end of a pipe from us and stops the child
  * when that pipe closes: the kernel closes it whenever we die, however we die.
  */
-export function watchOver(
-  child: ProcessIdentity,
-  options: { signal: NodeJS.Signals; group?: boolean; graceMs?: number },
-): Watchdog {
+export function watchOver(child: ProcessIdentity, options: { signal: NodeJS.Signals; group?: boolean; graceMs?: number }): Watchdog {
   const target = options.group ? `-${child.pid}` : String(child.pid);
   const graceTenths = String(Math.ceil((options.graceMs ?? 3_000) / 100));
   const signal = options.signal.replace(/^SIG/, '');

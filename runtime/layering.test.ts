@@ -20,7 +20,9 @@ describe('layering', () => {
   });
 
   it('only common/config.ts reads process.env', () => {
-    const offenders = files.filter((f) => f !== 'common/config.ts' && !f.endsWith('layering.test.ts') && /process\.env\b/.test(readFileSync(f, 'utf8')));
+    const offenders = files.filter(
+      (f) => f !== 'common/config.ts' && !f.endsWith('layering.test.ts') && /process\.env\b/.test(readFileSync(f, 'utf8')),
+    );
     expect(offenders).toEqual([]);
   });
 

@@ -25,7 +25,12 @@ describe('a listener closing', () => {
     const started = Date.now();
     const closed = server.close();
     // The stream ends (an error or done), long before the 10 s drain bound.
-    await expect(reader.read().then((r) => r.done, () => true)).resolves.toBe(true);
+    await expect(
+      reader.read().then(
+        (r) => r.done,
+        () => true,
+      ),
+    ).resolves.toBe(true);
     finishSlow!();
     expect(await slow).toBe('done');
     await closed;

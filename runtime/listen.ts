@@ -32,7 +32,11 @@ export async function listen(handler: RequestListener, port: number, host: strin
   const server = await new Promise<Server>((resolve, reject) => {
     const s = createServer(handler);
     s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} (${variable}) is already in use; stop what uses it or set ${variable}`) : err),
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new StartupError(`port ${port} (${variable}) is already in use; stop what uses it or set ${variable}`)
+          : err,
+      ),
     );
     s.listen(port, host, () => resolve(s));
   });

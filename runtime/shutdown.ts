@@ -33,7 +33,9 @@ export function stopSequence(options: { deadlineMs?: number } = {}): ShutdownSeq
         try {
           await Promise.race([
             Promise.resolve().then(step),
-            new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no end within ${Math.round(budget)} ms; abandoned`)), budget))),
+            new Promise(
+              (_, reject) => (timer = setTimeout(() => reject(new Error(`no end within ${Math.round(budget)} ms; abandoned`)), budget)),
+            ),
           ]);
         } catch (err) {
           clean = false;

@@ -41,7 +41,11 @@ describe('Temporal connection settings', () => {
   });
 
   it("use the system's roots when only an API key is given (Temporal Cloud)", () => {
-    expect(temporalConnectionSettings(parseConfig({ TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'a:1' }))).toEqual({ address: 'a:1', tls: {}, apiKey: 'k' });
+    expect(temporalConnectionSettings(parseConfig({ TEMPORAL_API_KEY: 'k', TEMPORAL_ADDRESS: 'a:1' }))).toEqual({
+      address: 'a:1',
+      tls: {},
+      apiKey: 'k',
+    });
   });
 
   it('stop at start naming the variable whose file is missing or not PEM', () => {
@@ -50,8 +54,8 @@ describe('Temporal connection settings', () => {
     expect(missing).toThrow(/TEMPORAL_TLS_SERVER_CA_CERT_PATH=".*nope\.pem": cannot read it \(ENOENT\)/);
     const notPem = path.join(dir, 'key.txt');
     writeFileSync(notPem, 'not a key');
-    expect(() => temporalConnectionSettings(parseConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: cert, TEMPORAL_TLS_CLIENT_KEY_PATH: notPem }))).toThrow(
-      /TEMPORAL_TLS_CLIENT_KEY_PATH=".*key\.txt": is not a PEM file/,
-    );
+    expect(() =>
+      temporalConnectionSettings(parseConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: cert, TEMPORAL_TLS_CLIENT_KEY_PATH: notPem })),
+    ).toThrow(/TEMPORAL_TLS_CLIENT_KEY_PATH=".*key\.txt": is not a PEM file/);
   });
 });

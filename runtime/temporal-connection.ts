@@ -42,7 +42,9 @@ function readPem(config: Config, name: PemVariable): Buffer {
   try {
     content = readFileSync(file);
   } catch (err) {
-    throw new ConfigError(`invalid configuration: ${name}=${JSON.stringify(file)}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ConfigError(
+      `invalid configuration: ${name}=${JSON.stringify(file)}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   // The SDKs' own errors for a non-PEM file name neither the file nor the variable.
   if (!content.includes('-----BEGIN ')) throw new ConfigError(`invalid configuration: ${name}=${JSON.stringify(file)}: is not a PEM file`);

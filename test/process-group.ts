@@ -78,11 +78,15 @@ export class ProcessGroup {
   async startWorker(env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildProcess> {
     const port = await freePort();
     const child = this.start('dist/worker/main.js', { ...env, WORKER_METRICS_PORT: String(port) }, nodeArgs);
-    const state = await waitFor(async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return 'exited';
-      // Any answer, 401 with METRICS_TOKEN included, means it is up.
-      return (await fetch(`http://127.0.0.1:${port}/metrics`)).status > 0 && 'polling';
-    }, 'the worker to poll', 60_000);
+    const state = await waitFor(
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return 'exited';
+        // Any answer, 401 with METRICS_TOKEN included, means it is up.
+        return (await fetch(`http://127.0.0.1:${port}/metrics`)).status > 0 && 'polling';
+      },
+      'the worker to poll',
+      60_000,
+    );
     if (state === 'exited') throw new Error(`the worker exited (${child.exitCode ?? child.signalCode}) before it polled`);
     return child;
   }
@@ -91,4 +95,3 @@ export class ProcessGroup {
     for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
   }
 }
-

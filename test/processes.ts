@@ -21,7 +21,12 @@ export function processEnv(overrides: Record<string, string> = {}): Record<strin
   };
 }
 
-export async function createPayments(api: string, count: number, make: (i: number) => Record<string, unknown>, concurrency = 10): Promise<string[]> {
+export async function createPayments(
+  api: string,
+  count: number,
+  make: (i: number) => Record<string, unknown>,
+  concurrency = 10,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < count; start += concurrency) {
     const batch = await Promise.all(
@@ -48,10 +53,14 @@ export async function waitAllFinal(db: Database, ids: string[], timeoutMs: numbe
       .from(payments)
       .where(inArray(payments.id, ids))
       .groupBy(payments.status);
-  await waitFor(async () => {
-    const rows = await counts();
-    return rows.reduce((s, r) => s + (['completed', 'failed', 'canceled'].includes(r.status) ? r.n : 0), 0) === ids.length;
-  }, `${ids.length} payments to finish`, timeoutMs);
+  await waitFor(
+    async () => {
+      const rows = await counts();
+      return rows.reduce((s, r) => s + (['completed', 'failed', 'canceled'].includes(r.status) ? r.n : 0), 0) === ids.length;
+    },
+    `${ids.length} payments to finish`,
+    timeoutMs,
+  );
   return Object.fromEntries((await counts()).map((r) => [r.status, r.n]));
 }
 

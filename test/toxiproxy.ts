@@ -41,7 +41,6 @@ export interface Proxy {
   remove(): Promise<void>;
 }
 
-
 /** Starts `toxiproxy-server` (built once into the per-user cache, `TOXIPROXY_SERVER` overrides). */
 export async function startToxiproxy(): Promise<ToxiproxyServer> {
   const binary = await findOrInstallGoTool(GO_TOOLS.toxiproxy, { explicit: parseToolConfig().TOXIPROXY_SERVER });

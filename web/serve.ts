@@ -9,7 +9,9 @@ import type { Listening } from '../runtime/listen.js';
 import type { DashboardThreadData, DashboardThreadMessage } from './dashboard-thread.js';
 
 /** The repository root, from the sources (web/) or from dist/web/. */
-const root = fileURLToPath(new URL(existsSync(fileURLToPath(new URL('../svelte.config.js', import.meta.url))) ? '..' : '../..', import.meta.url));
+const root = fileURLToPath(
+  new URL(existsSync(fileURLToPath(new URL('../svelte.config.js', import.meta.url))) ? '..' : '../..', import.meta.url),
+);
 const handlerFile = path.join(root, 'web/build/handler.js');
 
 function newestMtime(dir: string): number {
@@ -30,7 +32,9 @@ export async function ensureDashboardBuilt(log: (line: string) => void = console
     const child = spawn('npm', ['run', '--silent', 'build:web'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new StartupError(`the dashboard build failed: ${stderr.trim().split('\n').pop()}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new StartupError(`the dashboard build failed: ${stderr.trim().split('\n').pop()}`)),
+    );
   });
 }
 

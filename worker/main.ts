@@ -15,7 +15,10 @@ await runCli(async () => {
   const worker = await startWorker(system);
   const metrics = await listen(metricsListener(config.METRICS_TOKEN), config.WORKER_METRICS_PORT, config.HOST, 'WORKER_METRICS_PORT');
   shutdown.add(metrics.close);
-  system.logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: system.temporalAddress, metrics: `${metrics.url}/metrics` }, 'worker polling');
+  system.logger.info(
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: system.temporalAddress, metrics: `${metrics.url}/metrics` },
+    'worker polling',
+  );
   await worker.done;
 }).finally(shutdown.run);
 

@@ -61,16 +61,18 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(options.identity ? { identity: options.identity } : {}),
     ...workflowSource,
-    activities: (options.wrapActivities ?? ((a: Activities) => a))(createActivities({
-      db,
-      gateway: options.gateway ?? createGatewaySimulator({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
-      fetch: guardedWebhookFetch(parseCidrList(config.WEBHOOK_ALLOWED_CIDRS)),
-      webhooks: {
-        schedule: config.WEBHOOK_RETRY_SCHEDULE,
-        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-        disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
-      },
-    })),
+    activities: (options.wrapActivities ?? ((a: Activities) => a))(
+      createActivities({
+        db,
+        gateway: options.gateway ?? createGatewaySimulator({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
+        fetch: guardedWebhookFetch(parseCidrList(config.WEBHOOK_ALLOWED_CIDRS)),
+        webhooks: {
+          schedule: config.WEBHOOK_RETRY_SCHEDULE,
+          timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+          disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
+        },
+      }),
+    ),
     ...workerTuning(config),
     plugins: options.tracing ? [options.tracing.plugin] : [],
   });
@@ -119,7 +121,8 @@ function installRuntimeOnce(config: Config, logger: Logger): void {
       // The process owns its signals (ordered shutdown); the SDK must not stop workers on its own.
       shutdownSignals: [],
       logger: new DefaultLogger(level, (entry) => {
-        if (entry.meta?.sdkComponent === 'worker' && entry.level === 'INFO' && !entry.meta?.activityType && !entry.meta?.workflowType) return;
+        if (entry.meta?.sdkComponent === 'worker' && entry.level === 'INFO' && !entry.meta?.activityType && !entry.meta?.workflowType)
+          return;
         logger[toPino[entry.level]]({ ...entry.meta }, entry.message);
       }),
       ...(config.TEMPORAL_SDK_METRICS_PORT

@@ -46,7 +46,9 @@ function toLegacy(p: PaymentView, webhookResponse: string | undefined): LegacyPa
     id: p.id,
     status: running ? 'Running' : TEMPORAL_STATUS[p.status],
     run_id: p.workflowRunId,
-    result: running ? null : JSON.stringify({ id: p.id, webhook_sent: p.webhookStatus === 'delivered', webhook_response: webhookResponse ?? '' }),
+    result: running
+      ? null
+      : JSON.stringify({ id: p.id, webhook_sent: p.webhookStatus === 'delivered', webhook_response: webhookResponse ?? '' }),
   };
 }
 
@@ -54,7 +56,11 @@ function toLegacy(p: PaymentView, webhookResponse: string | undefined): LegacyPa
 async function ownWebhookResponses(db: Database, ids: string[]): Promise<Map<string, string>> {
   if (!ids.length) return new Map();
   const rows = await db
-    .selectDistinctOn([webhookMessages.paymentId], { paymentId: webhookMessages.paymentId, excerpt: webhookAttempts.responseExcerpt, error: webhookAttempts.error })
+    .selectDistinctOn([webhookMessages.paymentId], {
+      paymentId: webhookMessages.paymentId,
+      excerpt: webhookAttempts.responseExcerpt,
+      error: webhookAttempts.error,
+    })
     .from(webhookMessages)
     .innerJoin(webhookAttempts, eq(webhookAttempts.messageId, webhookMessages.id))
     .where(and(inArray(webhookMessages.paymentId, ids), isNull(webhookMessages.endpointId)))
@@ -75,7 +81,8 @@ async function findLegacy(ctx: { db: Database; merchantId: string }, id: string)
   return toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, id));
 }
 
-const meta = (method: 'GET' | 'POST', path: `/${string}`, summary: string) => rest(method, path, summary, { tag: 'legacy (Go system contract)' });
+const meta = (method: 'GET' | 'POST', path: `/${string}`, summary: string) =>
+  rest(method, path, summary, { tag: 'legacy (Go system contract)' });
 
 export const legacyRouter = router({
   create: merchantProcedure
@@ -86,7 +93,12 @@ export const legacyRouter = router({
       z
         .object({
           webhook_url: z.union([webhookUrl, z.literal('')]).nullish(),
-          sleep: z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more').max(MAX_DELAY_SECONDS, `must be at most ${MAX_DELAY_SECONDS} (30 days)`).nullish(),
+          sleep: z
+            .number()
+            .int('must be a whole number of seconds')
+            .min(0, 'must be 0 or more')
+            .max(MAX_DELAY_SECONDS, `must be at most ${MAX_DELAY_SECONDS} (30 days)`)
+            .nullish(),
           data: paymentData.nullish(),
         })
         .strict(),
@@ -128,7 +140,12 @@ export const legacyRouter = router({
 
   list: merchantProcedure
     .meta(meta('GET', '/payments', 'List payments, newest first (Go system contract)'))
-    .input(z.object({ limit: z.number().int().min(1).max(100, 'must be at most 100').default(100) }).strict().prefault({}))
+    .input(
+      z
+        .object({ limit: z.number().int().min(1).max(100, 'must be at most 100').default(100) })
+        .strict()
+        .prefault({}),
+    )
     .output(z.array(legacyPayment))
     .query(async ({ ctx, input }) => withResults(ctx.db, (await listPayments(ctx.db, ctx.merchantId, { limit: input.limit })).items)),
 });

@@ -14,7 +14,10 @@ const createInput = z
   .object({
     type: paymentMethodType,
     brand: freeText(40, 1).optional(),
-    last4: z.string().regex(/^\d{4}$/, 'must be the last four digits').optional(),
+    last4: z
+      .string()
+      .regex(/^\d{4}$/, 'must be the last four digits')
+      .optional(),
     label: freeText(100, 1).optional(),
   })
   .strict();

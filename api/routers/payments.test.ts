@@ -15,11 +15,14 @@ const PAYMENT_ID = 'pay_01JBZ0000000000000000000AA';
 
 /** Anything a test does not expect to be used: touching it fails the test. */
 const untouchable = <T>(what: string) =>
-  new Proxy({}, {
-    get: (_t, prop) => {
-      throw new Error(`${what}.${String(prop)} was used`);
+  new Proxy(
+    {},
+    {
+      get: (_t, prop) => {
+        throw new Error(`${what}.${String(prop)} was used`);
+      },
     },
-  }) as T;
+  ) as T;
 
 /** Drizzle's builder reduced to what a read needs: any chain, awaited, gives the scripted rows. */
 function fakeDb(rows: unknown[]) {
@@ -58,7 +61,11 @@ function temporalAnswering(answer: () => Promise<unknown>) {
   return { temporal, updates };
 }
 
-const caught = (promise: Promise<unknown>) => promise.then(() => undefined, (err: unknown) => err as TRPCError);
+const caught = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (err: unknown) => err as TRPCError,
+  );
 
 describe('payments router through createCaller', () => {
   it('refuses an invalid create before any database or workflow is touched, naming the field', async () => {
@@ -96,7 +103,11 @@ describe('payments router through createCaller', () => {
 
   it('the workflow refusing the update (it moved on meanwhile) is a CONFLICT with its reason', async () => {
     const { db } = fakeDb([{ status: 'pending' }]);
-    const refusal = ApplicationFailure.create({ type: NOT_PENDING_ERROR, message: 'payment is processing; only a pending payment can be canceled', nonRetryable: true });
+    const refusal = ApplicationFailure.create({
+      type: NOT_PENDING_ERROR,
+      message: 'payment is processing; only a pending payment can be canceled',
+      nonRetryable: true,
+    });
     const { temporal, updates } = temporalAnswering(() => Promise.reject(new WorkflowUpdateFailedError('update failed', refusal)));
     const err = await caught(callerWith({ db, temporal }).payments.cancel({ id: PAYMENT_ID, reason: 'customer asked' }));
     expect(updates).toEqual(['cancel']);
@@ -107,9 +118,12 @@ describe('payments router through createCaller', () => {
   it('a workflow that already finished answers from the projection: CONFLICT with its state', async () => {
     let reads = 0;
     const rows = () => (++reads === 1 ? [{ status: 'pending' }] : [{ status: 'failed' }]);
-    const chain = (): unknown => new Proxy(() => {}, { get: (_t, prop) => (prop === 'then' ? (resolve: (v: unknown) => void) => resolve(rows()) : () => chain()) });
+    const chain = (): unknown =>
+      new Proxy(() => {}, { get: (_t, prop) => (prop === 'then' ? (resolve: (v: unknown) => void) => resolve(rows()) : () => chain()) });
     const db = { select: () => chain() } as unknown as Database;
-    const { temporal } = temporalAnswering(() => Promise.reject(new WorkflowNotFoundError('workflow execution already completed', PAYMENT_ID, undefined)));
+    const { temporal } = temporalAnswering(() =>
+      Promise.reject(new WorkflowNotFoundError('workflow execution already completed', PAYMENT_ID, undefined)),
+    );
     const err = await caught(callerWith({ db, temporal }).payments.processNow({ id: PAYMENT_ID }));
     expect(err?.code).toBe('CONFLICT');
     expect(err?.message).toBe('payment is failed; only a pending payment can be processed early');
@@ -129,7 +143,9 @@ describe('payments router through createCaller', () => {
                 : () => chain(),
         });
       const db = new Proxy({}, { get: () => () => chain() }) as Database;
-      const err = await caught(callerWith({ db }).payments.create({ amount: 500, currency: 'USD', idempotencyKey: 'order-17', ...body } as never));
+      const err = await caught(
+        callerWith({ db }).payments.create({ amount: 500, currency: 'USD', idempotencyKey: 'order-17', ...body } as never),
+      );
       // Refused before Temporal is asked (the temporal stand-in would throw otherwise).
       expect(err?.code).toBe('CONFLICT');
       expect(err?.message).toMatch(/^Idempotency-Key "order-17" was already used with a different request body/);
@@ -138,9 +154,18 @@ describe('payments router through createCaller', () => {
     }
 
     it('the same body in any key order hashes the same; any other value does not', async () => {
-      const a = await hashOf({ data: { cart: [{ sku: 'A', qty: 1 }], note: { b: 2, a: 1 } }, metadata: { orderId: 'A-17', channel: 'web' } });
-      const reordered = await hashOf({ metadata: { channel: 'web', orderId: 'A-17' }, data: { note: { a: 1, b: 2 }, cart: [{ qty: 1, sku: 'A' }] } });
-      const otherValue = await hashOf({ data: { cart: [{ sku: 'A', qty: 2 }], note: { b: 2, a: 1 } }, metadata: { orderId: 'A-17', channel: 'web' } });
+      const a = await hashOf({
+        data: { cart: [{ sku: 'A', qty: 1 }], note: { b: 2, a: 1 } },
+        metadata: { orderId: 'A-17', channel: 'web' },
+      });
+      const reordered = await hashOf({
+        metadata: { channel: 'web', orderId: 'A-17' },
+        data: { note: { a: 1, b: 2 }, cart: [{ qty: 1, sku: 'A' }] },
+      });
+      const otherValue = await hashOf({
+        data: { cart: [{ sku: 'A', qty: 2 }], note: { b: 2, a: 1 } },
+        metadata: { orderId: 'A-17', channel: 'web' },
+      });
       const otherOrderOfArray = await hashOf({ data: { cart: [1, 2] } });
       expect(a).toMatch(/^[0-9a-f]{64}$/);
       expect(reordered).toBe(a);

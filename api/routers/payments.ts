@@ -30,7 +30,12 @@ export const listPaymentsInput = z
 
 export const paymentsRouter = router({
   create: merchantProcedure
-    .meta(rest('POST', `${V1}/payments`, 'Create a payment', { description: 'Starts its workflow; the payment waits `delaySeconds` before it is charged.', successStatus: 201 }))
+    .meta(
+      rest('POST', `${V1}/payments`, 'Create a payment', {
+        description: 'Starts its workflow; the payment waits `delaySeconds` before it is charged.',
+        successStatus: 201,
+      }),
+    )
     .input(createPaymentInput)
     .output(paymentView)
     .mutation(({ ctx, input }) => createPayment(ctx, input)),
@@ -42,7 +47,11 @@ export const paymentsRouter = router({
     .query(async ({ ctx, input }) => toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, input.id))),
 
   list: merchantProcedure
-    .meta(rest('GET', `${V1}/payments`, 'List payments', { description: 'Newest first; pass `nextCursor` back as `cursor` for the next page.' }))
+    .meta(
+      rest('GET', `${V1}/payments`, 'List payments', {
+        description: 'Newest first; pass `nextCursor` back as `cursor` for the next page.',
+      }),
+    )
     .input(listPaymentsInput)
     .output(z.object({ items: z.array(paymentView), nextCursor: z.string().nullable() }))
     .query(({ ctx, input }) => listPayments(ctx.db, ctx.merchantId, input)),

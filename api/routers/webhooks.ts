@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { SUBSCRIBABLE_EVENT_TYPES } from '../../common/vocabulary.js';
-import { noticeType, paymentId, subscribableEventType, webhookDeliveryStatus, webhookMessageEventType, webhookUrl } from '../../common/payment.js';
+import {
+  noticeType,
+  paymentId,
+  subscribableEventType,
+  webhookDeliveryStatus,
+  webhookMessageEventType,
+  webhookUrl,
+} from '../../common/payment.js';
 import { dateTime, freeText } from '../../common/text-rules.js';
 import * as webhooks from '../webhook-commands.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
@@ -51,7 +58,13 @@ export const webhooksRouter = router({
     .meta(rest('POST', '/api/v1/webhook-endpoints/{id}', 'Change, enable or disable an endpoint', TAG))
     .input(
       z
-        .object({ id: endpointId, url: webhookUrl.optional(), eventTypes: eventTypes.optional(), description: freeText(200).optional(), enabled: z.boolean().optional() })
+        .object({
+          id: endpointId,
+          url: webhookUrl.optional(),
+          eventTypes: eventTypes.optional(),
+          description: freeText(200).optional(),
+          enabled: z.boolean().optional(),
+        })
         .strict(),
     )
     .output(endpoint)
@@ -125,7 +138,22 @@ export const webhooksRouter = router({
 
   notices: merchantProcedure
     .meta(rest('GET', '/api/v1/webhook-notices', 'Dead-lettered messages, disabled endpoints and payments the read model refused', TAG))
-    .input(z.object({ limit: z.number().int().min(1).max(100).default(50) }).strict().prefault({}))
-    .output(z.array(z.object({ type: noticeType, endpointId: z.string().nullable(), messageId: z.string().nullable(), detail: z.string(), createdAt: z.string() })))
+    .input(
+      z
+        .object({ limit: z.number().int().min(1).max(100).default(50) })
+        .strict()
+        .prefault({}),
+    )
+    .output(
+      z.array(
+        z.object({
+          type: noticeType,
+          endpointId: z.string().nullable(),
+          messageId: z.string().nullable(),
+          detail: z.string(),
+          createdAt: z.string(),
+        }),
+      ),
+    )
     .query(({ ctx, input }) => webhooks.listNotices(ctx, input.limit)),
 });

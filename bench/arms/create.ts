@@ -8,7 +8,12 @@ import { armOrder, percentile, ratioOfMedians, round } from '../stats.js';
  * workflow), open model at fractions of B0's top rate, arms alternating. The payments sleep an hour,
  * so the worker's share of the machine is the same small one in every arm.
  */
-export async function measureCreate(env: BenchEnvironment, ledger: RunLedger, plan: { seconds: number; reps: number }, bareTopRate: number) {
+export async function measureCreate(
+  env: BenchEnvironment,
+  ledger: RunLedger,
+  plan: { seconds: number; reps: number },
+  bareTopRate: number,
+) {
   const doors: Door[] = ['direct', 'rest', 'trpc'];
   const atRates = [];
   let errors = 0;

@@ -11,7 +11,9 @@ import { armOrder, median, round } from '../stats.js';
 export async function measureEndToEnd(env: BenchEnvironment, ledger: RunLedger, plan: { burst: number; reps: number }) {
   const ours = async () => {
     const started = Date.now();
-    const ids = await closedLoop(plan.burst, 20, () => createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url }));
+    const ids = await closedLoop(plan.burst, 20, () =>
+      createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url }),
+    );
     const done = await firstTrue(async () => ids.every((id) => env.sink.received.has(id)), 300_000, 20);
     if (done === undefined) throw new Error(`end to end: ${ids.filter((id) => !env.sink.received.has(id)).length} webhooks never arrived`);
     const last = Math.max(...ids.map((id) => env.sink.received.get(id)!.receivedAt));
@@ -19,7 +21,9 @@ export async function measureEndToEnd(env: BenchEnvironment, ledger: RunLedger, 
   };
   const bare = async () => {
     const started = Date.now();
-    const handles = await closedLoop(plan.burst, 20, (i) => env.temporal.workflow.start(BARE_WORKFLOW, { taskQueue: BARE_QUEUE, workflowId: `bare-e2e-${started}-${i}`, args: [0] }));
+    const handles = await closedLoop(plan.burst, 20, (i) =>
+      env.temporal.workflow.start(BARE_WORKFLOW, { taskQueue: BARE_QUEUE, workflowId: `bare-e2e-${started}-${i}`, args: [0] }),
+    );
     await Promise.all(handles.map((h) => h.result()));
     return plan.burst / ((Date.now() - started) / 1000);
   };

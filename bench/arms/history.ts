@@ -14,7 +14,11 @@ export async function measureHistory(env: BenchEnvironment, ledger: RunLedger, s
     const id = await createPayment(env, ledger, 'rest', { amount: 100, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url });
     await env.temporal.workflow.getHandle(id).result();
     ours.push(await temporalWork(env.temporal, id));
-    const handle = await env.temporal.workflow.start(BARE_WORKFLOW, { taskQueue: BARE_QUEUE, workflowId: `bare-history-${Date.now()}-${i}`, args: [0] });
+    const handle = await env.temporal.workflow.start(BARE_WORKFLOW, {
+      taskQueue: BARE_QUEUE,
+      workflowId: `bare-history-${Date.now()}-${i}`,
+      args: [0],
+    });
     await handle.result();
     bare.push(await temporalWork(env.temporal, handle.workflowId));
   }

@@ -42,8 +42,14 @@ export async function measureProjection(env: BenchEnvironment, plan: { writes: n
     }
   }
   return {
-    throughputRatio: ratioOfMedians(drizzle.map((s) => s.perSecond), raw.map((s) => s.perSecond)),
-    p99Ratio: ratioOfMedians(drizzle.map((s) => s.p99), raw.map((s) => s.p99)),
+    throughputRatio: ratioOfMedians(
+      drizzle.map((s) => s.perSecond),
+      raw.map((s) => s.perSecond),
+    ),
+    p99Ratio: ratioOfMedians(
+      drizzle.map((s) => s.p99),
+      raw.map((s) => s.p99),
+    ),
     drizzle,
     raw,
   };
@@ -52,5 +58,20 @@ export async function measureProjection(env: BenchEnvironment, plan: { writes: n
 /** A payment's first state, outside any merchant's view (its own merchant row is not needed: no FK). */
 function snapshot(): PaymentSnapshot {
   const id = newPaymentId();
-  return initialSnapshot({ paymentId: id, merchantId: 'mer_bench_projection', paymentMethodId: null, reference: paymentReference(id), amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: null, data: {}, description: null, createdAt: paymentCreatedAt(id) }, 'run');
+  return initialSnapshot(
+    {
+      paymentId: id,
+      merchantId: 'mer_bench_projection',
+      paymentMethodId: null,
+      reference: paymentReference(id),
+      amount: 1,
+      currency: 'EUR',
+      delaySeconds: 0,
+      webhookUrl: null,
+      data: {},
+      description: null,
+      createdAt: paymentCreatedAt(id),
+    },
+    'run',
+  );
 }

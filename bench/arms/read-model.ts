@@ -16,7 +16,9 @@ export async function measureReadModel(
   bareTopRate: number,
 ) {
   const seeded = await seedSyntheticPayments(env, plan.rows);
-  const { rows: sample } = await env.database.pool.query<{ id: string }>(`select id from payments where data ? 'synthetic' order by random() limit 500`);
+  const { rows: sample } = await env.database.pool.query<{ id: string }>(
+    `select id from payments where data ? 'synthetic' order by random() limit 500`,
+  );
   const ids = sample.map((r) => r.id);
 
   const ok = async (res: Response) => {
@@ -26,11 +28,14 @@ export async function measureReadModel(
   const list = () => fetch(`${env.apiUrl}/api/v1/payments?status=completed&limit=50`).then(ok);
   const get = () => fetch(`${env.apiUrl}/api/v1/payments/${ids[Math.floor(Math.random() * ids.length)]}`).then(ok);
   const visibilityQuery = `TaskQueue="${PAYMENTS_QUEUE}" AND ExecutionStatus="Completed"`;
-  const visibility = () => env.temporal.workflowService.listWorkflowExecutions({ namespace: 'default', pageSize: 50, query: visibilityQuery });
+  const visibility = () =>
+    env.temporal.workflowService.listWorkflowExecutions({ namespace: 'default', pageSize: 50, query: visibilityQuery });
 
   const writeRate = round(bareTopRate * 0.25, 1);
   const loadSeconds = plan.reps * 3 * plan.readSeconds + plan.freshnessSamples * 2 + 5;
-  const writes = openLoad(writeRate, loadSeconds, () => createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url }));
+  const writes = openLoad(writeRate, loadSeconds, () =>
+    createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url }),
+  );
 
   const p99 = { list: [] as number[], get: [] as number[], visibility: [] as number[] };
   const reads = { visibility, list, get };
@@ -47,7 +52,11 @@ export async function measureReadModel(
     writeErrors: writeLoad.errors,
     listP99Ratio: ratioOfMedians(p99.list, p99.visibility),
     getP99Ratio: ratioOfMedians(p99.get, p99.visibility),
-    p99Ms: { list: p99.list.map((v) => round(v, 1)), get: p99.get.map((v) => round(v, 1)), visibility: p99.visibility.map((v) => round(v, 1)) },
+    p99Ms: {
+      list: p99.list.map((v) => round(v, 1)),
+      get: p99.get.map((v) => round(v, 1)),
+      visibility: p99.visibility.map((v) => round(v, 1)),
+    },
     freshness,
   };
 }
@@ -94,7 +103,11 @@ async function measureFreshness(env: BenchEnvironment, ledger: RunLedger, sample
         return ((await res.json()) as { items: Array<{ id: string }> }).items.some((p) => p.id === id);
       }, 30_000),
       firstTrue(async () => {
-        const page = await env.temporal.workflowService.listWorkflowExecutions({ namespace: 'default', pageSize: 50, query: `WorkflowId="${id}" AND ExecutionStatus="Completed"` });
+        const page = await env.temporal.workflowService.listWorkflowExecutions({
+          namespace: 'default',
+          pageSize: 50,
+          query: `WorkflowId="${id}" AND ExecutionStatus="Completed"`,
+        });
         return page.executions.length > 0;
       }, 30_000),
     ]);

@@ -10,7 +10,11 @@ import { percentile, round } from '../stats.js';
  * worker's resident memory on the way. Past the worker's cache bound, memory must stop following the
  * count. Their cost to the API: get-by-id latency before and after, and the API's CPU while they sleep.
  */
-export async function measureSleeping(env: BenchEnvironment, ledger: RunLedger, plan: { target: number; step: number; cacheBound: number; windowMs: number }) {
+export async function measureSleeping(
+  env: BenchEnvironment,
+  ledger: RunLedger,
+  plan: { target: number; step: number; cacheBound: number; windowMs: number },
+) {
   const get = async () => {
     const ids = [...ledger.created];
     const res = await fetch(`${env.apiUrl}/api/v1/payments/${ids[Math.floor(Math.random() * ids.length)]}`);
@@ -32,10 +36,13 @@ export async function measureSleeping(env: BenchEnvironment, ledger: RunLedger, 
   const apiCpuIdle = await cpuOver(env.api, 5000);
 
   // Memory per 1,000 sleepers below the cache bound, and beyond it.
-  const atBound = memory.reduce((best, m) => (Math.abs(m.sleeping - plan.cacheBound) < Math.abs(best.sleeping - plan.cacheBound) ? m : best));
+  const atBound = memory.reduce((best, m) =>
+    Math.abs(m.sleeping - plan.cacheBound) < Math.abs(best.sleeping - plan.cacheBound) ? m : best,
+  );
   const last = memory[memory.length - 1]!;
   const first = memory[0]!;
-  const perThousand = (from: typeof first, to: typeof first) => (to.sleeping > from.sleeping ? ((to.rssMiB - from.rssMiB) / (to.sleeping - from.sleeping)) * 1000 : NaN);
+  const perThousand = (from: typeof first, to: typeof first) =>
+    to.sleeping > from.sleeping ? ((to.rssMiB - from.rssMiB) / (to.sleeping - from.sleeping)) * 1000 : NaN;
   return {
     sleeping: last.sleeping,
     cacheBound: plan.cacheBound,
@@ -45,7 +52,10 @@ export async function measureSleeping(env: BenchEnvironment, ledger: RunLedger, 
     rssBeyondBoundRatio: round(last.rssMiB / atBound.rssMiB),
     rssMiBPerThousandBelowBound: round(perThousand(first, atBound), 1),
     rssMiBPerThousandBeyondBound: round(perThousand(atBound, last), 1),
-    apiGetMs: { before: [round(percentile(getBefore, 50), 2), round(percentile(getBefore, 99), 2)], after: [round(percentile(getAfter, 50), 2), round(percentile(getAfter, 99), 2)] },
+    apiGetMs: {
+      before: [round(percentile(getBefore, 50), 2), round(percentile(getBefore, 99), 2)],
+      after: [round(percentile(getAfter, 50), 2), round(percentile(getAfter, 99), 2)],
+    },
     apiGetP50Ratio: round(percentile(getAfter, 50) / percentile(getBefore, 50)),
     apiGetP99Ratio: round(percentile(getAfter, 99) / percentile(getBefore, 99)),
     apiCpuSecondsIn5sIdle: round(apiCpuIdle, 3),

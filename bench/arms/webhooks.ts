@@ -19,22 +19,37 @@ export async function measureWebhooks(
   const oursIds: string[] = [];
   const ours = async () => {
     const ids: string[] = [];
-    await openLoad(rate, plan.seconds, async () => ids.push(await createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url })));
+    await openLoad(rate, plan.seconds, async () =>
+      ids.push(await createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url })),
+    );
     await waitReceived(env, ids, 120_000);
     oursIds.push(...ids);
-    return percentile(ids.map((id) => { const r = env.sink.received.get(id)!; return r.receivedAt - r.finalAt; }), 99);
+    return percentile(
+      ids.map((id) => {
+        const r = env.sink.received.get(id)!;
+        return r.receivedAt - r.finalAt;
+      }),
+      99,
+    );
   };
   const bare = async () => {
     const ids: string[] = [];
     const stamp = Date.now();
     await openLoad(rate, plan.seconds, async () => {
-      const handle = await env.temporal.workflow.start(BARE_WORKFLOW, { taskQueue: BARE_QUEUE, workflowId: `bare-webhook-${stamp}-${ids.length}`, args: [0] });
+      const handle = await env.temporal.workflow.start(BARE_WORKFLOW, {
+        taskQueue: BARE_QUEUE,
+        workflowId: `bare-webhook-${stamp}-${ids.length}`,
+        args: [0],
+      });
       ids.push(handle.workflowId);
       await handle.result();
     });
     const timings = await closedLoop(ids.length, 8, (i) => activityTimes(env.temporal, ids[i]!, 'webhook'));
     bareScheduleToStart.push(...timings.map((t) => t.started - t.scheduled));
-    return percentile(timings.map((t) => t.closed - t.scheduled), 99);
+    return percentile(
+      timings.map((t) => t.closed - t.scheduled),
+      99,
+    );
   };
   const bareScheduleToStart: number[] = [];
   const oursP99: number[] = [];
@@ -53,7 +68,11 @@ export async function measureWebhooks(
     const id = sample[i]!;
     const t = await activityTimes(env.temporal, id, 'deliverWebhookMessage');
     const receipt = env.sink.received.get(id)!;
-    return { toScheduled: t.scheduled - receipt.finalAt, scheduleToStart: t.started - t.scheduled, startToReceipt: receipt.receivedAt - t.started };
+    return {
+      toScheduled: t.scheduled - receipt.finalAt,
+      scheduleToStart: t.started - t.scheduled,
+      startToReceipt: receipt.receivedAt - t.started,
+    };
   });
   const spread = (values: number[]) => ({ p50: round(percentile(values, 50), 1), p99: round(percentile(values, 99), 1) });
   const breakdownMs = {
@@ -66,7 +85,9 @@ export async function measureWebhooks(
   // A share of refusals: everything still arrives, within the (bench's short) retry schedule.
   env.sink.failFraction = 0.05;
   const refusedBefore = env.sink.refused;
-  const ids = await closedLoop(plan.refusedBatch, 10, () => createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url }));
+  const ids = await closedLoop(plan.refusedBatch, 10, () =>
+    createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url }),
+  );
   const allArrived = await firstTrue(async () => ids.every((id) => env.sink.received.has(id)), 120_000, 50);
   env.sink.failFraction = 0;
   return {
@@ -75,7 +96,12 @@ export async function measureWebhooks(
     oursP99Ms: oursP99.map((v) => round(v, 1)),
     bareActivityP99Ms: bareP99.map((v) => round(v, 1)),
     breakdownMs,
-    withRefusals: { payments: ids.length, refused: env.sink.refused - refusedBefore, delivered: ids.filter((id) => env.sink.received.has(id)).length, allDelivered: allArrived !== undefined },
+    withRefusals: {
+      payments: ids.length,
+      refused: env.sink.refused - refusedBefore,
+      delivered: ids.filter((id) => env.sink.received.has(id)).length,
+      allDelivered: allArrived !== undefined,
+    },
   };
 }
 

@@ -35,14 +35,18 @@ describe('the batch check used below (negative controls on doctored outcomes)', 
     expect(batchProblems(good())).toEqual([]);
   });
   it('names a double capture, a missing row, a row that disagrees, a lost or doubled webhook, a missing result', () => {
-    expect(batchProblems({ ...good(), ledger: [...good().ledger, { paymentId: id, status: 'captured' }] })).toEqual([`${id}: 2 captures in the ledger`]);
+    expect(batchProblems({ ...good(), ledger: [...good().ledger, { paymentId: id, status: 'captured' }] })).toEqual([
+      `${id}: 2 captures in the ledger`,
+    ]);
     expect(batchProblems({ ...good(), ledger: [{ paymentId: id, status: 'authorized' }] })).toEqual([`${id}: 0 captures in the ledger`]);
     expect(batchProblems({ ...good(), rows: [] })).toEqual([`${id}: no read-model row`]);
-    expect(batchProblems({ ...good(), rows: [{ ...good().rows[0]!, webhookStatus: 'pending' }] })).toEqual([`${id}: row webhookStatus pending but workflow delivered`]);
-    expect(batchProblems({ ...good(), webhooks: [] })).toEqual([`${id}: 0 distinct payment.completed webhooks received`]);
-    expect(batchProblems({ ...good(), webhooks: [...good().webhooks, { paymentId: id, type: 'payment.completed', webhookId: 'msg_2' }] })).toEqual([
-      `${id}: 2 distinct payment.completed webhooks received`,
+    expect(batchProblems({ ...good(), rows: [{ ...good().rows[0]!, webhookStatus: 'pending' }] })).toEqual([
+      `${id}: row webhookStatus pending but workflow delivered`,
     ]);
+    expect(batchProblems({ ...good(), webhooks: [] })).toEqual([`${id}: 0 distinct payment.completed webhooks received`]);
+    expect(
+      batchProblems({ ...good(), webhooks: [...good().webhooks, { paymentId: id, type: 'payment.completed', webhookId: 'msg_2' }] }),
+    ).toEqual([`${id}: 2 distinct payment.completed webhooks received`]);
     expect(batchProblems({ ...good(), results: new Map() })).toEqual([`${id}: no workflow result`]);
   });
 });
@@ -90,13 +94,19 @@ describe('faults of the Temporal cluster itself (four processes on Postgres)', (
       description: tag,
       webhookUrl: receiver.url,
     }));
-    await waitFor(async () => (await database.db.select().from(simulatorCharges).where(inArray(simulatorCharges.paymentId, ids))).length > 0, 'the first charge');
+    await waitFor(
+      async () => (await database.db.select().from(simulatorCharges).where(inArray(simulatorCharges.paymentId, ids))).length > 0,
+      'the first charge',
+    );
     return ids;
   }
 
   /** How many of the batch are not final yet: the fault must meet payments in flight, not a finished batch. */
   async function inFlight(ids: string[]): Promise<number> {
-    const rows = await database.db.select({ status: payments.status, webhookStatus: payments.webhookStatus }).from(payments).where(inArray(payments.id, ids));
+    const rows = await database.db
+      .select({ status: payments.status, webhookStatus: payments.webhookStatus })
+      .from(payments)
+      .where(inArray(payments.id, ids));
     return rows.filter((r) => r.status === 'pending' || r.status === 'processing' || r.webhookStatus === 'pending').length;
   }
 
@@ -104,8 +114,14 @@ describe('faults of the Temporal cluster itself (four processes on Postgres)', (
   async function expectNothingLost(ids: string[]) {
     await waitFor(
       async () => {
-        const rows = await database.db.select({ status: payments.status, webhookStatus: payments.webhookStatus }).from(payments).where(inArray(payments.id, ids));
-        return rows.length === ids.length && rows.every((r) => r.status !== 'pending' && r.status !== 'processing' && r.webhookStatus !== 'pending');
+        const rows = await database.db
+          .select({ status: payments.status, webhookStatus: payments.webhookStatus })
+          .from(payments)
+          .where(inArray(payments.id, ids));
+        return (
+          rows.length === ids.length &&
+          rows.every((r) => r.status !== 'pending' && r.status !== 'processing' && r.webhookStatus !== 'pending')
+        );
       },
       `${ids.length} payments to settle`,
       180_000,
@@ -115,11 +131,20 @@ describe('faults of the Temporal cluster itself (four processes on Postgres)', (
     const outcome: BatchOutcome = {
       ids,
       rows: await database.db
-        .select({ id: payments.id, status: payments.status, failureReason: payments.failureReason, compensated: payments.compensated, webhookStatus: payments.webhookStatus })
+        .select({
+          id: payments.id,
+          status: payments.status,
+          failureReason: payments.failureReason,
+          compensated: payments.compensated,
+          webhookStatus: payments.webhookStatus,
+        })
         .from(payments)
         .where(inArray(payments.id, ids)),
       results,
-      ledger: await database.db.select({ paymentId: simulatorCharges.paymentId, status: simulatorCharges.status }).from(simulatorCharges).where(inArray(simulatorCharges.paymentId, ids)),
+      ledger: await database.db
+        .select({ paymentId: simulatorCharges.paymentId, status: simulatorCharges.status })
+        .from(simulatorCharges)
+        .where(inArray(simulatorCharges.paymentId, ids)),
       webhooks: receiver.received
         .filter((w) => ids.includes(w.body.payment_id as string))
         .map((w) => ({ paymentId: w.body.payment_id as string, type: w.body.type as string, webhookId: String(w.headers['webhook-id']) })),
@@ -155,21 +180,27 @@ describe('faults of the Temporal cluster itself (four processes on Postgres)', (
     await expectNothingLost([late!]);
   });
 
-  it("Temporal's Postgres frozen for 10 s mid-flight: the app's reads still answer, then everything completes", { timeout: 300_000 }, async () => {
-    const ids = await startBatch('temporal-postgres-frozen');
-    expect(await inFlight(ids)).toBeGreaterThan(0);
-    cluster!.postgres.freeze();
-    try {
-      const frozenAt = Date.now();
-      // The read model is the app's own Postgres: a read does not wait for Temporal's.
-      const read = await fetch(`${apiUrl}/api/v1/payments/${ids[0]}`, { signal: AbortSignal.timeout(5000) });
-      expect(read.status).toBe(200);
-      // The freeze is real: reading a workflow's history needs Temporal's database.
-      await expect(temporal.connection.withDeadline(Date.now() + 2000, () => temporal.workflow.getHandle(ids[0]!).fetchHistory())).rejects.toThrow();
-      await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - frozenAt))));
-    } finally {
-      cluster!.postgres.thaw();
-    }
-    await expectNothingLost(ids);
-  });
+  it(
+    "Temporal's Postgres frozen for 10 s mid-flight: the app's reads still answer, then everything completes",
+    { timeout: 300_000 },
+    async () => {
+      const ids = await startBatch('temporal-postgres-frozen');
+      expect(await inFlight(ids)).toBeGreaterThan(0);
+      cluster!.postgres.freeze();
+      try {
+        const frozenAt = Date.now();
+        // The read model is the app's own Postgres: a read does not wait for Temporal's.
+        const read = await fetch(`${apiUrl}/api/v1/payments/${ids[0]}`, { signal: AbortSignal.timeout(5000) });
+        expect(read.status).toBe(200);
+        // The freeze is real: reading a workflow's history needs Temporal's database.
+        await expect(
+          temporal.connection.withDeadline(Date.now() + 2000, () => temporal.workflow.getHandle(ids[0]!).fetchHistory()),
+        ).rejects.toThrow();
+        await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - frozenAt))));
+      } finally {
+        cluster!.postgres.thaw();
+      }
+      await expectNothingLost(ids);
+    },
+  );
 });

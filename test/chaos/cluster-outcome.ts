@@ -36,7 +36,8 @@ export function batchProblems(outcome: BatchOutcome): string[] {
         if (row[field] !== result[field]) problems.push(`${id}: row ${field} ${String(row[field])} but workflow ${String(result[field])}`);
       }
     }
-    if (result && result.status !== 'completed') problems.push(`${id}: ended ${result.status}${result.failureReason ? ` (${result.failureReason})` : ''}`);
+    if (result && result.status !== 'completed')
+      problems.push(`${id}: ended ${result.status}${result.failureReason ? ` (${result.failureReason})` : ''}`);
     const captured = (charges.get(id) ?? []).filter((c) => c.status === 'captured').length;
     if (captured !== 1) problems.push(`${id}: ${captured} captures in the ledger`);
     const finals = new Set((hooks.get(id) ?? []).filter((w) => w.type === 'payment.completed').map((w) => w.webhookId));

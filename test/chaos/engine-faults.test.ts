@@ -58,26 +58,35 @@ describe('engine and gateway faults', () => {
     }
   });
 
-  it('a worker dies after the gateway charged but before the activity reported: one charge after the retry', { timeout: 300_000 }, async () => {
-    const e = env(inject('temporalAddress'));
-    const marker = path.join(scratch, 'crashed');
-    const crashing = spawn(process.execPath, ['--import', 'tsx', 'test/chaos/crash-after-charge-worker.ts'], {
-      env: childEnvironment({ ...e, CRASH_MARKER: marker, LOG_LEVEL: 'error', WORKER_METRICS_PORT: String(await freePort()) }),
-      stdio: 'ignore',
-    });
-    group.children.push(crashing);
-    const api = await group.startApi(e);
-    const [id] = await createPayments(api.url, 1, () => ({ amount: 4242, currency: 'EUR', delaySeconds: 0, data: { simulate: 'crash_after_charge' } }));
+  it(
+    'a worker dies after the gateway charged but before the activity reported: one charge after the retry',
+    { timeout: 300_000 },
+    async () => {
+      const e = env(inject('temporalAddress'));
+      const marker = path.join(scratch, 'crashed');
+      const crashing = spawn(process.execPath, ['--import', 'tsx', 'test/chaos/crash-after-charge-worker.ts'], {
+        env: childEnvironment({ ...e, CRASH_MARKER: marker, LOG_LEVEL: 'error', WORKER_METRICS_PORT: String(await freePort()) }),
+        stdio: 'ignore',
+      });
+      group.children.push(crashing);
+      const api = await group.startApi(e);
+      const [id] = await createPayments(api.url, 1, () => ({
+        amount: 4242,
+        currency: 'EUR',
+        delaySeconds: 0,
+        data: { simulate: 'crash_after_charge' },
+      }));
 
-    await waitFor(async () => crashing.signalCode === 'SIGKILL', 'the worker to die after charging', 60_000);
-    expect(await readFile(marker, 'utf8')).toBe(id);
-    const [charged] = await database.db.select().from(simulatorCharges).where(eq(simulatorCharges.paymentId, id!));
-    expect(charged).toMatchObject({ status: 'authorized', calls: 1 });
+      await waitFor(async () => crashing.signalCode === 'SIGKILL', 'the worker to die after charging', 60_000);
+      expect(await readFile(marker, 'utf8')).toBe(id);
+      const [charged] = await database.db.select().from(simulatorCharges).where(eq(simulatorCharges.paymentId, id!));
+      expect(charged).toMatchObject({ status: 'authorized', calls: 1 });
 
-    // A healthy worker takes over once the activity's timeout expires and retries the charge.
-    await group.startWorker(e);
-    expect(await waitAllFinal(database.db, [id!], 120_000)).toEqual({ completed: 1 });
-    const [after] = await database.db.select().from(simulatorCharges).where(eq(simulatorCharges.paymentId, id!));
-    expect(after).toMatchObject({ status: 'captured', calls: 2, authorizationId: charged!.authorizationId });
-  });
+      // A healthy worker takes over once the activity's timeout expires and retries the charge.
+      await group.startWorker(e);
+      expect(await waitAllFinal(database.db, [id!], 120_000)).toEqual({ completed: 1 });
+      const [after] = await database.db.select().from(simulatorCharges).where(eq(simulatorCharges.paymentId, id!));
+      expect(after).toMatchObject({ status: 'captured', calls: 2, authorizationId: charged!.authorizationId });
+    },
+  );
 });

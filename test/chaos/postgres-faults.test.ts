@@ -68,78 +68,90 @@ async function reconcile(ids: string[]) {
 }
 
 describe('Postgres outages', () => {
-  it('frozen (SIGSTOP) mid-load, then stopped with an immediate shutdown: the API answers 503 within bounds, then everything completes and reconciles', { timeout: 400_000 }, async () => {
-    const env = processEnv({ DATABASE_URL: pg.url });
-    await group.startWorker(env);
-    const api = (await group.startApi(env)).url;
-    const timedRead = async () => {
-      const started = Date.now();
-      const res = await fetch(`${api}/api/v1/payments?limit=1`, { signal: AbortSignal.timeout(30_000) });
-      return { status: res.status, ms: Date.now() - started };
-    };
+  it(
+    'frozen (SIGSTOP) mid-load, then stopped with an immediate shutdown: the API answers 503 within bounds, then everything completes and reconciles',
+    { timeout: 400_000 },
+    async () => {
+      const env = processEnv({ DATABASE_URL: pg.url });
+      await group.startWorker(env);
+      const api = (await group.startApi(env)).url;
+      const timedRead = async () => {
+        const started = Date.now();
+        const res = await fetch(`${api}/api/v1/payments?limit=1`, { signal: AbortSignal.timeout(30_000) });
+        return { status: res.status, ms: Date.now() - started };
+      };
 
-    // 1. Frozen: the process exists but answers nothing.
-    const first = await createPayments(api, scaled(20, 100), (i) => ({ amount: 70 + i, currency: 'EUR', delaySeconds: 1 + (i % 3) }));
-    const pid = await postmasterPid();
-    const frozen = await serverPids();
-    for (const p of frozen) process.kill(p, 'SIGSTOP');
-    try {
-      const read = await timedRead();
-      expect(read.status).toBe(503);
-      expect(read.ms).toBeLessThan(10_000);
-      expect((await fetch(`${api}/readyz`)).status).toBe(503);
-      await new Promise((r) => setTimeout(r, scaled(4_000, 30_000)));
-    } finally {
-      for (const p of frozen.reverse()) process.kill(p, 'SIGCONT');
-    }
-    expect(await waitAllFinal(database.db, first, 240_000)).toEqual({ completed: first.length });
-
-    // 2. Stopped with `-m immediate` (SIGQUIT to the postmaster) while payments are in flight, then restarted.
-    const second = await createPayments(api, scaled(20, 100), (i) => ({ amount: 90 + i, currency: 'EUR', delaySeconds: 1 + (i % 3) }));
-    const exited = waitFor(async () => {
+      // 1. Frozen: the process exists but answers nothing.
+      const first = await createPayments(api, scaled(20, 100), (i) => ({ amount: 70 + i, currency: 'EUR', delaySeconds: 1 + (i % 3) }));
+      const pid = await postmasterPid();
+      const frozen = await serverPids();
+      for (const p of frozen) process.kill(p, 'SIGSTOP');
       try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
+        const read = await timedRead();
+        expect(read.status).toBe(503);
+        expect(read.ms).toBeLessThan(10_000);
+        expect((await fetch(`${api}/readyz`)).status).toBe(503);
+        await new Promise((r) => setTimeout(r, scaled(4_000, 30_000)));
+      } finally {
+        for (const p of frozen.reverse()) process.kill(p, 'SIGCONT');
       }
-    }, 'Postgres to stop', 30_000);
-    process.kill(await postmasterPid(), 'SIGQUIT');
-    await exited;
-    const refused = await timedRead();
-    expect(refused.status).toBe(503);
-    expect(refused.ms).toBeLessThan(10_000);
-    pg = await startPg();
+      expect(await waitAllFinal(database.db, first, 240_000)).toEqual({ completed: first.length });
 
-    expect(await waitAllFinal(database.db, second, 240_000)).toEqual({ completed: second.length });
-    const all = [...first, ...second];
-    expect(await ledgerOf(database.db, all)).toEqual({ captured: all.length });
-    await reconcile(all);
-  });
-
-  it('SIGTERM ends a worker within 15 s while its projections are stuck on a frozen Postgres; another finishes the work', { timeout: 300_000 }, async () => {
-    const env = processEnv({ DATABASE_URL: pg.url });
-    const worker = await group.startWorker(env);
-    const api = (await group.startApi(env)).url;
-    const ids = await createPayments(api, scaled(10, 50), (i) => ({ amount: 110 + i, currency: 'EUR', delaySeconds: 2 }));
-    const frozen = await serverPids();
-    for (const p of frozen) process.kill(p, 'SIGSTOP');
-    let took: number;
-    try {
-      // The timers fire while Postgres is frozen: every projection is a local activity retrying.
-      await new Promise((r) => setTimeout(r, 4_000));
-      const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
-      const started = Date.now();
-      worker.kill('SIGTERM');
+      // 2. Stopped with `-m immediate` (SIGQUIT to the postmaster) while payments are in flight, then restarted.
+      const second = await createPayments(api, scaled(20, 100), (i) => ({ amount: 90 + i, currency: 'EUR', delaySeconds: 1 + (i % 3) }));
+      const exited = waitFor(
+        async () => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        'Postgres to stop',
+        30_000,
+      );
+      process.kill(await postmasterPid(), 'SIGQUIT');
       await exited;
-      took = Date.now() - started;
-    } finally {
-      for (const p of frozen.reverse()) process.kill(p, 'SIGCONT');
-    }
-    expect(took).toBeLessThan(16_000);
-    await group.startWorker(env);
-    expect(await waitAllFinal(database.db, ids, 120_000)).toEqual({ completed: ids.length });
-    expect(await ledgerOf(database.db, ids)).toEqual({ captured: ids.length });
-    await reconcile(ids);
-  });
+      const refused = await timedRead();
+      expect(refused.status).toBe(503);
+      expect(refused.ms).toBeLessThan(10_000);
+      pg = await startPg();
+
+      expect(await waitAllFinal(database.db, second, 240_000)).toEqual({ completed: second.length });
+      const all = [...first, ...second];
+      expect(await ledgerOf(database.db, all)).toEqual({ captured: all.length });
+      await reconcile(all);
+    },
+  );
+
+  it(
+    'SIGTERM ends a worker within 15 s while its projections are stuck on a frozen Postgres; another finishes the work',
+    { timeout: 300_000 },
+    async () => {
+      const env = processEnv({ DATABASE_URL: pg.url });
+      const worker = await group.startWorker(env);
+      const api = (await group.startApi(env)).url;
+      const ids = await createPayments(api, scaled(10, 50), (i) => ({ amount: 110 + i, currency: 'EUR', delaySeconds: 2 }));
+      const frozen = await serverPids();
+      for (const p of frozen) process.kill(p, 'SIGSTOP');
+      let took: number;
+      try {
+        // The timers fire while Postgres is frozen: every projection is a local activity retrying.
+        await new Promise((r) => setTimeout(r, 4_000));
+        const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+        const started = Date.now();
+        worker.kill('SIGTERM');
+        await exited;
+        took = Date.now() - started;
+      } finally {
+        for (const p of frozen.reverse()) process.kill(p, 'SIGCONT');
+      }
+      expect(took).toBeLessThan(16_000);
+      await group.startWorker(env);
+      expect(await waitAllFinal(database.db, ids, 120_000)).toEqual({ completed: ids.length });
+      expect(await ledgerOf(database.db, ids)).toEqual({ captured: ids.length });
+      await reconcile(ids);
+    },
+  );
 });

@@ -16,7 +16,19 @@ afterAll(() => database?.close());
 
 function snapshot(id: string, version: number): PaymentSnapshot {
   const base = initialSnapshot(
-    { paymentId: id, merchantId: 'mer_demo', paymentMethodId: null, reference: paymentReference(id), amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: null, data: {}, description: null, createdAt: paymentCreatedAt(id) },
+    {
+      paymentId: id,
+      merchantId: 'mer_demo',
+      paymentMethodId: null,
+      reference: paymentReference(id),
+      amount: 1,
+      currency: 'EUR',
+      delaySeconds: 0,
+      webhookUrl: null,
+      data: {},
+      description: null,
+      createdAt: paymentCreatedAt(id),
+    },
     'run',
   );
   return { ...base, version, updatedAt: base.createdAt + version, failureReason: `v${version}` };
@@ -28,24 +40,33 @@ describe('projection ordering (property-based)', () => {
   it('concurrent first writes of a new payment all succeed', async () => {
     for (let round = 0; round < 300; round++) {
       const id = newPaymentId();
-      const outcomes = await Promise.allSettled([1, 2].map((v) => projectPaymentState(database.db, snapshot(id, v), { type: 'payment.processing', details: { v } })));
+      const outcomes = await Promise.allSettled(
+        [1, 2].map((v) => projectPaymentState(database.db, snapshot(id, v), { type: 'payment.processing', details: { v } })),
+      );
       expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
     }
   });
 
   it('any order, any duplicates, applied concurrently: the row ends at the highest version and each version is in the timeline once', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 40 }), fc.boolean(), async (versions, concurrent) => {
-        const id = newPaymentId();
-        const write = (v: number) => projectPaymentState(database.db, snapshot(id, v), { type: 'payment.processing', details: { v } });
-        if (concurrent) await Promise.all(versions.map(write));
-        else for (const v of versions) await write(v);
-        const [row] = await database.db.select().from(payments).where(eq(payments.id, id));
-        const timeline = await database.db.select({ version: paymentEvents.version }).from(paymentEvents).where(eq(paymentEvents.paymentId, id));
-        expect(row!.version).toBe(Math.max(...versions));
-        expect(row!.failureReason).toBe(`v${Math.max(...versions)}`);
-        expect(timeline.map((e) => e.version).sort((a, b) => a - b)).toEqual([...new Set(versions)].sort((a, b) => a - b));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 40 }),
+        fc.boolean(),
+        async (versions, concurrent) => {
+          const id = newPaymentId();
+          const write = (v: number) => projectPaymentState(database.db, snapshot(id, v), { type: 'payment.processing', details: { v } });
+          if (concurrent) await Promise.all(versions.map(write));
+          else for (const v of versions) await write(v);
+          const [row] = await database.db.select().from(payments).where(eq(payments.id, id));
+          const timeline = await database.db
+            .select({ version: paymentEvents.version })
+            .from(paymentEvents)
+            .where(eq(paymentEvents.paymentId, id));
+          expect(row!.version).toBe(Math.max(...versions));
+          expect(row!.failureReason).toBe(`v${Math.max(...versions)}`);
+          expect(timeline.map((e) => e.version).sort((a, b) => a - b)).toEqual([...new Set(versions)].sort((a, b) => a - b));
+        },
+      ),
       { numRuns: scaled(25, 300) },
     );
   });

@@ -30,7 +30,11 @@ describe('projection retried after its write committed', () => {
     expect(calls.get(`${created.id}:2`)).toBe(2);
     const [row] = await system.database.db.select().from(payments).where(eq(payments.id, created.id));
     expect(row).toMatchObject({ status: 'completed', version: 3 });
-    const timeline = await system.database.db.select().from(paymentEvents).where(eq(paymentEvents.paymentId, created.id)).orderBy(paymentEvents.version);
+    const timeline = await system.database.db
+      .select()
+      .from(paymentEvents)
+      .where(eq(paymentEvents.paymentId, created.id))
+      .orderBy(paymentEvents.version);
     expect(timeline.map((e) => [e.version, e.type])).toEqual([
       [1, 'payment.created'],
       [2, 'payment.processing'],

@@ -4,7 +4,10 @@ import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker
 import { describe, expect, inject, it } from 'vitest';
 
 const bundle = (file: string) =>
-  bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL(`./versioning/${file}`, import.meta.url)), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL(`./versioning/${file}`, import.meta.url)),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
 
 async function replay(code: string, history: unknown): Promise<string | undefined> {
   try {
@@ -16,23 +19,27 @@ async function replay(code: string, history: unknown): Promise<string | undefine
 }
 
 describe('workflow versioning guard', () => {
-  it('a change behind patched() replays old histories; the same change without it fails (negative control)', { timeout: 120_000 }, async () => {
-    const [v1, v2Patched, v2Unpatched] = await Promise.all([bundle('v1.ts'), bundle('v2-patched.ts'), bundle('v2-unpatched.ts')]);
-    const taskQueue = `versioning-${Date.now()}`;
-    const native = await NativeConnection.connect({ address: inject('temporalAddress') });
-    const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { code: v1.code } });
-    const connection = await Connection.connect({ address: inject('temporalAddress') });
-    const client = new Client({ connection });
-    const history = await worker.runUntil(async () => {
-      const handle = await client.workflow.start('versionedWorkflow', { taskQueue, workflowId: `versioned-${Date.now()}` });
-      expect(await handle.result()).toBe('done');
-      return handle.fetchHistory();
-    });
-    await connection.close();
-    await native.close();
+  it(
+    'a change behind patched() replays old histories; the same change without it fails (negative control)',
+    { timeout: 120_000 },
+    async () => {
+      const [v1, v2Patched, v2Unpatched] = await Promise.all([bundle('v1.ts'), bundle('v2-patched.ts'), bundle('v2-unpatched.ts')]);
+      const taskQueue = `versioning-${Date.now()}`;
+      const native = await NativeConnection.connect({ address: inject('temporalAddress') });
+      const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { code: v1.code } });
+      const connection = await Connection.connect({ address: inject('temporalAddress') });
+      const client = new Client({ connection });
+      const history = await worker.runUntil(async () => {
+        const handle = await client.workflow.start('versionedWorkflow', { taskQueue, workflowId: `versioned-${Date.now()}` });
+        expect(await handle.result()).toBe('done');
+        return handle.fetchHistory();
+      });
+      await connection.close();
+      await native.close();
 
-    expect(await replay(v1.code, history)).toBeUndefined();
-    expect(await replay(v2Patched.code, history)).toBeUndefined();
-    expect(await replay(v2Unpatched.code, history)).toMatch(/[Nn]ondetermin/);
-  });
+      expect(await replay(v1.code, history)).toBeUndefined();
+      expect(await replay(v2Patched.code, history)).toBeUndefined();
+      expect(await replay(v2Unpatched.code, history)).toMatch(/[Nn]ondetermin/);
+    },
+  );
 });

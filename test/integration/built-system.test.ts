@@ -26,21 +26,25 @@ describe('two workers and an API as separate processes', () => {
     await database?.close();
   });
 
-  it('a worker killed with SIGKILL in the middle of 200 payments: all reach a final state, one charge each', { timeout: 240_000 }, async () => {
-    database = await connectDatabase(inject('databaseUrl'), 2);
-    const env = processEnv({ GATEWAY_LATENCY_MS: '20' });
-    const workerA = await group.startWorker(env);
-    await group.startWorker(env);
-    const api = (await group.startApi(env)).url;
+  it(
+    'a worker killed with SIGKILL in the middle of 200 payments: all reach a final state, one charge each',
+    { timeout: 240_000 },
+    async () => {
+      database = await connectDatabase(inject('databaseUrl'), 2);
+      const env = processEnv({ GATEWAY_LATENCY_MS: '20' });
+      const workerA = await group.startWorker(env);
+      await group.startWorker(env);
+      const api = (await group.startApi(env)).url;
 
-    // Delays spread over 0–4 s so that work is in flight on both workers when one dies.
-    const first = await createPayments(api, 110, (i) => ({ amount: 100 + i, currency: 'EUR', delaySeconds: i % 5 }));
-    workerA.kill('SIGKILL');
-    const ids = [...first, ...(await createPayments(api, 90, (i) => ({ amount: 300 + i, currency: 'EUR', delaySeconds: i % 5 })))];
-    expect(new Set(ids).size).toBe(200);
+      // Delays spread over 0–4 s so that work is in flight on both workers when one dies.
+      const first = await createPayments(api, 110, (i) => ({ amount: 100 + i, currency: 'EUR', delaySeconds: i % 5 }));
+      workerA.kill('SIGKILL');
+      const ids = [...first, ...(await createPayments(api, 90, (i) => ({ amount: 300 + i, currency: 'EUR', delaySeconds: i % 5 })))];
+      expect(new Set(ids).size).toBe(200);
 
-    expect(await waitAllFinal(database.db, ids, 180_000)).toEqual({ completed: 200 });
-    // One ledger row per payment (its primary key), each captured exactly once.
-    expect(await ledgerOf(database.db, ids)).toEqual({ captured: 200 });
-  });
+      expect(await waitAllFinal(database.db, ids, 180_000)).toEqual({ completed: 200 });
+      // One ledger row per payment (its primary key), each captured exactly once.
+      expect(await ledgerOf(database.db, ids)).toEqual({ captured: 200 });
+    },
+  );
 });

@@ -59,7 +59,16 @@ describe('npm pack, installed by another project', () => {
       // --ignore-scripts: the server's install scripts (embedded Postgres) have nothing to do with types.
       await run(
         'npm',
-        ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', join(scratch, tarball!), `@types/node@${typesNode}`],
+        [
+          'install',
+          '--prefer-offline',
+          '--ignore-scripts',
+          '--no-audit',
+          '--no-fund',
+          '--no-package-lock',
+          join(scratch, tarball!),
+          `@types/node@${typesNode}`,
+        ],
         { cwd: project, timeout: 180_000 },
       );
 
@@ -72,11 +81,9 @@ describe('npm pack, installed by another project', () => {
       }
       expect([...imported].sort()).toEqual(['./app-router.js', '@trpc/client', '@trpc/server']);
 
-      const tsc = await run(
-        join(repo, 'node_modules/.bin/tsc'),
-        ['-p', project, '--strict', '--skipLibCheck', 'false', '--noEmit'],
-        { timeout: 120_000 },
-      ).then(
+      const tsc = await run(join(repo, 'node_modules/.bin/tsc'), ['-p', project, '--strict', '--skipLibCheck', 'false', '--noEmit'], {
+        timeout: 120_000,
+      }).then(
         () => '',
         (err: { stdout: string; message: string }) => err.stdout || err.message,
       );
@@ -85,7 +92,11 @@ describe('npm pack, installed by another project', () => {
 
       const loaded = await run(
         process.execPath,
-        ['--input-type=module', '-e', "const m = await import('temporal-payments/client'); console.log(typeof m.createPaymentsClient, typeof m.TRPCClientError)"],
+        [
+          '--input-type=module',
+          '-e',
+          "const m = await import('temporal-payments/client'); console.log(typeof m.createPaymentsClient, typeof m.TRPCClientError)",
+        ],
         { cwd: project, timeout: 30_000 },
       );
       expect(loaded.stdout.trim()).toBe('function function');

@@ -29,7 +29,12 @@ let browser: Browser;
 /** A merchant of its own, so counts and pages are exact whatever else the database holds. */
 let merchant: { id: string; key: string; api: ReturnType<typeof createPaymentsClient> };
 let signedIn: BrowserContext;
-const ids: { pending: string; completed: string; toCancel: string; endpoint: string } = { pending: '', completed: '', toCancel: '', endpoint: '' };
+const ids: { pending: string; completed: string; toCancel: string; endpoint: string } = {
+  pending: '',
+  completed: '',
+  toCancel: '',
+  endpoint: '',
+};
 const SEEDED = 28;
 
 beforeAll(async () => {
@@ -43,10 +48,29 @@ beforeAll(async () => {
 
   const created = await createMerchant(system.database.db, 'Pages merchant');
   merchant = { id: created.id, key: created.apiKey.key, api: createPaymentsClient({ url: system.apiUrl, apiKey: created.apiKey.key }) };
-  for (let i = 0; i < SEEDED - 3; i++) await merchant.api.payments.create.mutate({ amount: 100 + i, currency: 'EUR', delaySeconds: 3600, description: `seed ${i}` });
-  ids.pending = (await merchant.api.payments.create.mutate({ amount: 4200, currency: 'EUR', delaySeconds: 3600, description: 'pending one', metadata: { orderId: 'A-17' } })).id;
-  ids.toCancel = (await merchant.api.payments.create.mutate({ amount: 990, currency: 'USD', delaySeconds: 3600, description: 'to cancel' })).id;
-  ids.completed = (await merchant.api.payments.create.mutate({ amount: 1234, currency: 'EUR', delaySeconds: 0, description: 'done', data: { order: 'A-18' } })).id;
+  for (let i = 0; i < SEEDED - 3; i++)
+    await merchant.api.payments.create.mutate({ amount: 100 + i, currency: 'EUR', delaySeconds: 3600, description: `seed ${i}` });
+  ids.pending = (
+    await merchant.api.payments.create.mutate({
+      amount: 4200,
+      currency: 'EUR',
+      delaySeconds: 3600,
+      description: 'pending one',
+      metadata: { orderId: 'A-17' },
+    })
+  ).id;
+  ids.toCancel = (
+    await merchant.api.payments.create.mutate({ amount: 990, currency: 'USD', delaySeconds: 3600, description: 'to cancel' })
+  ).id;
+  ids.completed = (
+    await merchant.api.payments.create.mutate({
+      amount: 1234,
+      currency: 'EUR',
+      delaySeconds: 0,
+      description: 'done',
+      data: { order: 'A-18' },
+    })
+  ).id;
   await system.temporal.workflow.getHandle(ids.completed).result();
   const endpoint = await merchant.api.webhooks.createEndpoint.mutate({ url: receiverUrl, eventTypes: [], description: 'always fails' });
   ids.endpoint = endpoint.id;
@@ -54,7 +78,14 @@ beforeAll(async () => {
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
   signedIn = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await signedIn.addCookies([{ name: KEY_COOKIE, value: merchant.key, url: web.url }]);
@@ -83,7 +114,12 @@ async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   await page.addScriptTag({ path: AXE });
   const result = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+    return (await axe.run()).violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }));
   });
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
@@ -109,10 +145,14 @@ describe('every dashboard page', () => {
     const problems: string[] = [];
     try {
       for (const { name, path } of pages()) {
-        for (const [width, page] of [['desktop', desktopPage], ['phone', phonePage]] as const) {
+        for (const [width, page] of [
+          ['desktop', desktopPage],
+          ['phone', phonePage],
+        ] as const) {
           await page.goto(`${web.url}${path}`);
           await page.locator('main').waitFor();
-          for (const v of await seriousViolations(page)) problems.push(`${name} (${width}): ${v.impact} ${v.id} — ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+          for (const v of await seriousViolations(page))
+            problems.push(`${name} (${width}): ${v.impact} ${v.id} — ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
           if (width === 'phone') {
             const scrollWidth = await page.evaluate(() => document.scrollingElement!.scrollWidth);
             if (scrollWidth > 375) problems.push(`${name} (phone): ${scrollWidth} px wide`);
@@ -211,7 +251,11 @@ describe('dashboard round', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel payment');
     await page.keyboard.press('Enter');
-    await until(() => page.getByTestId('status').first().textContent(), (s) => s === 'Canceled', 'the badge to say Canceled');
+    await until(
+      () => page.getByTestId('status').first().textContent(),
+      (s) => s === 'Canceled',
+      'the badge to say Canceled',
+    );
     expect((await merchant.api.payments.get.query({ id: ids.toCancel })).status).toBe('canceled');
     await page.close();
   });
@@ -219,7 +263,8 @@ describe('dashboard round', () => {
   it('destructive buttons look unlike the safe ones', async () => {
     const page = await signedIn.newPage();
     await page.goto(`${web.url}/payments/${ids.pending}`);
-    const background = (name: string) => page.getByRole('button', { name, exact: true }).evaluate((b) => getComputedStyle(b).backgroundColor);
+    const background = (name: string) =>
+      page.getByRole('button', { name, exact: true }).evaluate((b) => getComputedStyle(b).backgroundColor);
     expect(await background('Cancel payment')).not.toBe(await background('Process now'));
     await page.goto(`${web.url}/webhooks/${ids.endpoint}`);
     expect(await background('Rotate secret')).not.toBe(await background('Send test'));
@@ -252,12 +297,19 @@ describe('dashboard round', () => {
     expect((await messages()).length).toBe(before + 1);
 
     // Without the browser's help (no JavaScript, a retrying proxy): the same form key twice is one test event.
-    const formKey = await send.evaluate((button) => ((button as HTMLButtonElement).form!.elements.namedItem('formKey') as HTMLInputElement).value);
+    const formKey = await send.evaluate(
+      (button) => ((button as HTMLButtonElement).form!.elements.namedItem('formKey') as HTMLInputElement).value,
+    );
     expect(formKey).toBeDefined();
     const post = (key: string) =>
       fetch(`${web.url}/webhooks/${ids.endpoint}?/test`, {
         method: 'POST',
-        headers: { origin: web.url, cookie: `${KEY_COOKIE}=${merchant.key}`, 'content-type': 'application/x-www-form-urlencoded', 'x-sveltekit-action': 'true' },
+        headers: {
+          origin: web.url,
+          cookie: `${KEY_COOKIE}=${merchant.key}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-sveltekit-action': 'true',
+        },
         body: new URLSearchParams({ id: ids.endpoint, formKey: key }),
       });
     await Promise.all([post(formKey!), post(formKey!)]);
@@ -269,7 +321,11 @@ describe('dashboard round', () => {
   });
 
   it('redeliver and replay ask first, then act', async () => {
-    await until(() => merchant.api.webhooks.listMessages.query({ endpointId: ids.endpoint, status: 'failed' }), (m) => m.length > 0, 'a failed test message');
+    await until(
+      () => merchant.api.webhooks.listMessages.query({ endpointId: ids.endpoint, status: 'failed' }),
+      (m) => m.length > 0,
+      'a failed test message',
+    );
     const page = await signedIn.newPage();
     await page.goto(`${web.url}/webhooks/${ids.endpoint}`);
     await page.getByRole('button', { name: 'Replay failed' }).click();
@@ -298,10 +354,18 @@ describe('dashboard round', () => {
     await page.goto(`${web.url}/payments`);
     expect(await page.getByTestId('position').textContent()).toMatch(new RegExp(`Page 1 · payments 1–25 of ${SEEDED}`));
     await page.getByRole('link', { name: 'Older →' }).click();
-    await until(() => page.getByTestId('position').textContent(), (t) => /Page 2 · payments 26–28 of 28/.test(t ?? ''), 'page 2');
+    await until(
+      () => page.getByTestId('position').textContent(),
+      (t) => /Page 2 · payments 26–28 of 28/.test(t ?? ''),
+      'page 2',
+    );
     expect(await page.getByRole('link', { name: 'Older →' }).count()).toBe(0);
     await page.getByRole('link', { name: '← Newer' }).click();
-    await until(() => page.getByTestId('position').textContent(), (t) => /Page 1 · payments 1–25/.test(t ?? ''), 'page 1 again');
+    await until(
+      () => page.getByTestId('position').textContent(),
+      (t) => /Page 1 · payments 1–25/.test(t ?? ''),
+      'page 1 again',
+    );
     expect(await page.getByRole('link', { name: '← Newer' }).count()).toBe(0);
     await page.close();
   });
@@ -337,7 +401,7 @@ describe('dashboard round', () => {
     await page.close();
   });
 
-  it("shows an API refusal of a field once, beside the field", async () => {
+  it('shows an API refusal of a field once, beside the field', async () => {
     const page = await signedIn.newPage();
     await page.goto(`${web.url}/payments/new`);
     await page.getByLabel('Webhook URL').fill('ftp://example.com/hook');

@@ -31,7 +31,14 @@ beforeAll(async () => {
   web = await startDashboard({ port: 0, host: '127.0.0.1', env: { API_URL: `http://${apiLink.address}` } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   await mkdir(SCREENSHOTS, { recursive: true });
@@ -79,7 +86,12 @@ describe('dashboard in headless Chromium', () => {
   });
 
   it('lists payments with live status, and cancels another during its delay from its detail page', async () => {
-    const pending = await system.trpc.payments.create.mutate({ amount: 5000, currency: 'USD', delaySeconds: 120, description: 'to cancel' });
+    const pending = await system.trpc.payments.create.mutate({
+      amount: 5000,
+      currency: 'USD',
+      delaySeconds: 120,
+      description: 'to cancel',
+    });
     await page.goto(`${web.url}/payments`);
     const row = page.locator(`tr[data-payment-id="${pending.id}"]`);
     expect(await row.getByTestId('status').textContent()).toBe('Pending');
@@ -94,7 +106,10 @@ describe('dashboard in headless Chromium', () => {
     expect((await system.trpc.payments.get.query({ id: pending.id })).status).toBe('canceled');
   });
 
-  it('opens a payment from the list while live changes keep arriving (an invalidation must not swallow the click)', async ({ signal, onTestFinished }) => {
+  it('opens a payment from the list while live changes keep arriving (an invalidation must not swallow the click)', async ({
+    signal,
+    onTestFinished,
+  }) => {
     // A timed-out test's function keeps running: everything below stops on `stopped` (the test's own
     // signal, or its end however it ends), and the test is over only once both loops have returned,
     // so nothing of it still drives the shared page or writes payments during the next test.
@@ -116,7 +131,10 @@ describe('dashboard in headless Chromium', () => {
     const rounds = (async () => {
       for (let round = 0; round < 12 && !stopped.aborted; round++) {
         // Created each round so it stays on the first page, however many the churn adds.
-        const target = await system.trpc.payments.create.mutate({ amount: 700, currency: 'EUR', delaySeconds: 600, description: 'open me' }, { signal: stopped });
+        const target = await system.trpc.payments.create.mutate(
+          { amount: 700, currency: 'EUR', delaySeconds: 600, description: 'open me' },
+          { signal: stopped },
+        );
         await page.goto(`${web.url}/payments`);
         await page.getByTestId('live-state').filter({ hasText: 'live' }).waitFor({ timeout: 10_000 });
         await page.locator(`tr[data-payment-id="${target.id}"]`).getByRole('link').click({ timeout: 10_000 });
@@ -147,12 +165,20 @@ describe('dashboard in headless Chromium', () => {
         method: 'POST',
         redirect: 'manual',
         headers: { origin: web.url, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ formKey: formKey!, amount: '3.00', currency: 'EUR', delaySeconds: '600', description: resent, data: '{}' }),
+        body: new URLSearchParams({
+          formKey: formKey!,
+          amount: '3.00',
+          currency: 'EUR',
+          delaySeconds: '600',
+          description: resent,
+          data: '{}',
+        }),
       });
     const answers = await Promise.all([post(), post()]);
     expect(answers.map((r) => r.status)).toEqual([303, 303]);
     expect(answers[0]!.headers.get('location')).toBe(answers[1]!.headers.get('location'));
-    const rows = async (description: string) => (await system.database.db.select({ id: payments.id }).from(payments).where(eq(payments.description, description))).length;
+    const rows = async (description: string) =>
+      (await system.database.db.select({ id: payments.id }).from(payments).where(eq(payments.description, description))).length;
     expect(await rows(clicked)).toBe(1);
     expect(await rows(resent)).toBe(1);
     // Negative control: the same form without its key is two payments, so the count above can fail.
@@ -183,7 +209,7 @@ describe('dashboard in headless Chromium', () => {
     await expect.poll(() => page.locator('h1').first().textContent(), { timeout: 30_000, interval: 500 }).toMatch(/^Payments/);
   });
 
-  it('a payment\'s detail page shows what it is and does not scroll sideways at 375 px', async () => {
+  it("a payment's detail page shows what it is and does not scroll sideways at 375 px", async () => {
     const long = 'x'.repeat(300);
     const p = await system.trpc.payments.create.mutate({
       amount: 4200,

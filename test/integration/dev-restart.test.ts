@@ -57,7 +57,10 @@ describe('npm start after kill -9', () => {
 
   /** `npm start` (dev/start.ts under tsx); resolves once /readyz answers 200, or fails with its output. */
   async function start() {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { env: childEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], {
+      env: childEnvironment(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     spawned.push(proc);
     let output = '';
     proc.stdout!.on('data', (c) => (output += c));
@@ -128,7 +131,11 @@ describe('npm start after kill -9', () => {
     // time (the pid recycled since) tells it is not our Postgres.
     const foreign = spawn(
       process.execPath,
-      ['-e', `require('net').createServer().listen(${ports.EMBEDDED_PG_PORT}, '127.0.0.1', () => console.log('listening'))`, path.join(dataDir, 'postgres')],
+      [
+        '-e',
+        `require('net').createServer().listen(${ports.EMBEDDED_PG_PORT}, '127.0.0.1', () => console.log('listening'))`,
+        path.join(dataDir, 'postgres'),
+      ],
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     spawned.push(foreign);

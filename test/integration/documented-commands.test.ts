@@ -126,7 +126,9 @@ describe('the NestJS specification', () => {
 
 describe('our README', () => {
   it('every curl command of the quick start answers 2xx', async () => {
-    const commands = curlCommands(await readFile(new URL('../../README.md', import.meta.url), 'utf8')).filter((c) => c.includes('localhost:8080'));
+    const commands = curlCommands(await readFile(new URL('../../README.md', import.meta.url), 'utf8')).filter((c) =>
+      c.includes('localhost:8080'),
+    );
     expect(commands.length).toBeGreaterThan(10);
     const failures: string[] = [];
     for (const command of commands) {

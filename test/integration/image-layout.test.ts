@@ -127,7 +127,11 @@ function start(layout: Layout, env: Record<string, string>): { child: ChildProce
 /** The image's HEALTHCHECK command, run as Docker would: exit 0 is healthy. */
 async function healthy(layout: Layout, env: Record<string, string>): Promise<boolean> {
   const [command, ...args] = layout.healthcheck!;
-  return run(command === 'node' ? process.execPath : command!, args, { cwd: layout.workdir, env: childEnvironment({ ...layout.env, ...env }), timeout: 3000 }).then(
+  return run(command === 'node' ? process.execPath : command!, args, {
+    cwd: layout.workdir,
+    env: childEnvironment({ ...layout.env, ...env }),
+    timeout: 3000,
+  }).then(
     () => true,
     () => false,
   );
@@ -209,7 +213,11 @@ describe('images assembled from the Dockerfile start and serve', () => {
     const wrapper = path.join(layout.root, 'usr/local/bin', words[0]!);
     const script = (await readFile(wrapper, 'utf8')).replaceAll('/app/', `${layout.workdir}/`);
     await writeFile(wrapper, script);
-    const { stdout } = await run('sh', [wrapper, ...words.slice(1)], { cwd: layout.workdir, env: childEnvironment({ ...layout.env, ...baseEnv }), timeout: 30_000 });
+    const { stdout } = await run('sh', [wrapper, ...words.slice(1)], {
+      cwd: layout.workdir,
+      env: childEnvironment({ ...layout.env, ...baseEnv }),
+      timeout: 30_000,
+    });
     expect(stdout).toMatch(/^merchant mer_\w+ \(/m);
     expect(stdout).toMatch(/API key key_\w+: sk_[\w-]+/);
   });

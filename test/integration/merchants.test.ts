@@ -96,7 +96,9 @@ describe('tenant isolation', () => {
   it('concurrent duplicate creates with one key yield one payment and one workflow', async () => {
     const key = `race-${Date.now()}`;
     const body = { amount: 250, currency: 'EUR', delaySeconds: 600 };
-    const results = await Promise.all(Array.from({ length: 8 }, () => call(a.key, 'POST', '/api/v1/payments', body, { 'idempotency-key': key })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => call(a.key, 'POST', '/api/v1/payments', body, { 'idempotency-key': key })),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
     const ids = new Set(results.map((r) => r.body.id));
     expect(ids.size).toBe(1);
@@ -119,7 +121,12 @@ describe('payment methods', () => {
     expect(method.body).toMatchObject({ type: 'card', brand: 'visa', last4: '4242' });
     expect((await call(b.key, 'GET', '/api/v1/payment-methods')).body.map((m: { id: string }) => m.id)).not.toContain(method.body.id);
 
-    const paid = await call(a.key, 'POST', '/api/v1/payments', { amount: 100, currency: 'EUR', delaySeconds: 600, paymentMethodId: method.body.id });
+    const paid = await call(a.key, 'POST', '/api/v1/payments', {
+      amount: 100,
+      currency: 'EUR',
+      delaySeconds: 600,
+      paymentMethodId: method.body.id,
+    });
     expect(paid.body.paymentMethodId).toBe(method.body.id);
     await call(a.key, 'POST', `/api/v1/payments/${paid.body.id}/cancel`, {});
 
@@ -154,31 +161,43 @@ describe('limits', () => {
   });
 
   it('has no holes: each call of a tRPC batch counts, made-up keys are limited per address, every route is limited', async () => {
-    const limited = await startTestSystem({ env: { ANONYMOUS_AS_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '10', AUTH_FAILURES_PER_MINUTE: '5' } });
+    const limited = await startTestSystem({
+      env: { ANONYMOUS_AS_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '10', AUTH_FAILURES_PER_MINUTE: '5' },
+    });
     try {
       // A batch of eight calls spends eight of the ten; the next batch of eight is refused.
       const batch = (n: number) =>
-        fetch(`${limited.apiUrl}/trpc/${Array(n).fill('payments.stats').join(',')}?batch=1&input=${encodeURIComponent(JSON.stringify({}))}`, { headers: { 'x-api-key': a.key } });
+        fetch(
+          `${limited.apiUrl}/trpc/${Array(n).fill('payments.stats').join(',')}?batch=1&input=${encodeURIComponent(JSON.stringify({}))}`,
+          { headers: { 'x-api-key': a.key } },
+        );
       expect((await batch(8)).status).toBe(200);
       expect((await batch(8)).status).toBe(429);
       // Counted as tRPC reads them: the last segment, decoded; and /TRPC does not reach tRPC at all.
       const other = await issueApiKey(limited.database.db, b.id);
       const names = Array(11).fill('payments.stats').join(',');
-      const odd = (path: string) => fetch(`${limited.apiUrl}${path}?batch=1&input=${encodeURIComponent('{}')}`, { headers: { 'x-api-key': other.key } });
+      const odd = (path: string) =>
+        fetch(`${limited.apiUrl}${path}?batch=1&input=${encodeURIComponent('{}')}`, { headers: { 'x-api-key': other.key } });
       expect((await odd(`/trpc/x/${names}`)).status).toBe(429);
       expect((await odd(`/trpc/${encodeURIComponent(names)}`)).status).toBe(429);
       const third = await issueApiKey(limited.database.db, b.id);
-      const upper = await fetch(`${limited.apiUrl}/TRPC/payments.stats?input=${encodeURIComponent('{}')}`, { headers: { 'x-api-key': third.key } });
+      const upper = await fetch(`${limited.apiUrl}/TRPC/payments.stats?input=${encodeURIComponent('{}')}`, {
+        headers: { 'x-api-key': third.key },
+      });
       expect(upper.status).toBe(404);
       // A route that was once missing from a hand-kept list is limited like the rest.
       const statuses: number[] = [];
-      for (let i = 0; i < 11; i++) statuses.push((await fetch(`${limited.apiUrl}/api/v1/webhook-secret/rotate`, { method: 'POST', headers: { 'x-api-key': b.key } })).status);
+      for (let i = 0; i < 11; i++)
+        statuses.push(
+          (await fetch(`${limited.apiUrl}/api/v1/webhook-secret/rotate`, { method: 'POST', headers: { 'x-api-key': b.key } })).status,
+        );
       expect(statuses).toEqual([...Array(10).fill(200), 429]);
       // Every made-up key used to get a bucket of its own: past five failures the address is refused.
       const worked = await issueApiKey(limited.database.db, a.id);
       expect((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': worked.key } })).status).toBe(200);
       const made = [];
-      for (let i = 0; i < 8; i++) made.push((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': `sk_made_up_${i}_${Math.random()}` } })).status);
+      for (let i = 0; i < 8; i++)
+        made.push((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': `sk_made_up_${i}_${Math.random()}` } })).status);
       expect(made.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(made.slice(5)).toEqual([429, 429, 429]);
       // From the locked address, an unseen key is refused before any lookup; a key that worked lately is served.
@@ -186,7 +205,9 @@ describe('limits', () => {
       expect((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': unseen.key } })).status).toBe(429);
       expect((await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': worked.key } })).status).toBe(200);
       // Another client behind a trusted proxy (the dashboard's server names the browser) is not locked out.
-      const forwarded = await fetch(`${limited.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': unseen.key, 'x-forwarded-for': '203.0.113.9' } });
+      const forwarded = await fetch(`${limited.apiUrl}/api/v1/stats`, {
+        headers: { 'x-api-key': unseen.key, 'x-forwarded-for': '203.0.113.9' },
+      });
       expect(forwarded.status).toBe(200);
       // Probes stay exempt.
       expect((await fetch(`${limited.apiUrl}/healthz`)).status).toBe(200);

@@ -14,7 +14,10 @@ const capture = new Writable({
 
 let system: TestSystem;
 beforeAll(async () => {
-  system = await startTestSystem({ logger: createLogger({ LOG_LEVEL: 'info', NODE_ENV: 'test' }, capture), env: { ANONYMOUS_AS_DEMO: 'false' } });
+  system = await startTestSystem({
+    logger: createLogger({ LOG_LEVEL: 'info', NODE_ENV: 'test' }, capture),
+    env: { ANONYMOUS_AS_DEMO: 'false' },
+  });
 });
 afterAll(() => system?.stop());
 
@@ -29,7 +32,12 @@ function value(text: string, name: string, labels: Record<string, string> = {}):
     if (!line.startsWith(name)) continue;
     const match = /^([a-z_]+)(\{([^}]*)\})? ([\d.e+-]+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const set = Object.fromEntries((match[3] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=').map((p) => p.replace(/"/g, ''))));
+    const set = Object.fromEntries(
+      (match[3] ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => kv.split('=').map((p) => p.replace(/"/g, ''))),
+    );
     if (Object.entries(labels).every(([k, v]) => set[k] === v)) sum += Number(match[4]);
   }
   return sum;
@@ -51,13 +59,22 @@ describe('metrics', () => {
     for (const id of ids) await system.temporal.workflow.getHandle(id).result();
     const after = await waitFor(async () => {
       const text = await scrape();
-      return value(text, 'payments_finished_total', { status: 'completed' }) - value(before, 'payments_finished_total', { status: 'completed' }) >= 3 && text;
+      return (
+        value(text, 'payments_finished_total', { status: 'completed' }) -
+          value(before, 'payments_finished_total', { status: 'completed' }) >=
+          3 && text
+      );
     }, 'finished payments to be counted');
 
     expect(value(after, 'payments_created_total') - value(before, 'payments_created_total')).toBe(3);
     const route = { method: 'POST', route: '/api/v1/payments', status: '201' };
-    expect(value(after, 'http_request_duration_seconds_count', route) - value(before, 'http_request_duration_seconds_count', route)).toBe(3);
-    expect(value(after, 'gateway_calls_total', { operation: 'capture', outcome: 'ok' }) - value(before, 'gateway_calls_total', { operation: 'capture', outcome: 'ok' })).toBe(3);
+    expect(value(after, 'http_request_duration_seconds_count', route) - value(before, 'http_request_duration_seconds_count', route)).toBe(
+      3,
+    );
+    expect(
+      value(after, 'gateway_calls_total', { operation: 'capture', outcome: 'ok' }) -
+        value(before, 'gateway_calls_total', { operation: 'capture', outcome: 'ok' }),
+    ).toBe(3);
     expect(value(after, 'projection_lag_seconds_count') - value(before, 'projection_lag_seconds_count')).toBeGreaterThanOrEqual(6);
     expect(after).toMatch(/^# TYPE webhook_attempts_total counter/m);
     expect(after).toMatch(/^process_cpu_seconds_total/m);
@@ -93,9 +110,16 @@ describe('logs', () => {
     const paymentId = ((await res.json()) as { id: string }).id;
     const created = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'payment created' && l.paymentId === paymentId);
     expect(created).toMatchObject({ requestId: 'req-test-123', merchantId, paymentId, workflowId: paymentId });
-    const request = await waitFor(async () => lines.map((l) => JSON.parse(l)).find((l) => l.requestId === 'req-test-123' && l.msg === 'request completed'), 'the request line');
+    const request = await waitFor(
+      async () => lines.map((l) => JSON.parse(l)).find((l) => l.requestId === 'req-test-123' && l.msg === 'request completed'),
+      'the request line',
+    );
     expect(request).toMatchObject({ merchantId, res: { statusCode: 201 } });
-    await fetch(`${system.apiUrl}/api/v1/payments/${paymentId}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey.key }, body: '{}' });
+    await fetch(`${system.apiUrl}/api/v1/payments/${paymentId}/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey.key },
+      body: '{}',
+    });
   });
 
   it('an API key never appears in any log output of a request, whichever way it is sent', async () => {
@@ -104,7 +128,11 @@ describe('logs', () => {
     const key = apiKey.key;
     await fetch(`${system.apiUrl}/api/v1/payments`, { headers: { 'x-api-key': key } });
     await fetch(`${system.apiUrl}/api/v1/payments?apiKey=${key}`, { headers: { authorization: `Bearer ${key}` } });
-    await fetch(`${system.apiUrl}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ amount: 'x', key }) });
+    await fetch(`${system.apiUrl}/api/v1/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify({ amount: 'x', key }),
+    });
     await fetch(`${system.apiUrl}/trpc/payments.list`, { headers: { authorization: `Bearer ${key}` } });
     await fetch(`${system.apiUrl}/api/v1/stats`, { headers: { 'x-api-key': `${key}-revoked` } });
     await waitFor(async () => lines.length - start >= 5, 'five request lines');

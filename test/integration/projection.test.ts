@@ -34,13 +34,14 @@ function snapshotAt(id: string, version: number): [PaymentSnapshot, ProjectionEv
   const status = version >= 3 ? 'completed' : version === 2 ? 'processing' : 'pending';
   return [
     { ...base, version, status, updatedAt: base.createdAt + version * 1000, failureReason: `v${version}` },
-    { type: version === 1 ? 'payment.created' : `payment.${status}` as ProjectionEvent['type'], details: { v: version } },
+    { type: version === 1 ? 'payment.created' : (`payment.${status}` as ProjectionEvent['type']), details: { v: version } },
   ];
 }
 
 const project = (id: string, version: number) => projectPaymentState(database.db, ...snapshotAt(id, version));
 const row = async (id: string) => (await database.db.select().from(payments).where(eq(payments.id, id)))[0]!;
-const timeline = (id: string) => database.db.select().from(paymentEvents).where(eq(paymentEvents.paymentId, id)).orderBy(paymentEvents.version);
+const timeline = (id: string) =>
+  database.db.select().from(paymentEvents).where(eq(paymentEvents.paymentId, id)).orderBy(paymentEvents.version);
 
 describe('versioned projection', () => {
   it('applying the same write twice changes nothing', async () => {
@@ -89,13 +90,19 @@ describe('webhook messages enqueued by the projection', () => {
 
   const completed = (id: string): [PaymentSnapshot, ProjectionEvent] => {
     const [s] = snapshotAt(id, 3);
-    return [{ ...s, merchantId, webhookUrl: 'https://own.example/hook' }, { type: 'payment.completed', details: {} }];
+    return [
+      { ...s, merchantId, webhookUrl: 'https://own.example/hook' },
+      { type: 'payment.completed', details: {} },
+    ];
   };
 
   it('one message per subscribed, enabled endpoint plus the own webhookUrl on the final event, ids as webhookMessageId', async () => {
     const id = newPaymentId();
     const { messages } = await projectPaymentState(database.db, ...completed(id));
-    const expected = [`we_all_${merchantId}`, `we_done_${merchantId}`, OWN_WEBHOOK_LANE].map((lane) => ({ id: webhookMessageId(id, 3, lane), lane }));
+    const expected = [`we_all_${merchantId}`, `we_done_${merchantId}`, OWN_WEBHOOK_LANE].map((lane) => ({
+      id: webhookMessageId(id, 3, lane),
+      lane,
+    }));
     expect([...messages].sort((a, b) => a.lane.localeCompare(b.lane))).toEqual(expected.sort((a, b) => a.lane.localeCompare(b.lane)));
     const rows = await database.db.select().from(webhookMessages).where(eq(webhookMessages.paymentId, id));
     expect(rows.map((r) => r.url).sort()).toEqual(['https://all.example/hook', 'https://done.example/hook', 'https://own.example/hook']);
@@ -114,7 +121,11 @@ describe('webhook messages enqueued by the projection', () => {
   it('a non-final event reaches only the endpoints that want it, never the own webhookUrl', async () => {
     const id = newPaymentId();
     const [s] = completed(id);
-    const { messages } = await projectPaymentState(database.db, { ...s, status: 'processing', version: 2 }, { type: 'payment.processing', details: {} });
+    const { messages } = await projectPaymentState(
+      database.db,
+      { ...s, status: 'processing', version: 2 },
+      { type: 'payment.processing', details: {} },
+    );
     expect(messages).toEqual([{ id: webhookMessageId(id, 2, `we_all_${merchantId}`), lane: `we_all_${merchantId}` }]);
   });
 });

@@ -167,7 +167,7 @@ describe("the earlier Go system's contract", () => {
     expect(misspelt.body.message).toMatch(/unknown field "webhookurl"/);
   });
 
-  it('an id of the Go system\'s own form (a UUID) is simply not found', async () => {
+  it("an id of the Go system's own form (a UUID) is simply not found", async () => {
     for (const path of ['/payment/550e8400-e29b-41d4-a716-446655440000', '/payment/550e8400-e29b-41d4-a716-446655440000/cancel']) {
       const res = await fetch(`${system.apiUrl}${path}`, { method: path.endsWith('cancel') ? 'POST' : 'GET' });
       expect(res.status).toBe(404);
@@ -259,7 +259,10 @@ describe('one zod source, three doors', () => {
   it('the exported tRPC client creates and reads a payment', async () => {
     const client = createPaymentsClient({ url: system.apiUrl });
     const created = await client.payments.create.mutate({ amount: 77, currency: 'NOK', delaySeconds: 600 });
-    const [read, events] = await Promise.all([client.payments.get.query({ id: created.id }), client.payments.events.query({ id: created.id })]);
+    const [read, events] = await Promise.all([
+      client.payments.get.query({ id: created.id }),
+      client.payments.events.query({ id: created.id }),
+    ]);
     expect(read).toMatchObject({ id: created.id, amount: 77, currency: 'NOK' });
     expect(events[0]!.type).toBe('payment.created');
     await client.payments.cancel.mutate({ id: created.id });

@@ -43,12 +43,19 @@ function loopbackOnly(): { refused: string[]; restore(): void } {
   const guard = <F extends (...args: never[]) => net.Socket>(original: F): F =>
     function (this: unknown, ...args: unknown[]) {
       const first = args[0];
-      const options = (typeof first === 'object' && first ? first : { host: typeof args[1] === 'string' ? args[1] : undefined }) as { host?: string; path?: string };
+      const options = (typeof first === 'object' && first ? first : { host: typeof args[1] === 'string' ? args[1] : undefined }) as {
+        host?: string;
+        path?: string;
+      };
       const host = (options.host ?? 'localhost').replace(/^\[|\]$/g, '');
       if (options.path || isLoopback(host)) return (original as unknown as (...a: unknown[]) => net.Socket).apply(this, args);
       refused.push(host);
       const socket = new net.Socket();
-      process.nextTick(() => socket.destroy(Object.assign(new Error(`connect ECONNREFUSED ${host} (this test connects to loopback only)`), { code: 'ECONNREFUSED' })));
+      process.nextTick(() =>
+        socket.destroy(
+          Object.assign(new Error(`connect ECONNREFUSED ${host} (this test connects to loopback only)`), { code: 'ECONNREFUSED' }),
+        ),
+      );
       return socket;
     } as unknown as F;
   net.connect = guard(originals.net);
@@ -102,7 +109,25 @@ async function runSchemathesis(st: string, name: string, args: string[]): Promis
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
     execFile(
       st,
-      ['--config-file', path.join(dir, 'schemathesis.toml'), 'run', ...args, '--seed', String(SEED), '--workers', '1', '--generation-database', 'none', '--no-color', '--output-sanitize', 'false', '--report', 'junit,ndjson', '--report-dir', dir],
+      [
+        '--config-file',
+        path.join(dir, 'schemathesis.toml'),
+        'run',
+        ...args,
+        '--seed',
+        String(SEED),
+        '--workers',
+        '1',
+        '--generation-database',
+        'none',
+        '--no-color',
+        '--output-sanitize',
+        'false',
+        '--report',
+        'junit,ndjson',
+        '--report-dir',
+        dir,
+      ],
       // Its working directory takes the caches it writes (.hypothesis, .schemathesis); not the repository.
       { cwd: dir, timeout: 10 * 60_000, maxBuffer: 64 * 1024 * 1024, env: childEnvironment({ NO_COLOR: '1', COLUMNS: '120' }) },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, output: `${stdout}${stderr}` }),
@@ -173,7 +198,9 @@ describe('schemathesis against /api/v1/openapi.json', () => {
       '--generation-allow-x00',
       'false',
     ]);
-    console.log(`schemathesis: ${run.generated} test cases in ${run.seconds.toFixed(0)} s, exit ${run.code}; connections refused (not loopback): ${guard.refused.length}`);
+    console.log(
+      `schemathesis: ${run.generated} test cases in ${run.seconds.toFixed(0)} s, exit ${run.code}; connections refused (not loopback): ${guard.refused.length}`,
+    );
     // The stateful phase ran and followed links between operations (inferred from the document).
     const links = /API Links:\s+(\d+) covered/.exec(run.output);
     expect(Number(links?.[1] ?? 0), digest(run)).toBeGreaterThan(0);
@@ -186,7 +213,9 @@ describe('schemathesis against /api/v1/openapi.json', () => {
     const real = (await (await fetch(`${system.apiUrl}/api/v1/openapi.json`)).json()) as OpenApi;
     const lying = structuredClone(real);
     // Lie 1: a created payment's amount is a string (it is an integer).
-    const created = lying.paths['/api/v1/payments']!.post!.responses['201'] as { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } };
+    const created = lying.paths['/api/v1/payments']!.post!.responses['201'] as {
+      content: { 'application/json': { schema: { properties: Record<string, unknown> } } };
+    };
     created.content['application/json'].schema.properties.amount = { type: 'string' };
     // Lie 2: reading a payment never answers 404 (an unknown id does).
     delete lying.paths['/api/v1/payments/{id}']!.get!.responses['404'];

@@ -59,7 +59,15 @@ async function finalMessages(system: TestSystem, paymentId: string, expected: nu
     const rows = await db.select().from(webhookMessages).where(eq(webhookMessages.paymentId, paymentId));
     return rows.length === expected && rows.every((m) => m.status !== 'pending') && rows;
   }, `${expected} final webhook messages of ${paymentId}`);
-  const attempts = await db.select().from(webhookAttempts).where(inArray(webhookAttempts.messageId, messages.map((m) => m.id)));
+  const attempts = await db
+    .select()
+    .from(webhookAttempts)
+    .where(
+      inArray(
+        webhookAttempts.messageId,
+        messages.map((m) => m.id),
+      ),
+    );
   return messages.map((m) => ({ ...m, attempts: attempts.filter((a) => a.messageId === m.id) }));
 }
 
@@ -86,13 +94,18 @@ describe('with no range allowed', () => {
     const accepted: string[] = [];
     for (const url of [...notations(), ...unreachable()]) {
       const doors = [
-        ['POST /api/v1/payments', 'webhookUrl', await call('POST', '/api/v1/payments', { amount: 100, currency: 'EUR', webhookUrl: url, delaySeconds: 600 })],
+        [
+          'POST /api/v1/payments',
+          'webhookUrl',
+          await call('POST', '/api/v1/payments', { amount: 100, currency: 'EUR', webhookUrl: url, delaySeconds: 600 }),
+        ],
         ['POST /payment', 'webhook_url', await call('POST', '/payment', { webhook_url: url, sleep: 600, data: {} })],
         ['POST /api/v1/webhook-endpoints', 'url', await call('POST', '/api/v1/webhook-endpoints', { url, eventTypes: [] })],
       ] as const;
       for (const [door, field, res] of doors) {
         const named = new RegExp(`^${field}: resolves to the internal address `);
-        if (res.status !== 400 || !named.test(res.body.message)) accepted.push(`${door} ${url} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        if (res.status !== 400 || !named.test(res.body.message))
+          accepted.push(`${door} ${url} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
       }
     }
     expect(accepted).toEqual([]);
@@ -105,20 +118,42 @@ describe('with no range allowed', () => {
     // Written straight to the table, as a row accepted before a policy change (or a bug) would be.
     const endpoints = await db
       .insert(webhookEndpoints)
-      .values(urls.map((url): typeof webhookEndpoints.$inferInsert => ({ id: `we_${ulid()}`, merchantId: merchant.id, url, eventTypes: ['payment.created'], secret: newWebhookSecret() })))
+      .values(
+        urls.map((url): typeof webhookEndpoints.$inferInsert => ({
+          id: `we_${ulid()}`,
+          merchantId: merchant.id,
+          url,
+          eventTypes: ['payment.created'],
+          secret: newWebhookSecret(),
+        })),
+      )
       .returning({ id: webhookEndpoints.id });
     try {
       const payment = await call('POST', '/api/v1/payments', { amount: 100, currency: 'EUR', delaySeconds: 600 });
       expect(payment.ok, JSON.stringify(payment.body)).toBe(true);
       const messages = await finalMessages(system, payment.body.id, urls.length);
       const wrong = messages.filter(
-        (m) => m.status !== 'failed' || !m.lastError?.startsWith('refused: ') || m.attempts.length !== 1 || !m.attempts[0]!.error?.startsWith(`refused: ${m.url} resolves to the internal address`),
+        (m) =>
+          m.status !== 'failed' ||
+          !m.lastError?.startsWith('refused: ') ||
+          m.attempts.length !== 1 ||
+          !m.attempts[0]!.error?.startsWith(`refused: ${m.url} resolves to the internal address`),
       );
-      expect(wrong.map((m) => ({ url: m.url, status: m.status, lastError: m.lastError, attempts: m.attempts.map((a) => a.error) }))).toEqual([]);
+      expect(
+        wrong.map((m) => ({ url: m.url, status: m.status, lastError: m.lastError, attempts: m.attempts.map((a) => a.error) })),
+      ).toEqual([]);
       expect(listener.calls()).toBe(0);
       await call('POST', `/api/v1/payments/${payment.body.id}/cancel`, {});
     } finally {
-      await db.update(webhookEndpoints).set({ enabled: false }).where(inArray(webhookEndpoints.id, endpoints.map((e) => e.id)));
+      await db
+        .update(webhookEndpoints)
+        .set({ enabled: false })
+        .where(
+          inArray(
+            webhookEndpoints.id,
+            endpoints.map((e) => e.id),
+          ),
+        );
     }
   });
 
@@ -126,11 +161,21 @@ describe('with no range allowed', () => {
     const { db } = system.database;
     const url = `http://rebind.test:${port}/hooks`;
     const { outcome, lookups } = await deliverThroughRebindingDns(system, merchant.id, url, '');
-    expect(outcome).toMatchObject({ delivered: false, attempts: 1, error: expect.stringMatching(/^refused: resolves to the internal address 127\.0\.0\.1/) });
+    expect(outcome).toMatchObject({
+      delivered: false,
+      attempts: 1,
+      error: expect.stringMatching(/^refused: resolves to the internal address 127\.0\.0\.1/),
+    });
     // Once when the URL was accepted, once more at connect: the answer that counted was the second.
     expect(lookups).toBe(2);
-    const [attempt] = await db.select().from(webhookAttempts).innerJoin(webhookMessages, eq(webhookMessages.id, webhookAttempts.messageId)).where(and(eq(webhookMessages.url, url), eq(webhookMessages.merchantId, merchant.id)));
-    expect(attempt?.webhook_attempts.error).toMatch(/^refused: http:\/\/rebind\.test:\d+\/hooks resolves to the internal address 127\.0\.0\.1/);
+    const [attempt] = await db
+      .select()
+      .from(webhookAttempts)
+      .innerJoin(webhookMessages, eq(webhookMessages.id, webhookAttempts.messageId))
+      .where(and(eq(webhookMessages.url, url), eq(webhookMessages.merchantId, merchant.id)));
+    expect(attempt?.webhook_attempts.error).toMatch(
+      /^refused: http:\/\/rebind\.test:\d+\/hooks resolves to the internal address 127\.0\.0\.1/,
+    );
     expect(listener.calls()).toBe(0);
   });
 });
@@ -144,7 +189,9 @@ async function deliverThroughRebindingDns(system: TestSystem, merchantId: string
   const rebinding: ResolveHost = async () => [{ address: lookups++ === 0 ? '93.184.215.14' : '127.0.0.1', family: 4 }];
   expect(await webhookUrlProblem(url, parseCidrList(allowed), rebinding)).toBeUndefined();
   const id = `msg_${ulid()}`;
-  await system.database.db.insert(webhookMessages).values({ id, merchantId, url, eventType: 'webhook.test', sequence: 0, payload: { type: 'webhook.test' } });
+  await system.database.db
+    .insert(webhookMessages)
+    .values({ id, merchantId, url, eventType: 'webhook.test', sequence: 0, payload: { type: 'webhook.test' } });
   const deps = {
     db: system.database.db,
     fetch: guardedWebhookFetch(parseCidrList(allowed), rebinding),
@@ -181,7 +228,9 @@ describe('negative control: the same listener with 127.0.0.0/8 allowed', () => {
       const payment = await call('POST', '/api/v1/payments', { amount: 100, currency: 'EUR', delaySeconds: 600 });
       expect(payment.ok, JSON.stringify(payment.body)).toBe(true);
       const messages = await finalMessages(system, payment.body.id, reachable.length);
-      expect(messages.map((m) => [m.url, m.status, m.lastError])).toEqual(expect.arrayContaining(reachable.map((u) => [u, 'delivered', null])));
+      expect(messages.map((m) => [m.url, m.status, m.lastError])).toEqual(
+        expect.arrayContaining(reachable.map((u) => [u, 'delivered', null])),
+      );
       const seen = new Set(listener.all.map((r) => String(r.headers['webhook-id'])));
       expect(messages.filter((m) => !seen.has(m.id)).map((m) => m.url)).toEqual([]);
       expect(listener.calls() - before).toBe(reachable.length);

@@ -49,7 +49,10 @@ describe('bad configuration ends with one clear line', () => {
 
   it('a wrong TEMPORAL_ADDRESS', async () => {
     const port = await closedPort();
-    const { code, stderr } = await runEntry('worker/main.ts', { DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+    const { code, stderr } = await runEntry('worker/main.ts', {
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+    });
     expect(code).toBe(1);
     expect(stderr.split('\n')).toHaveLength(1);
     expect(stderr).toMatch(new RegExp(`^error: cannot reach Temporal at 127.0.0.1:${port}`));
@@ -86,16 +89,33 @@ describe('health', () => {
   it('with Temporal unreachable the API stays ready for reads (degraded) and answers mutations 503', async () => {
     const system = await startTestSystem();
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 1_000 }) });
-    const api = await listen(createApiApp({ config: system.config, logger: system.logger, db: system.database.db, temporal: deadTemporal, changes: new PaymentChangeFeed(system.database.pool) }), 0, '127.0.0.1');
+    const api = await listen(
+      createApiApp({
+        config: system.config,
+        logger: system.logger,
+        db: system.database.db,
+        temporal: deadTemporal,
+        changes: new PaymentChangeFeed(system.database.pool),
+      }),
+      0,
+      '127.0.0.1',
+    );
     try {
       const res = await fetch(`${api.url}/readyz`);
       expect(res.status).toBe(200);
       const body = (await res.json()) as { status: string; checks: { postgres: string; temporal: string } };
       expect(body).toMatchObject({ status: 'degraded', checks: { postgres: 'ok', temporal: expect.stringMatching(/^error: /) } });
       expect((await fetch(`${api.url}/api/v1/payments`)).status).toBe(200);
-      const create = await fetch(`${api.url}/api/v1/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: 1, currency: 'EUR' }) });
+      const create = await fetch(`${api.url}/api/v1/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: 1, currency: 'EUR' }),
+      });
       expect(create.status).toBe(503);
-      expect(await create.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/workflow engine is unavailable/) });
+      expect(await create.json()).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        message: expect.stringMatching(/workflow engine is unavailable/),
+      });
     } finally {
       await api.close();
       await system.stop();
@@ -105,7 +125,17 @@ describe('health', () => {
   it('/readyz answers 503 with the reason when Postgres is unreachable', async () => {
     const system = await startTestSystem();
     const deadDb = openDatabase(`postgres://u:p@127.0.0.1:${await freePort()}/x`, 1);
-    const api = await listen(createApiApp({ config: system.config, logger: system.logger, db: deadDb.db, temporal: system.temporal, changes: new PaymentChangeFeed(deadDb.pool) }), 0, '127.0.0.1');
+    const api = await listen(
+      createApiApp({
+        config: system.config,
+        logger: system.logger,
+        db: deadDb.db,
+        temporal: system.temporal,
+        changes: new PaymentChangeFeed(deadDb.pool),
+      }),
+      0,
+      '127.0.0.1',
+    );
     try {
       const res = await fetch(`${api.url}/readyz`);
       expect(res.status).toBe(503);
@@ -204,4 +234,3 @@ async function isFree(port: number): Promise<boolean> {
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
-

@@ -43,12 +43,43 @@ async function createPki(dir: string): Promise<Pki> {
   const openssl = (...args: string[]) => run('openssl', args, { cwd: dir, timeout: 30_000 });
   const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   const ca = async (name: string) =>
-    openssl('req', '-x509', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    openssl(
+      'req',
+      '-x509',
+      ...ecKey,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
   const leaf = async (name: string, extensions: string) => {
     await writeFile(file(`${name}.ext`), extensions);
     await openssl('req', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    await openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+    await openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
   };
   await Promise.all([ca('ca'), ca('other-ca')]);
   await leaf('server', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n');
@@ -142,11 +173,20 @@ describe('a TLS frontend requiring client certificates', () => {
     const receiver = await startWebhookReceiver();
     const system = await startTestSystem({ env, logger });
     try {
-      const created = await system.trpc.payments.create.mutate({ amount: 1234, currency: 'EUR', delaySeconds: 0, webhookUrl: receiver.url });
-      const done = await waitFor(async () => {
-        const p = await system.trpc.payments.get.query({ id: created.id });
-        return p.status !== 'pending' && p.status !== 'processing' && p.webhookStatus !== 'pending' && p;
-      }, `payment ${created.id} to settle over TLS`, 60_000);
+      const created = await system.trpc.payments.create.mutate({
+        amount: 1234,
+        currency: 'EUR',
+        delaySeconds: 0,
+        webhookUrl: receiver.url,
+      });
+      const done = await waitFor(
+        async () => {
+          const p = await system.trpc.payments.get.query({ id: created.id });
+          return p.status !== 'pending' && p.status !== 'processing' && p.webhookStatus !== 'pending' && p;
+        },
+        `payment ${created.id} to settle over TLS`,
+        60_000,
+      );
       expect(done).toMatchObject({ status: 'completed', webhookStatus: 'delivered', amount: 1234, currency: 'EUR' });
       expect(receiver.received.filter((w) => w.body.payment_id === created.id)).toHaveLength(1);
       // The workflow ran on the secured cluster, not on the suite's plaintext dev server.
@@ -154,10 +194,14 @@ describe('a TLS frontend requiring client certificates', () => {
       expect(described.status.name).toBe('COMPLETED');
 
       // The CLI tools read the same variables.
-      const reconcile = await run(process.execPath, ['--import', 'tsx', 'api/reconcile-cli.ts', '--json', '--task-queue', system.config.TEMPORAL_TASK_QUEUE], {
-        env: childEnvironment({ ...env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn' }),
-        timeout: 60_000,
-      });
+      const reconcile = await run(
+        process.execPath,
+        ['--import', 'tsx', 'api/reconcile-cli.ts', '--json', '--task-queue', system.config.TEMPORAL_TASK_QUEUE],
+        {
+          env: childEnvironment({ ...env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn' }),
+          timeout: 60_000,
+        },
+      );
       expect(JSON.parse(reconcile.stdout)).toMatchObject({ checked: 1, disagreements: [] });
 
       // A line that names the settings outright, as a debugging operator might write.
@@ -182,7 +226,9 @@ describe('a TLS frontend requiring client certificates', () => {
     for (const [name, env] of Object.entries(refusals)) {
       const { client, native } = await connectBothWays(env);
       expect(client, `client with ${name}`).toBeInstanceOf(StartupError);
-      expect(String(client), `client with ${name}`).toMatch(new RegExp(`cannot reach Temporal at ${cluster!.address}${name === 'plaintext' ? ':' : ' over TLS:'}`));
+      expect(String(client), `client with ${name}`).toMatch(
+        new RegExp(`cannot reach Temporal at ${cluster!.address}${name === 'plaintext' ? ':' : ' over TLS:'}`),
+      );
       expect(native, `worker with ${name}`).toBeInstanceOf(Error);
     }
     // The control: the same two paths with the full settings connect, so the refusals above are the settings' doing.
@@ -210,7 +256,10 @@ describe('the API key', () => {
       for (const connect of [connectClient, connectWorker]) {
         seen.length = 0;
         expect(await connect({ ...env, TEMPORAL_API_KEY: API_KEY }), connect.name).toBe('connected');
-        expect(seen.map((h) => h[':path']), connect.name).toContain('/temporal.api.workflowservice.v1.WorkflowService/GetSystemInfo');
+        expect(
+          seen.map((h) => h[':path']),
+          connect.name,
+        ).toContain('/temporal.api.workflowservice.v1.WorkflowService/GetSystemInfo');
         for (const h of seen) expect(h.authorization, `${connect.name} ${String(h[':path'])}`).toBe(`Bearer ${API_KEY}`);
       }
 

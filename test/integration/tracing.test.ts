@@ -48,6 +48,13 @@ describe('tracing', () => {
       const names = spans.filter((s) => s.traceId === start.traceId).map((s) => s.name);
       return names.includes('RunWorkflow:paymentWorkflow') && names.includes('RunActivity:capturePayment') && names;
     }, 'workflow and activity spans in the same trace');
-    expect(trace).toEqual(expect.arrayContaining(['StartWorkflow:paymentWorkflow', 'RunWorkflow:paymentWorkflow', 'RunActivity:authorizePayment', 'RunActivity:capturePayment']));
+    expect(trace).toEqual(
+      expect.arrayContaining([
+        'StartWorkflow:paymentWorkflow',
+        'RunWorkflow:paymentWorkflow',
+        'RunActivity:authorizePayment',
+        'RunActivity:capturePayment',
+      ]),
+    );
   });
 });

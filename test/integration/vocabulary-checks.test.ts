@@ -32,11 +32,14 @@ describe('checked text', () => {
   it('an endpoint may subscribe only to payment event types', async () => {
     await database.db.$client.query(`insert into merchants (id, name) values ('mer_vocabulary', 'vocabulary test') on conflict do nothing`);
     const endpoint = (types: string[]) =>
-      database.db.$client.query(`insert into webhook_endpoints (id, merchant_id, url, event_types, secret) values ($1, 'mer_vocabulary', 'https://x.example', $2, 'whsec_x')`, [
-        `we_${newPaymentId().slice(4)}`,
-        types,
-      ]);
+      database.db.$client.query(
+        `insert into webhook_endpoints (id, merchant_id, url, event_types, secret) values ($1, 'mer_vocabulary', 'https://x.example', $2, 'whsec_x')`,
+        [`we_${newPaymentId().slice(4)}`, types],
+      );
     expect(await refusal(endpoint(['payment.completed']))).toBe('accepted');
-    expect(await refusal(endpoint(['payment.completed', 'payment.refunded']))).toEqual({ code: '23514', constraint: 'webhook_endpoints_event_types_check' });
+    expect(await refusal(endpoint(['payment.completed', 'payment.refunded']))).toEqual({
+      code: '23514',
+      constraint: 'webhook_endpoints_event_types_check',
+    });
   });
 });

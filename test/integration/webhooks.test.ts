@@ -33,7 +33,11 @@ function verify(secret: string, delivery: ReceivedWebhook) {
   };
   // Both maintained verifiers accept it; a tampered body does not pass.
   expect(() => new Webhook(secret).verify(delivery.raw, headers)).not.toThrow();
-  const svixHeaders = { 'svix-id': headers['webhook-id'], 'svix-timestamp': headers['webhook-timestamp'], 'svix-signature': headers['webhook-signature'] };
+  const svixHeaders = {
+    'svix-id': headers['webhook-id'],
+    'svix-timestamp': headers['webhook-timestamp'],
+    'svix-signature': headers['webhook-signature'],
+  };
   expect(() => new SvixWebhook(secret).verify(delivery.raw, svixHeaders)).not.toThrow();
   expect(() => new Webhook(secret).verify(delivery.raw.replace('"', ' "'), headers)).toThrow();
 }
@@ -81,7 +85,7 @@ describe('Standard Webhooks delivery', () => {
     }
   });
 
-  it("a receiver failing N times sees the same webhook-id N+1 times; the attempt log shows N+1 attempts", async () => {
+  it('a receiver failing N times sees the same webhook-id N+1 times; the attempt log shows N+1 attempts', async () => {
     const flaky = await startWebhookReceiver((n) => (n <= 2 ? 503 : 200));
     try {
       const id = await createPayment({ webhookUrl: flaky.url });
@@ -127,7 +131,10 @@ describe('Standard Webhooks delivery', () => {
 
       alive = true;
       expect((await call('POST', `/api/v1/webhook-messages/${message.id}/redeliver`, {})).body.status).toBe('pending');
-      await waitFor(async () => (await call('GET', `/api/v1/webhook-messages?paymentId=${id}`)).body[0].status === 'delivered', 'redelivery');
+      await waitFor(
+        async () => (await call('GET', `/api/v1/webhook-messages?paymentId=${id}`)).body[0].status === 'delivered',
+        'redelivery',
+      );
       expect(receiver.received.map((w) => w.headers['webhook-id'])).toEqual([message.id]);
       verify(endpoint.secret, receiver.received[0]!);
     } finally {
@@ -149,7 +156,10 @@ describe('Standard Webhooks delivery', () => {
       expect(receiver.calls()).toBe(1);
       const disabled = (await call('GET', '/api/v1/webhook-endpoints')).body.find((e: { id: string }) => e.id === endpoint.id);
       expect(disabled.disabledReason).toMatch(/410 Gone/);
-      expect((await call('GET', '/api/v1/webhook-notices')).body[0]).toMatchObject({ type: 'webhook.endpoint.disabled', endpointId: endpoint.id });
+      expect((await call('GET', '/api/v1/webhook-notices')).body[0]).toMatchObject({
+        type: 'webhook.endpoint.disabled',
+        endpointId: endpoint.id,
+      });
 
       gone = false;
       await call('POST', `/api/v1/webhook-endpoints/${endpoint.id}`, { enabled: true });
@@ -186,7 +196,9 @@ describe('what a receiver sends back', () => {
       req.resume();
       calls += 1;
       // A NUL (Postgres text refuses it: this looped for ever) and far more than the excerpt.
-      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.concat([Buffer.from('ok\0'), Buffer.alloc(4 * 1024 * 1024, 120)]));
+      res
+        .writeHead(200, { 'content-type': 'application/octet-stream' })
+        .end(Buffer.concat([Buffer.from('ok\0'), Buffer.alloc(4 * 1024 * 1024, 120)]));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -194,7 +206,10 @@ describe('what a receiver sends back', () => {
       const id = await createPayment({ webhookUrl: url });
       const [message] = (await settled(id)) as Array<{ id: string; status: string }>;
       expect(message).toMatchObject({ status: 'delivered' });
-      const attempts = (await call('GET', `/api/v1/webhook-messages/${message!.id}/attempts`)).body as Array<{ statusCode: number; responseExcerpt: string }>;
+      const attempts = (await call('GET', `/api/v1/webhook-messages/${message!.id}/attempts`)).body as Array<{
+        statusCode: number;
+        responseExcerpt: string;
+      }>;
       expect(attempts).toHaveLength(1);
       expect(attempts[0]!.responseExcerpt.startsWith('ok\uFFFD')).toBe(true);
       expect(Buffer.byteLength(attempts[0]!.responseExcerpt)).toBeLessThanOrEqual(514);
@@ -245,7 +260,7 @@ describe('guards', () => {
     }
   });
 
-  it("another merchant sees none of the endpoints or messages, and cannot redeliver them", async () => {
+  it('another merchant sees none of the endpoints or messages, and cannot redeliver them', async () => {
     const other = await createMerchant(system.database.db, 'Other');
     const endpoints = (await call('GET', '/api/v1/webhook-endpoints', undefined, other.apiKey.key)).body;
     expect(endpoints).toEqual([]);

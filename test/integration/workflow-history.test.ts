@@ -23,9 +23,9 @@ const fresh = new Map<string, temporal.api.history.v1.IHistory>();
 const SCENARIOS = {
   'completed-delay-0': { delaySeconds: 0, data: {} },
   'completed-delay-1': { delaySeconds: 1, data: {} },
-  'declined': { delaySeconds: 0, data: { simulate: 'decline' } },
+  declined: { delaySeconds: 0, data: { simulate: 'decline' } },
   'capture-failed-voided': { delaySeconds: 0, data: { simulate: 'capture_fail' } },
-  'canceled': { delaySeconds: 60, data: {}, cancel: true },
+  canceled: { delaySeconds: 60, data: {}, cancel: true },
   'processed-now': { delaySeconds: 60, data: {}, processNow: true },
   // The Go contract: canceled without calling webhook_url (patched 'go-contract-cancel-without-webhook').
   'go-canceled': { delaySeconds: 60, data: {}, cancel: true, legacy: true },
@@ -49,7 +49,11 @@ async function startDirectly(data: Record<string, unknown>): Promise<{ id: strin
     description: null,
     createdAt: paymentCreatedAt(paymentId),
   };
-  await system.temporal.workflow.start(PAYMENT_WORKFLOW_TYPE, { workflowId: paymentId, taskQueue: system.config.TEMPORAL_TASK_QUEUE, args: [fields] });
+  await system.temporal.workflow.start(PAYMENT_WORKFLOW_TYPE, {
+    workflowId: paymentId,
+    taskQueue: system.config.TEMPORAL_TASK_QUEUE,
+    args: [fields],
+  });
   return { id: paymentId };
 }
 
@@ -62,20 +66,20 @@ beforeAll(async () => {
         'direct' in scenario
           ? await startDirectly(scenario.data)
           : 'legacy' in scenario
-          ? ((await (
-              await fetch(`${system.apiUrl}/payment`, {
-                method: 'POST',
-                headers: { 'content-type': 'application/json' },
-                body: JSON.stringify({ webhook_url: receiver.url, sleep: scenario.delaySeconds, data: scenario.data }),
-              })
-            ).json()) as { id: string })
-          : await system.trpc.payments.create.mutate({
-              amount: 1000,
-              currency: 'USD',
-              delaySeconds: scenario.delaySeconds,
-              data: scenario.data,
-              webhookUrl: receiver.url,
-            });
+            ? ((await (
+                await fetch(`${system.apiUrl}/payment`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify({ webhook_url: receiver.url, sleep: scenario.delaySeconds, data: scenario.data }),
+                })
+              ).json()) as { id: string })
+            : await system.trpc.payments.create.mutate({
+                amount: 1000,
+                currency: 'USD',
+                delaySeconds: scenario.delaySeconds,
+                data: scenario.data,
+                webhookUrl: receiver.url,
+              });
       if ('cancel' in scenario) await system.trpc.payments.cancel.mutate({ id: p.id });
       if ('processNow' in scenario) await system.trpc.payments.processNow.mutate({ id: p.id });
       const handle = system.temporal.workflow.getHandle(p.id);
@@ -85,7 +89,12 @@ beforeAll(async () => {
   );
   if (parseToolConfig().RECORD_HISTORIES === '1') {
     // Only new paths are recorded: a fixture of an earlier version is what protects its running payments.
-    for (const [name, history] of fresh) if (!existsSync(path.join(FIXTURES, `${name}.json`))) await writeFile(path.join(FIXTURES, `${name}.json`), JSON.stringify(History.toObject(History.fromObject(history), { longs: String, bytes: String })));
+    for (const [name, history] of fresh)
+      if (!existsSync(path.join(FIXTURES, `${name}.json`)))
+        await writeFile(
+          path.join(FIXTURES, `${name}.json`),
+          JSON.stringify(History.toObject(History.fromObject(history), { longs: String, bytes: String })),
+        );
   }
 }, 120_000);
 afterAll(async () => {
@@ -95,7 +104,10 @@ afterAll(async () => {
 
 async function replay(histories: Array<{ workflowId: string; history: unknown }>) {
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories as never)) {
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: { codePath: inject('workflowBundlePath') } },
+    histories as never,
+  )) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   return failures;

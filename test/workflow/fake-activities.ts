@@ -84,6 +84,9 @@ export function fakeActivities(script: FakeActivityScript = {}) {
     callsTo: (name: ActivityName) => calls.filter((c) => c.name === name),
     /** The events the workflow projected, in order (`payment.created`, …). */
     projectedEvents: () => calls.filter((c) => c.name === 'projectPayment').map((c) => (c.args[1] as ProjectionEvent).type),
-    projected: () => calls.filter((c) => c.name === 'projectPayment').map((c) => ({ snapshot: c.args[0] as PaymentSnapshot, event: c.args[1] as ProjectionEvent })),
+    projected: () =>
+      calls
+        .filter((c) => c.name === 'projectPayment')
+        .map((c) => ({ snapshot: c.args[0] as PaymentSnapshot, event: c.args[1] as ProjectionEvent })),
   };
 }

@@ -48,7 +48,10 @@ describe('charging', () => {
     expect(fake.callsTo('authorizePayment')).toHaveLength(1);
     expect(fake.callsTo('capturePayment')).toHaveLength(0);
     expect(fake.callsTo('voidAuthorization')).toHaveLength(0);
-    expect(fake.projected().at(-1)!.event).toEqual({ type: 'payment.failed', details: { reason: 'card declined by issuer', step: 'authorize' } });
+    expect(fake.projected().at(-1)!.event).toEqual({
+      type: 'payment.failed',
+      details: { reason: 'card declined by issuer', step: 'authorize' },
+    });
   });
 
   it('transient gateway errors are retried by Temporal (backoff skipped by the server clock), then the payment completes', async () => {
@@ -75,7 +78,14 @@ describe('charging', () => {
     ]);
     // The void comes after the failed capture and before the failure is recorded.
     const order = fake.calls.map((c) => (c.name === 'projectPayment' ? (c.args[1] as { type: string }).type : c.name));
-    expect(order).toEqual(['payment.created', 'payment.processing', 'authorizePayment', 'capturePayment', 'voidAuthorization', 'payment.failed']);
+    expect(order).toEqual([
+      'payment.created',
+      'payment.processing',
+      'authorizePayment',
+      'capturePayment',
+      'voidAuthorization',
+      'payment.failed',
+    ]);
     const failed = fake.projected().at(-1)!;
     expect(failed.event.details).toEqual({ reason: 'capture refused by acquirer', step: 'capture', compensated: true });
     expect(failed.snapshot.compensated).toBe(true);

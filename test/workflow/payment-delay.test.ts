@@ -21,7 +21,8 @@ afterAll(async () => {
 /** Event types of the history, to check which timers the workflow made. */
 async function timerEvents(workflowId: string): Promise<string[]> {
   const history = await env().client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).filter((e) => e.timerStartedEventAttributes || e.timerFiredEventAttributes || e.timerCanceledEventAttributes)
+  return (history.events ?? [])
+    .filter((e) => e.timerStartedEventAttributes || e.timerFiredEventAttributes || e.timerCanceledEventAttributes)
     .map((e) => (e.timerStartedEventAttributes ? 'started' : e.timerFiredEventAttributes ? 'fired' : 'canceled'));
 }
 
@@ -77,7 +78,11 @@ describe('updates during the delay', () => {
   /** Starts a 30-day payment and waits until its first projection ran (its timer is then started). */
   async function startPending(fake: ReturnType<typeof fakeActivities>) {
     const input = await paymentInput(env(), { delaySeconds: MAX_DELAY_SECONDS, webhookUrl: 'https://receiver.example/hook' });
-    const handle = await env().client.workflow.start(paymentWorkflow, { taskQueue: testbed.taskQueue, workflowId: input.paymentId, args: [input] });
+    const handle = await env().client.workflow.start(paymentWorkflow, {
+      taskQueue: testbed.taskQueue,
+      workflowId: input.paymentId,
+      args: [input],
+    });
     await waitUntil(() => fake.projectedEvents().includes('payment.created'), 'the first projection');
     return { input, handle };
   }
@@ -121,13 +126,23 @@ describe('updates during the delay', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const fake = fakeActivities({
-      messages: (snapshot, event) => (event.type === `payment.${snapshot.status}` && snapshot.completedAt !== null ? [{ id: `msg_final_${snapshot.paymentId}`, lane: OWN_WEBHOOK_LANE }] : []),
+      messages: (snapshot, event) =>
+        event.type === `payment.${snapshot.status}` && snapshot.completedAt !== null
+          ? [{ id: `msg_final_${snapshot.paymentId}`, lane: OWN_WEBHOOK_LANE }]
+          : [],
       deliver: () => held.then(() => ({ delivered: true, statusCode: 200, attempts: 1, error: null })),
     });
     const { outcomes, result } = await testbed.using(fake.activities, async () => {
       const { handle } = await startPending(fake);
       const updates = [handle.executeUpdate(cancelUpdate, { args: [{}] }), handle.executeUpdate(processNowUpdate)] as const;
-      const firstRefusal = await Promise.race(updates.map((u) => u.then(() => new Promise<never>(() => {}), (err: unknown) => err)));
+      const firstRefusal = await Promise.race(
+        updates.map((u) =>
+          u.then(
+            () => new Promise<never>(() => {}),
+            (err: unknown) => err,
+          ),
+        ),
+      );
       release();
       const outcomes = await Promise.allSettled(updates);
       return { firstRefusal, outcomes, result: await handle.result() };
@@ -155,9 +170,16 @@ describe('updates during the delay', () => {
     const fake = fakeActivities({ authorize: () => held });
     const { refusal, result } = await testbed.using(fake.activities, async () => {
       const input = await paymentInput(env(), { delaySeconds: 0 });
-      const handle = await env().client.workflow.start(paymentWorkflow, { taskQueue: testbed.taskQueue, workflowId: input.paymentId, args: [input] });
+      const handle = await env().client.workflow.start(paymentWorkflow, {
+        taskQueue: testbed.taskQueue,
+        workflowId: input.paymentId,
+        args: [input],
+      });
       await waitUntil(() => fake.callsTo('authorizePayment').length > 0, 'the authorization');
-      const refusal = await handle.executeUpdate(cancelUpdate, { args: [{}] }).then(() => undefined, (err: unknown) => err);
+      const refusal = await handle.executeUpdate(cancelUpdate, { args: [{}] }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       release();
       return { refusal, result: await handle.result() };
     });

@@ -1,7 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DELAY_SECONDS } from '../../common/payment-rules.js';
-import { OWN_WEBHOOK_LANE, cancelUpdate, type PaymentSnapshot, type PaymentWorkflowInput, type ProjectionEvent, type WebhookMessageRef } from '../../common/workflow-api.js';
+import {
+  OWN_WEBHOOK_LANE,
+  cancelUpdate,
+  type PaymentSnapshot,
+  type PaymentWorkflowInput,
+  type ProjectionEvent,
+  type WebhookMessageRef,
+} from '../../common/workflow-api.js';
 import { paymentWorkflow, webhookDeliveryWorkflow } from '../../worker/workflows/index.js';
 import { paymentInput, startWorkflowTestbed, waitUntil, type WorkflowTestbed } from './environment.js';
 import { fakeActivities, type FakeActivityScript } from './fake-activities.js';
@@ -29,7 +36,8 @@ const isFinal = (snapshot: PaymentSnapshot, event: ProjectionEvent) =>
 function enqueued(snapshot: PaymentSnapshot, event: ProjectionEvent): WebhookMessageRef[] {
   if (!event.type.startsWith('payment.')) return [];
   const messages = ENDPOINTS.map((lane) => ({ id: `${lane}:v${snapshot.version}`, lane }));
-  if (snapshot.webhookUrl && isFinal(snapshot, event)) messages.push({ id: `${OWN_WEBHOOK_LANE}:v${snapshot.version}`, lane: OWN_WEBHOOK_LANE });
+  if (snapshot.webhookUrl && isFinal(snapshot, event))
+    messages.push({ id: `${OWN_WEBHOOK_LANE}:v${snapshot.version}`, lane: OWN_WEBHOOK_LANE });
   return messages;
 }
 
@@ -109,7 +117,8 @@ describe('webhook lanes', () => {
       {
         messages: enqueued,
         deliver: async (messageId) => {
-          if (messageId.startsWith('own:')) throw ApplicationFailure.nonRetryable(`no webhook message ${messageId}`, 'WebhookMessageMissing');
+          if (messageId.startsWith('own:'))
+            throw ApplicationFailure.nonRetryable(`no webhook message ${messageId}`, 'WebhookMessageMissing');
           return { delivered: true, statusCode: 200, attempts: 1, error: null };
         },
       },
@@ -130,7 +139,11 @@ describe('webhook lanes', () => {
         webhookUrl: 'https://receiver.example/hook',
         notifyOwnWebhook: 'processed',
       });
-      const handle = await testbed.env.client.workflow.start(paymentWorkflow, { taskQueue: testbed.taskQueue, workflowId: input.paymentId, args: [input] });
+      const handle = await testbed.env.client.workflow.start(paymentWorkflow, {
+        taskQueue: testbed.taskQueue,
+        workflowId: input.paymentId,
+        args: [input],
+      });
       await waitUntil(() => fake.projectedEvents().includes('payment.created'), 'the first projection');
       await handle.executeUpdate(cancelUpdate, { args: [{}] });
       return { result: await handle.result() };
@@ -143,12 +156,28 @@ describe('webhook lanes', () => {
 
   it('redelivery sends the given messages one after another and returns each outcome', async () => {
     const fake = fakeActivities({
-      deliver: async (messageId) => ({ delivered: messageId !== 'm2', statusCode: messageId === 'm2' ? 410 : 200, attempts: 1, error: null }),
+      deliver: async (messageId) => ({
+        delivered: messageId !== 'm2',
+        statusCode: messageId === 'm2' ? 410 : 200,
+        attempts: 1,
+        error: null,
+      }),
     });
     const outcomes = await testbed.using(fake.activities, () =>
-      testbed.env.client.workflow.execute(webhookDeliveryWorkflow, { taskQueue: testbed.taskQueue, workflowId: `redeliver-${Date.now()}`, args: [['m1', 'm2', 'm3']] }),
+      testbed.env.client.workflow.execute(webhookDeliveryWorkflow, {
+        taskQueue: testbed.taskQueue,
+        workflowId: `redeliver-${Date.now()}`,
+        args: [['m1', 'm2', 'm3']],
+      }),
     );
     expect(outcomes.map((o) => o.statusCode)).toEqual([200, 410, 200]);
-    expect(fake.deliveryLog.map((e) => `${e.phase}:${e.messageId}`)).toEqual(['start:m1', 'end:m1', 'start:m2', 'end:m2', 'start:m3', 'end:m3']);
+    expect(fake.deliveryLog.map((e) => `${e.phase}:${e.messageId}`)).toEqual([
+      'start:m1',
+      'end:m1',
+      'start:m2',
+      'end:m2',
+      'start:m3',
+      'end:m3',
+    ]);
   });
 });

@@ -64,7 +64,9 @@ describe('gateway activities', () => {
         throw outage;
       },
     });
-    await expect(new MockActivityEnvironment({}, quiet).run(capturePayment, { paymentId: 'pay_1', authorizationId: 'auth_1' })).rejects.toBe(outage);
+    await expect(
+      new MockActivityEnvironment({}, quiet).run(capturePayment, { paymentId: 'pay_1', authorizationId: 'auth_1' }),
+    ).rejects.toBe(outage);
   });
 
   it('capture and void pass the authorization through unchanged', async () => {

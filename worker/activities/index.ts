@@ -5,7 +5,13 @@ import type { Database } from '../../db/client.js';
 import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectPaymentState } from '../../db/projection.js';
 import { webhookNotices } from '../../db/schema.js';
-import { PROJECTION_REFUSED_ERROR, type PaymentSnapshot, type ProjectionEvent, type WebhookDeliveryOutcome, type WebhookMessageRef } from '../../common/workflow-api.js';
+import {
+  PROJECTION_REFUSED_ERROR,
+  type PaymentSnapshot,
+  type ProjectionEvent,
+  type WebhookDeliveryOutcome,
+  type WebhookMessageRef,
+} from '../../common/workflow-api.js';
 import { GatewayDeclinedError, type AuthorizeRequest, type Gateway } from '../gateway/gateway.js';
 import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
 
@@ -27,16 +33,27 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
       } catch (err) {
         const refused = deterministicDatabaseError(err);
         // Retrying would fail the same way for ever: the workflow ends the payment instead.
-        if (refused) throw ApplicationFailure.nonRetryable(`the read model refused the payment (${refused.code}: ${refused.message})`, PROJECTION_REFUSED_ERROR);
+        if (refused)
+          throw ApplicationFailure.nonRetryable(
+            `the read model refused the payment (${refused.code}: ${refused.message})`,
+            PROJECTION_REFUSED_ERROR,
+          );
         throw err;
       }
       const { rowChanged, messages } = projected;
       if (rowChanged) {
         // A retried write changes nothing and is not counted twice.
         projectionLag.observe(Math.max(0, Date.now() - snapshot.updatedAt) / 1000);
-        if (event.type === `payment.${snapshot.status}` && TERMINAL_STATUSES.includes(snapshot.status)) paymentsFinished.inc({ status: snapshot.status });
+        if (event.type === `payment.${snapshot.status}` && TERMINAL_STATUSES.includes(snapshot.status))
+          paymentsFinished.inc({ status: snapshot.status });
       }
-      Context.current().log.info('payment projected', { paymentId: snapshot.paymentId, merchantId: snapshot.merchantId, status: snapshot.status, version: snapshot.version, event: event.type });
+      Context.current().log.info('payment projected', {
+        paymentId: snapshot.paymentId,
+        merchantId: snapshot.merchantId,
+        status: snapshot.status,
+        version: snapshot.version,
+        event: event.type,
+      });
       return messages;
     },
 
@@ -45,10 +62,21 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
      * fields (data, metadata, description: the likely cause), with a notice for the operator.
      */
     async recordRefusedPayment(snapshot: PaymentSnapshot, reason: string): Promise<WebhookMessageRef[]> {
-      const sanitized: PaymentSnapshot = { ...snapshot, data: {}, metadata: {}, description: null, webhookUrl: null, webhookStatus: null, failureReason: reason };
+      const sanitized: PaymentSnapshot = {
+        ...snapshot,
+        data: {},
+        metadata: {},
+        description: null,
+        webhookUrl: null,
+        webhookStatus: null,
+        failureReason: reason,
+      };
       let messages: WebhookMessageRef[] = [];
       try {
-        ({ messages } = await projectPaymentState(db, sanitized, { type: `payment.${sanitized.status}` as ProjectionEvent['type'], details: { reason } }));
+        ({ messages } = await projectPaymentState(db, sanitized, {
+          type: `payment.${sanitized.status}` as ProjectionEvent['type'],
+          details: { reason },
+        }));
       } catch (err) {
         // Refused even without the caller's fields: the notice is all that can be recorded.
         const refused = deterministicDatabaseError(err);
@@ -56,7 +84,11 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
         reason = `${reason}; the sanitized state was refused too (${refused.code}: ${refused.message})`;
       }
       if (snapshot.merchantId) {
-        await db.insert(webhookNotices).values({ merchantId: snapshot.merchantId, type: 'payment.projection_refused', detail: `payment ${snapshot.paymentId}: ${reason}` });
+        await db.insert(webhookNotices).values({
+          merchantId: snapshot.merchantId,
+          type: 'payment.projection_refused',
+          detail: `payment ${snapshot.paymentId}: ${reason}`,
+        });
       }
       Context.current().log.error('payment projection refused', { paymentId: snapshot.paymentId, reason });
       return messages;

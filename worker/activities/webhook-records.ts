@@ -50,12 +50,21 @@ export async function recordAttempt(
 }
 
 /** The message's final state, and the outcome the workflow gets. */
-export async function settleMessage(db: Database, messageId: string, delivered: boolean, statusCode: number | null, error: string | null): Promise<WebhookDeliveryOutcome> {
+export async function settleMessage(
+  db: Database,
+  messageId: string,
+  delivered: boolean,
+  statusCode: number | null,
+  error: string | null,
+): Promise<WebhookDeliveryOutcome> {
   await db
     .update(webhookMessages)
     .set({ status: delivered ? 'delivered' : 'failed', lastError: storable(error), deliveredAt: delivered ? new Date() : null })
     .where(eq(webhookMessages.id, messageId));
-  const [{ attempts } = { attempts: 0 }] = await db.select({ attempts: count() }).from(webhookAttempts).where(eq(webhookAttempts.messageId, messageId));
+  const [{ attempts } = { attempts: 0 }] = await db
+    .select({ attempts: count() })
+    .from(webhookAttempts)
+    .where(eq(webhookAttempts.messageId, messageId));
   return { delivered, statusCode, attempts, error: storable(error) };
 }
 

@@ -17,11 +17,19 @@ describe('classifyAttempt: the receiver answered', () => {
   });
 
   it.each([300, 301, 302, 307, 308])('%i fails and is retried: redirects are not followed', (status) => {
-    expect(classifyAttempt(answered(status), options)).toEqual({ kind: 'failed', statusCode: status, error: `receiver answered HTTP ${status}` });
+    expect(classifyAttempt(answered(status), options)).toEqual({
+      kind: 'failed',
+      statusCode: status,
+      error: `receiver answered HTTP ${status}`,
+    });
   });
 
   it.each([400, 401, 403, 404, 408, 409, 413, 425, 429])('%i fails and is retried: receivers get fixed', (status) => {
-    expect(classifyAttempt(answered(status), options)).toEqual({ kind: 'failed', statusCode: status, error: `receiver answered HTTP ${status}` });
+    expect(classifyAttempt(answered(status), options)).toEqual({
+      kind: 'failed',
+      statusCode: status,
+      error: `receiver answered HTTP ${status}`,
+    });
   });
 
   it('410 Gone asks for the endpoint to be disabled', () => {
@@ -29,12 +37,20 @@ describe('classifyAttempt: the receiver answered', () => {
   });
 
   it.each([500, 502, 503, 504])('%i fails and is retried', (status) => {
-    expect(classifyAttempt(answered(status), options)).toEqual({ kind: 'failed', statusCode: status, error: `receiver answered HTTP ${status}` });
+    expect(classifyAttempt(answered(status), options)).toEqual({
+      kind: 'failed',
+      statusCode: status,
+      error: `receiver answered HTTP ${status}`,
+    });
   });
 
   it('429 and 503 carry their Retry-After, in seconds or as an HTTP date', () => {
     expect(classifyAttempt(answered(429, '120'), options)).toMatchObject({ kind: 'failed', statusCode: 429, retryAfterMs: 120_000 });
-    expect(classifyAttempt(answered(503, 'Thu, 01 Jan 2026 12:01:30 GMT'), options)).toMatchObject({ kind: 'failed', statusCode: 503, retryAfterMs: 90_000 });
+    expect(classifyAttempt(answered(503, 'Thu, 01 Jan 2026 12:01:30 GMT'), options)).toMatchObject({
+      kind: 'failed',
+      statusCode: 503,
+      retryAfterMs: 90_000,
+    });
   });
 
   it('a malformed Retry-After is ignored, not fatal', () => {
@@ -46,11 +62,19 @@ describe('classifyAttempt: the receiver answered', () => {
 describe('classifyAttempt: the request failed', () => {
   it('a network error is retried with its cause', () => {
     const error = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 203.0.113.7:443') });
-    expect(classifyAttempt(threw(error), options)).toEqual({ kind: 'failed', statusCode: null, error: 'network error: Error: connect ECONNREFUSED 203.0.113.7:443' });
+    expect(classifyAttempt(threw(error), options)).toEqual({
+      kind: 'failed',
+      statusCode: null,
+      error: 'network error: Error: connect ECONNREFUSED 203.0.113.7:443',
+    });
   });
 
   it('an error without a cause is reported as itself', () => {
-    expect(classifyAttempt(threw(new Error('socket hang up')), options)).toEqual({ kind: 'failed', statusCode: null, error: 'network error: Error: socket hang up' });
+    expect(classifyAttempt(threw(new Error('socket hang up')), options)).toEqual({
+      kind: 'failed',
+      statusCode: null,
+      error: 'network error: Error: socket hang up',
+    });
     expect(classifyAttempt(threw(null), options)).toEqual({ kind: 'failed', statusCode: null, error: 'network error: null' });
   });
 
@@ -61,12 +85,19 @@ describe('classifyAttempt: the request failed', () => {
 
   it('a cancelled activity says another attempt follows', () => {
     const abort = new DOMException('This operation was aborted', 'AbortError');
-    expect(classifyAttempt(threw(abort, true), options)).toMatchObject({ kind: 'failed', statusCode: null, error: 'interrupted: the worker is stopping; another attempt follows' });
+    expect(classifyAttempt(threw(abort, true), options)).toMatchObject({
+      kind: 'failed',
+      statusCode: null,
+      error: 'interrupted: the worker is stopping; another attempt follows',
+    });
   });
 
   it('a refusal by the SSRF guard is final, however deep fetch wrapped it', () => {
     const refusal = new WebhookAddressRefusedError('10.0.0.5', 'is a private address');
-    expect(classifyAttempt(threw(new TypeError('fetch failed', { cause: refusal })), options)).toEqual({ kind: 'refused', problem: 'is a private address' });
+    expect(classifyAttempt(threw(new TypeError('fetch failed', { cause: refusal })), options)).toEqual({
+      kind: 'refused',
+      problem: 'is a private address',
+    });
     expect(classifyAttempt(threw(refusal), options)).toEqual({ kind: 'refused', problem: 'is a private address' });
     // Even while the worker stops: the address stays refused.
     expect(classifyAttempt(threw(refusal, true), options)).toEqual({ kind: 'refused', problem: 'is a private address' });

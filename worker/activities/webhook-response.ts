@@ -54,7 +54,11 @@ export function parseRetryAfter(value: string | null, now: number): number | und
  * After a failed attempt number `attempt` (1-based): wait the schedule's next delay, or the
  * receiver's Retry-After when longer (capped), or give up once the schedule is exhausted.
  */
-export function nextRetry(attempt: number, schedule: readonly number[], retryAfterMs: number | undefined): { retryInMs: number } | 'give-up' {
+export function nextRetry(
+  attempt: number,
+  schedule: readonly number[],
+  retryAfterMs: number | undefined,
+): { retryInMs: number } | 'give-up' {
   if (attempt >= schedule.length) return 'give-up';
   return { retryInMs: Math.max(schedule[attempt] ?? 0, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)) };
 }

@@ -70,7 +70,8 @@ describe('one webhook attempt', () => {
   });
 
   it('Retry-After in seconds on a 429 or 503 pushes the retry further, never earlier than the schedule', async () => {
-    const answer = (status: number, retryAfter: string) => () => new Response('slow down', { status, headers: { 'retry-after': retryAfter } });
+    const answer = (status: number, retryAfter: string) => () =>
+      new Response('slow down', { status, headers: { 'retry-after': retryAfter } });
     expect(retryDelayOf((await attempt(answer(429, '120'))).outcome)).toBe(120_000);
     expect(retryDelayOf((await attempt(answer(503, '1'))).outcome)).toBe(5_000);
     expect(retryDelayOf((await attempt(answer(503, '0'))).outcome)).toBe(5_000);

@@ -77,7 +77,12 @@ async function delivered(db: Database, message: Message, endpoint: Endpoint | nu
 }
 
 /** An endpoint that answered 410 Gone, or failed every attempt for too long, is disabled: the message's outcome is final. */
-async function endpointGivenUp(deps: Deps, message: Message, endpoint: Endpoint | null, failure: Failure): Promise<WebhookDeliveryOutcome | undefined> {
+async function endpointGivenUp(
+  deps: Deps,
+  message: Message,
+  endpoint: Endpoint | null,
+  failure: Failure,
+): Promise<WebhookDeliveryOutcome | undefined> {
   if (!endpoint) return undefined;
   const { db, config } = deps;
   let reason: string | undefined;
@@ -85,7 +90,8 @@ async function endpointGivenUp(deps: Deps, message: Message, endpoint: Endpoint 
     reason = 'the receiver answered 410 Gone';
   } else {
     const failingSince = await markEndpointFailing(db, endpoint.id);
-    if (failingSince && Date.now() - failingSince.getTime() >= config.disableAfterMs) reason = `every attempt failed since ${failingSince.toISOString()}`;
+    if (failingSince && Date.now() - failingSince.getTime() >= config.disableAfterMs)
+      reason = `every attempt failed since ${failingSince.toISOString()}`;
   }
   if (reason === undefined) return undefined;
   await disableEndpoint(db, endpoint.id, message.merchantId, reason);
@@ -100,7 +106,12 @@ async function paceOrDeadLetter(deps: Deps, message: Message, failure: Failure):
     throw ApplicationFailure.create({ message: failure.error, type: 'WebhookAttemptFailed', nextRetryDelay: next.retryInMs });
   }
   webhookDeadLetters.inc();
-  Context.current().log.warn('webhook message dead-lettered', { messageId: message.id, paymentId: message.paymentId, url: message.url, error: failure.error });
+  Context.current().log.warn('webhook message dead-lettered', {
+    messageId: message.id,
+    paymentId: message.paymentId,
+    url: message.url,
+    error: failure.error,
+  });
   await noteDeadLetter(deps.db, message, attempt, failure.error);
   return settleMessage(deps.db, message.id, false, failure.statusCode, failure.error);
 }

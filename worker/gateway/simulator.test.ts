@@ -12,7 +12,9 @@ function fakeLedger(row: () => { status: string; calls: number }) {
   const chain = (): unknown =>
     new Proxy(() => {}, {
       get: (_target, prop) =>
-        prop === 'then' ? (resolve: (v: unknown) => void, reject: (e: unknown) => void) => Promise.resolve([row()]).then(resolve, reject) : () => chain(),
+        prop === 'then'
+          ? (resolve: (v: unknown) => void, reject: (e: unknown) => void) => Promise.resolve([row()]).then(resolve, reject)
+          : () => chain(),
     });
   const db = {
     insert: () => (statements.push('insert'), chain()),
@@ -37,19 +39,25 @@ describe('gateway simulator', () => {
     let calls = 0;
     const { db } = fakeLedger(() => ({ status: 'attempted', calls: ++calls }));
     const gateway = createGatewaySimulator({ db });
-    await expect(gateway.authorize({ paymentId: 'pay_d', amount: 1, currency: 'USD', scenario: 'decline' })).rejects.toBeInstanceOf(GatewayDeclinedError);
+    await expect(gateway.authorize({ paymentId: 'pay_d', amount: 1, currency: 'USD', scenario: 'decline' })).rejects.toBeInstanceOf(
+      GatewayDeclinedError,
+    );
     calls = 0;
     const transient = () => gateway.authorize({ paymentId: 'pay_e', amount: 1, currency: 'USD', scenario: 'error' });
     await expect(transient()).rejects.not.toBeInstanceOf(GatewayDeclinedError);
     await expect(transient()).rejects.toThrow('temporarily unavailable');
     await expect(transient()).resolves.toEqual({ authorizationId: 'auth_e' });
-    await expect(gateway.capture({ paymentId: 'pay_c', authorizationId: 'auth_c', scenario: 'capture_fail' })).rejects.toBeInstanceOf(GatewayDeclinedError);
+    await expect(gateway.capture({ paymentId: 'pay_c', authorizationId: 'auth_c', scenario: 'capture_fail' })).rejects.toBeInstanceOf(
+      GatewayDeclinedError,
+    );
   });
 
   it('a retried authorize of an authorized payment answers the same authorization without charging again', async () => {
     const { db, statements } = fakeLedger(() => ({ status: 'authorized', calls: 2 }));
     const gateway = createGatewaySimulator({ db });
-    await expect(gateway.authorize({ paymentId: 'pay_r', amount: 1, currency: 'USD', scenario: 'decline' })).resolves.toEqual({ authorizationId: 'auth_r' });
+    await expect(gateway.authorize({ paymentId: 'pay_r', amount: 1, currency: 'USD', scenario: 'decline' })).resolves.toEqual({
+      authorizationId: 'auth_r',
+    });
     // Only the ledger upsert: no second status change.
     expect(statements).toEqual(['insert']);
   });

@@ -79,7 +79,12 @@ export class PaymentRun {
   refuseUnlessPending(action: string): void {
     const { status } = this.snapshot;
     if (status === 'pending' && !this.interrupted) return;
-    const now = this.requestedCancel !== null ? 'being canceled' : this.requestedProcessNow && status === 'pending' ? 'about to be processed' : status;
+    const now =
+      this.requestedCancel !== null
+        ? 'being canceled'
+        : this.requestedProcessNow && status === 'pending'
+          ? 'about to be processed'
+          : status;
     throw ApplicationFailure.create({
       type: NOT_PENDING_ERROR,
       message: `payment is ${now}; only a pending payment can be ${action}`,

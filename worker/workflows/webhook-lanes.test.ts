@@ -19,7 +19,11 @@ describe('WebhookLanes', () => {
   it('sends one lane in order and lanes side by side', async () => {
     const { log, finish, deliver } = manualDeliveries();
     const lanes = new WebhookLanes(deliver);
-    lanes.enqueue([{ id: 'a1', lane: 'a' }, { id: 'a2', lane: 'a' }, { id: 'b1', lane: 'b' }]);
+    lanes.enqueue([
+      { id: 'a1', lane: 'a' },
+      { id: 'a2', lane: 'a' },
+      { id: 'b1', lane: 'b' },
+    ]);
     await settleMicrotasks();
     expect(log).toEqual(['start a1', 'start b1']);
     finish.get('a1')!();
@@ -46,14 +50,21 @@ describe('WebhookLanes', () => {
   });
 
   it('drain throws a lane failure; settle waits for the other lanes regardless', async () => {
-    const failing = (message: WebhookMessageRef) => (message.lane === 'bad' ? Promise.reject(new Error(`refused ${message.id}`)) : Promise.resolve());
+    const failing = (message: WebhookMessageRef) =>
+      message.lane === 'bad' ? Promise.reject(new Error(`refused ${message.id}`)) : Promise.resolve();
     const drained = new WebhookLanes(failing);
-    drained.enqueue([{ id: 'x', lane: 'bad' }, { id: 'y', lane: 'good' }]);
+    drained.enqueue([
+      { id: 'x', lane: 'bad' },
+      { id: 'y', lane: 'good' },
+    ]);
     await expect(drained.drain()).rejects.toThrow('refused x');
 
     const { log, finish, deliver } = manualDeliveries();
     const settled = new WebhookLanes((m) => (m.lane === 'bad' ? Promise.reject(new Error('refused')) : deliver(m)));
-    settled.enqueue([{ id: 'x', lane: 'bad' }, { id: 'y', lane: 'good' }]);
+    settled.enqueue([
+      { id: 'x', lane: 'bad' },
+      { id: 'y', lane: 'good' },
+    ]);
     let done = false;
     const settling = settled.settle().then(() => (done = true));
     await settleMicrotasks();

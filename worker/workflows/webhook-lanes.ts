@@ -15,14 +15,17 @@ export class WebhookLanes {
   enqueue(messages: WebhookMessageRef[]): void {
     for (const message of messages) {
       const previous = this.lanes.get(message.lane) ?? Promise.resolve();
-      this.lanes.set(message.lane, previous.then(() => this.deliver(message)));
+      this.lanes.set(
+        message.lane,
+        previous.then(() => this.deliver(message)),
+      );
       this.enqueued += 1;
     }
   }
 
   /** Waits until every message is delivered, including those a delivery queues; throws a lane's failure. */
   async drain(): Promise<void> {
-    for (let seen = -1; seen !== this.enqueued; ) {
+    for (let seen = -1; seen !== this.enqueued;) {
       seen = this.enqueued;
       await Promise.all(this.lanes.values());
     }
@@ -30,7 +33,7 @@ export class WebhookLanes {
 
   /** Like `drain`, but a failed lane does not stop the wait for the others. */
   async settle(): Promise<void> {
-    for (let seen = -1; seen !== this.enqueued; ) {
+    for (let seen = -1; seen !== this.enqueued;) {
       seen = this.enqueued;
       await Promise.allSettled(this.lanes.values());
     }

@@ -21,7 +21,11 @@ describe('once per form key', () => {
 
   it('forgets a failure so the form can be sent again', async () => {
     let runs = 0;
-    const fails = () => once({ action: 'test', formKey: 'k4' }, async () => { runs++; throw new Error('down'); });
+    const fails = () =>
+      once({ action: 'test', formKey: 'k4' }, async () => {
+        runs++;
+        throw new Error('down');
+      });
     await expect(fails()).rejects.toThrow('down');
     await expect(fails()).rejects.toThrow('down');
     expect(runs).toBe(2);

@@ -12,7 +12,9 @@ export function once<T>(scope: { apiKey?: string; action: string; formKey?: stri
   if (!scope.formKey) return run();
   const now = Date.now();
   for (const [key, entry] of results) if (now - entry.at > TTL_MS) results.delete(key);
-  const key = createHash('sha256').update(`${scope.apiKey ?? ''}\n${scope.action}\n${scope.formKey}`).digest('hex');
+  const key = createHash('sha256')
+    .update(`${scope.apiKey ?? ''}\n${scope.action}\n${scope.formKey}`)
+    .digest('hex');
   const known = results.get(key);
   if (known) return known.result as Promise<T>;
   const result = run();

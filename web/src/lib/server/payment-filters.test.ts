@@ -15,7 +15,10 @@ describe('filtersFrom', () => {
   });
 
   it('includes the whole "to" day', () => {
-    expect(filters('from=2026-01-02&to=2026-01-02')).toMatchObject({ createdFrom: '2026-01-02T00:00:00Z', createdTo: '2026-01-03T00:00:00.000Z' });
+    expect(filters('from=2026-01-02&to=2026-01-02')).toMatchObject({
+      createdFrom: '2026-01-02T00:00:00Z',
+      createdTo: '2026-01-03T00:00:00.000Z',
+    });
   });
 });
 

@@ -29,7 +29,9 @@ export type PaymentFilters = Omit<ReturnType<typeof filtersFrom>, 'form'>;
 
 /** One page of the API's list for these filters, an id prefix included (which the API cannot match itself). */
 export async function listPage<P extends { id: string }>(
-  list: (input: Omit<PaymentFilters, 'idPrefix'> & { cursor?: string; limit: number }) => Promise<{ items: P[]; nextCursor: string | null }>,
+  list: (
+    input: Omit<PaymentFilters, 'idPrefix'> & { cursor?: string; limit: number },
+  ) => Promise<{ items: P[]; nextCursor: string | null }>,
   { idPrefix, ...filters }: PaymentFilters,
   cursor: string | undefined,
   limit: number,

@@ -13,7 +13,13 @@ export const actions: Actions = {
       return fail(401, { error: apiMessage(err) });
     }
     // httpOnly: the key is sent by the browser but never readable by page scripts.
-    cookies.set(KEY_COOKIE, key, { path: '/', httpOnly: true, sameSite: 'strict', secure: url.protocol === 'https:', maxAge: 60 * 60 * 12 });
+    cookies.set(KEY_COOKIE, key, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: url.protocol === 'https:',
+      maxAge: 60 * 60 * 12,
+    });
     redirect(303, '/');
   },
 };

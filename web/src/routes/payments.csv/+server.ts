@@ -3,7 +3,18 @@ import { apiFailure } from '$lib/server/api';
 import { filtersFrom, listPage } from '$lib/server/payment-filters';
 import { csvCell } from '$lib/csv';
 
-const COLUMNS = ['id', 'reference', 'status', 'amount', 'currency', 'description', 'createdAt', 'scheduledAt', 'completedAt', 'failureReason'] as const;
+const COLUMNS = [
+  'id',
+  'reference',
+  'status',
+  'amount',
+  'currency',
+  'description',
+  'createdAt',
+  'scheduledAt',
+  'completedAt',
+  'failureReason',
+] as const;
 
 /** The whole filtered set, page after page, not just the page on screen. */
 export const GET: RequestHandler = async ({ locals, url }) => {

@@ -8,7 +8,9 @@ const PAGE_SIZE = 25;
 export const load: PageServerLoad = async ({ locals, url }) => {
   const { form, ...filters } = filtersFrom(url);
   const position = positionFrom(url.searchParams);
-  const filtered = Boolean(filters.search || filters.idPrefix || filters.createdFrom || filters.createdTo || url.searchParams.get('status'));
+  const filtered = Boolean(
+    filters.search || filters.idPrefix || filters.createdFrom || filters.createdTo || url.searchParams.get('status'),
+  );
   try {
     const [page, stats] = await Promise.all([
       listPage((input) => locals.api.payments.list.query(input), filters, position.cursor, PAGE_SIZE),

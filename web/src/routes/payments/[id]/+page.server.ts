@@ -31,7 +31,10 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 const act = async (event: RequestEvent, action: string, run: (form: FormData) => Promise<unknown>) => {
   const form = await event.request.formData();
   try {
-    await once({ apiKey: event.locals.apiKey, action: `${action}:${event.params.id}`, formKey: String(form.get('formKey') ?? '') || undefined }, () => run(form));
+    await once(
+      { apiKey: event.locals.apiKey, action: `${action}:${event.params.id}`, formKey: String(form.get('formKey') ?? '') || undefined },
+      () => run(form),
+    );
     return { ok: true };
   } catch (err) {
     return fail(409, { error: apiMessage(err) });
@@ -39,7 +42,9 @@ const act = async (event: RequestEvent, action: string, run: (form: FormData) =>
 };
 
 export const actions: Actions = {
-  cancel: (event) => act(event, 'cancel', () => event.locals.api.payments.cancel.mutate({ id: event.params.id, reason: 'canceled from the dashboard' })),
+  cancel: (event) =>
+    act(event, 'cancel', () => event.locals.api.payments.cancel.mutate({ id: event.params.id, reason: 'canceled from the dashboard' })),
   processNow: (event) => act(event, 'processNow', () => event.locals.api.payments.processNow.mutate({ id: event.params.id })),
-  redeliver: (event) => act(event, 'redeliver', (form) => event.locals.api.webhooks.redeliver.mutate({ id: String(form.get('messageId') ?? '') })),
+  redeliver: (event) =>
+    act(event, 'redeliver', (form) => event.locals.api.webhooks.redeliver.mutate({ id: String(form.get('messageId') ?? '') })),
 };

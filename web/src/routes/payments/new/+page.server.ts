@@ -49,11 +49,15 @@ export const actions: Actions = {
       });
       id = created.id;
     } catch (err) {
-      const fieldErrors = err instanceof TRPCClientError ? (err.data as { fieldErrors?: Record<string, string[]> })?.fieldErrors : undefined;
+      const fieldErrors =
+        err instanceof TRPCClientError ? (err.data as { fieldErrors?: Record<string, string[]> })?.fieldErrors : undefined;
       const byField = Object.fromEntries(Object.entries(fieldErrors ?? {}).map(([k, v]) => [k, v.join('; ')]));
       // Each error once: beside its field when the form has that field, else above the button.
       const unshown = Object.keys(byField).filter((k) => !FORM_FIELDS.has(k));
-      return fail(400, { values: retry, errors: { ...byField, ...(Object.keys(byField).length === 0 || unshown.length ? { form: apiMessage(err) } : {}) } });
+      return fail(400, {
+        values: retry,
+        errors: { ...byField, ...(Object.keys(byField).length === 0 || unshown.length ? { form: apiMessage(err) } : {}) },
+      });
     }
     redirect(303, `/payments/${id}`);
   },
