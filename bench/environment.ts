@@ -10,6 +10,8 @@ import type { AppRouter } from '../api/router.js';
 import { parseConfig } from '../common/config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
+import { GO_TOOLS } from '../dev/go-tools.js';
+import { startTemporalCluster } from '../dev/temporal-cluster.js';
 import { startThrowawayServices } from '../dev/throwaway-services.js';
 import { openSystem } from '../runtime/system.js';
 import { ProcessGroup, ensureBuilt, waitFor } from '../test/process-group.js';
@@ -39,12 +41,15 @@ export interface BenchEnvironment {
   stop(): Promise<void>;
 }
 
+/** `dev`: the Temporal dev server (one process, SQLite); `cluster`: four Temporal Server processes on Postgres. */
+export type BenchEngine = 'dev' | 'cluster';
+
 /**
- * Everything a run needs, as production runs it: Postgres and the Temporal dev server (SQLite file,
- * WAL), our built API and worker as their own processes, B0's worker as a third with the same
- * tuning, and a webhook sink in this process.
+ * Everything a run needs, as production runs it: Postgres and Temporal (the dev server on a SQLite
+ * file with WAL, or the production-shaped cluster), our built API and worker as their own
+ * processes, B0's worker as a third with the same tuning, and a webhook sink in this process.
  */
-export async function startBenchEnvironment(): Promise<BenchEnvironment> {
+export async function startBenchEnvironment(engine: BenchEngine = 'dev'): Promise<BenchEnvironment> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'payments-bench-'));
   await chmod(scratch, 0o755); // embedded Postgres runs as its own user
   const stops: Array<() => Promise<unknown>> = [() => rm(scratch, { recursive: true, force: true })];
@@ -53,9 +58,14 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   };
   try {
     await ensureBuilt();
-    const services = await startThrowawayServices({ scratch, durableTemporal: true });
+    const cluster = engine === 'cluster' ? await startTemporalCluster({ dataDir: path.join(scratch, 'cluster') }) : undefined;
+    if (cluster) stops.push(cluster.stop);
+    const services = await startThrowawayServices({
+      scratch,
+      durableTemporal: true,
+      ...(cluster ? { temporalAddress: cluster.address } : {}),
+    });
     stops.push(services.stop);
-    const cli = services.temporalCli!;
     const env = {
       DATABASE_URL: services.databaseUrl,
       TEMPORAL_ADDRESS: services.temporalAddress,
@@ -112,7 +122,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       worker,
       processEnv: env,
       processes,
-      facts: await machineFacts(cli, database, env),
+      facts: await machineFacts(engine, services.temporalCli, database, env),
       stop,
     };
   } catch (err) {
@@ -125,7 +135,12 @@ const GC_ON_SIGNAL = "process.on('SIGUSR2', () => globalThis.gc());";
 
 const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-async function machineFacts(cli: string, database: DatabaseHandle, env: Record<string, string>): Promise<Record<string, string>> {
+async function machineFacts(
+  engine: BenchEngine,
+  cli: string | undefined,
+  database: DatabaseHandle,
+  env: Record<string, string>,
+): Promise<Record<string, string>> {
   const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   return {
     date: new Date().toISOString(),
@@ -133,8 +148,10 @@ async function machineFacts(cli: string, database: DatabaseHandle, env: Record<s
     cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     kernel: `${os.type()} ${os.release()}`,
-    temporalCli: execFileSync(cli, ['--version']).toString().trim(),
-    temporalServerMode: 'dev server, SQLite file, journal_mode=WAL',
+    temporalServerMode:
+      engine === 'cluster'
+        ? `cluster: frontend, history, matching and worker as 4 processes of Temporal Server ${GO_TOOLS['temporal-server'].version}, Postgres persistence and visibility`
+        : `dev server (${cli ? execFileSync(cli, ['--version']).toString().trim() : 'temporal CLI'}), SQLite file, journal_mode=WAL`,
     postgres: String((await database.pool.query('show server_version')).rows[0].server_version),
     temporalSdk: String(pkg.dependencies['@temporalio/worker']),
     drizzle: String(pkg.dependencies['drizzle-orm']),

@@ -7,6 +7,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { measureCreate } from './arms/create.js';
 import { measureEndToEnd } from './arms/end-to-end.js';
 import { measureHistory } from './arms/history.js';
@@ -15,11 +16,15 @@ import { measureReadModel } from './arms/read-model.js';
 import { measureSleeping } from './arms/sleeping.js';
 import { measureWebhooks } from './arms/webhooks.js';
 import { closingCheck } from './closing.js';
-import { WORKER_CACHE, startBenchEnvironment } from './environment.js';
+import { WORKER_CACHE, startBenchEnvironment, type BenchEngine } from './environment.js';
 import { RunLedger } from './payments.js';
 import { renderReport } from './report.js';
 
-const QUICK = process.argv.includes('--quick');
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, engine: { type: 'string', default: 'dev' } } });
+const QUICK = args.quick;
+/** `--engine cluster`: the production-shaped Temporal cluster instead of the dev server. */
+if (args.engine !== 'dev' && args.engine !== 'cluster') throw new Error(`--engine must be dev or cluster, not ${args.engine}`);
+const ENGINE: BenchEngine = args.engine;
 const plan = QUICK
   ? {
       reps: 3,
@@ -54,7 +59,7 @@ const runStarted = Date.now();
 const log = (name: string, value: unknown) =>
   console.log(`[${Math.round((Date.now() - runStarted) / 1000)} s] ${name}: ${JSON.stringify(value)}`);
 
-const env = await startBenchEnvironment();
+const env = await startBenchEnvironment(ENGINE);
 let exitCode = 0;
 try {
   const ledger = new RunLedger();
@@ -95,7 +100,7 @@ try {
   log('closing check', results.closing);
   results.durationSeconds = Math.round((Date.now() - started) / 1000);
 
-  const facts: Record<string, string> = { ...env.facts, mode: QUICK ? 'quick' : 'full' };
+  const facts: Record<string, string> = { ...env.facts, mode: QUICK ? 'quick' : 'full', engine: ENGINE };
   const report = renderReport(facts, results);
   await mkdir(path.join(here, 'results'), { recursive: true });
   const stamp = facts.date!.replace(/[:.]/g, '-');
@@ -103,7 +108,10 @@ try {
   await writeFile(path.join(here, 'results', `${stamp}.md`), report);
   // RESULTS.md: the latest full run, followed by the standing analysis of what it shows.
   if (!QUICK && results.closing.passed)
-    await writeFile(path.join(here, 'RESULTS.md'), `${report}\n${await readFile(path.join(here, 'ANALYSIS.md'), 'utf8')}`);
+    await writeFile(
+      path.join(here, ENGINE === 'dev' ? 'RESULTS.md' : 'RESULTS-cluster.md'),
+      `${report}\n${await readFile(path.join(here, 'ANALYSIS.md'), 'utf8')}`,
+    );
   console.log(`\n${report}`);
   if (!results.closing.passed) exitCode = 1;
 } catch (err) {
