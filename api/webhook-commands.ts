@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, sql, type AnyColumn } from 'drizzle-orm';
 import { comparableDate } from '../common/text-rules.js';
 import { WEBHOOK_TEST_EVENT_TYPE, type SubscribableEventType, type WebhookDeliveryStatus } from '../common/vocabulary.js';
 import { ulid } from '../common/ulid.js';
@@ -35,8 +35,27 @@ export function endpointView(e: EndpointRow) {
     enabled: e.enabled,
     disabledReason: e.disabledReason,
     failingSince: e.failingSince?.toISOString() ?? null,
+    previousSecretExpiresAt: stillValid(e.previousSecret, e.previousSecretExpiresAt),
     createdAt: e.createdAt.toISOString(),
   };
+}
+
+/** Until when the secret a rotation replaced still signs, or null once it no longer does. */
+function stillValid(previous: string | null, expiresAt: Date | null): string | null {
+  return previous && expiresAt && expiresAt > new Date() ? expiresAt.toISOString() : null;
+}
+
+/**
+ * The columns a rotation sets, in one UPDATE so concurrent rotations cannot lose a secret: the
+ * current secret becomes the previous one for WEBHOOK_SECRET_ROTATION_OVERLAP. A previous secret
+ * still in its overlap is replaced, so at most two secrets sign at once (rotate twice and only the
+ * newest two verify).
+ */
+function rotation(ctx: MerchantContext, current: AnyColumn) {
+  const overlap = ctx.config.WEBHOOK_SECRET_ROTATION_OVERLAP;
+  return overlap > 0
+    ? { previous: sql<string | null>`${current}`, expiresAt: new Date(Date.now() + overlap) }
+    : { previous: null, expiresAt: null };
 }
 
 export async function getEndpointOrThrow(ctx: MerchantContext, id: string): Promise<EndpointRow> {
@@ -100,22 +119,100 @@ export async function updateEndpoint(
 
 export async function rotateEndpointSecret(ctx: MerchantContext, id: string) {
   await getEndpointOrThrow(ctx, id);
-  const [row] = await ctx.db.update(webhookEndpoints).set({ secret: newWebhookSecret() }).where(eq(webhookEndpoints.id, id)).returning();
+  const { previous, expiresAt } = rotation(ctx, webhookEndpoints.secret);
+  const [row] = await ctx.db
+    .update(webhookEndpoints)
+    .set({ secret: newWebhookSecret(), previousSecret: previous, previousSecretExpiresAt: expiresAt })
+    .where(eq(webhookEndpoints.id, id))
+    .returning();
   return { ...endpointView(row!), secret: row!.secret };
+}
+
+/** An endpoint's current signing secret, for a merchant who lost it (the dashboard asks before showing it). */
+export async function endpointSecret(ctx: MerchantContext, id: string) {
+  const row = await getEndpointOrThrow(ctx, id);
+  return { secret: row.secret, previousSecretExpiresAt: stillValid(row.previousSecret, row.previousSecretExpiresAt) };
+}
+
+/**
+ * Deletes an endpoint. Its messages and attempts stay, for audit (listMessages by endpointId still
+ * finds them); messages still being retried end as failed at their next attempt, never sent.
+ */
+export async function deleteEndpoint(ctx: MerchantContext, id: string) {
+  await getEndpointOrThrow(ctx, id);
+  await ctx.db.delete(webhookEndpoints).where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.merchantId, ctx.merchantId)));
+  return { id, deleted: true as const };
+}
+
+const RECENT_ATTEMPTS = 100;
+
+/** An endpoint with how its deliveries went: over its last 100 attempts, its failed messages, its last error. */
+export async function getEndpoint(ctx: MerchantContext, id: string) {
+  const endpoint = await getEndpointOrThrow(ctx, id);
+  const recent = ctx.db
+    .select({ statusCode: webhookAttempts.statusCode })
+    .from(webhookAttempts)
+    .innerJoin(webhookMessages, eq(webhookMessages.id, webhookAttempts.messageId))
+    .where(eq(webhookMessages.endpointId, id))
+    .orderBy(desc(webhookAttempts.id))
+    .limit(RECENT_ATTEMPTS)
+    .as('recent');
+  const ok = sql`${recent.statusCode} between 200 and 299`;
+  const [[attempts], [failed], [lastError]] = await Promise.all([
+    ctx.db.select({ total: sql<number>`count(*)::int`, succeeded: sql<number>`(count(*) filter (where ${ok}))::int` }).from(recent),
+    ctx.db
+      .select({ count: sql<number>`count(*)::int` })
+      .from(webhookMessages)
+      .where(and(eq(webhookMessages.endpointId, id), eq(webhookMessages.status, 'failed'))),
+    ctx.db
+      .select({ at: webhookAttempts.attemptedAt, error: webhookAttempts.error, statusCode: webhookAttempts.statusCode })
+      .from(webhookAttempts)
+      .innerJoin(webhookMessages, eq(webhookMessages.id, webhookAttempts.messageId))
+      .where(
+        and(
+          eq(webhookMessages.endpointId, id),
+          sql`(${webhookAttempts.statusCode} is null or ${webhookAttempts.statusCode} not between 200 and 299)`,
+        ),
+      )
+      .orderBy(desc(webhookAttempts.id))
+      .limit(1),
+  ]);
+  return {
+    ...endpointView(endpoint),
+    stats: {
+      recentAttempts: attempts?.total ?? 0,
+      successRate: attempts?.total ? attempts.succeeded / attempts.total : null,
+      failedMessages: failed?.count ?? 0,
+      lastError: lastError ? { at: lastError.at.toISOString(), message: lastError.error ?? `HTTP ${lastError.statusCode ?? '?'}` } : null,
+    },
+  };
 }
 
 /**
  * A new default secret, the one that signs payments' own `webhookUrl` deliveries; shown only now.
- * Messages still being retried are signed with it from their next attempt.
+ * Messages still being retried are signed with it from their next attempt, and with the replaced
+ * one too during the overlap.
  */
-export async function rotateDefaultWebhookSecret(ctx: MerchantContext): Promise<{ secret: string }> {
+export async function rotateDefaultWebhookSecret(ctx: MerchantContext) {
+  const { previous, expiresAt } = rotation(ctx, merchants.webhookSecret);
   const [row] = await ctx.db
     .update(merchants)
-    .set({ webhookSecret: newWebhookSecret() })
+    .set({ webhookSecret: newWebhookSecret(), previousWebhookSecret: previous, previousWebhookSecretExpiresAt: expiresAt })
     .where(eq(merchants.id, ctx.merchantId))
-    .returning({ secret: merchants.webhookSecret });
-  if (!row?.secret) throw new TRPCError({ code: 'NOT_FOUND', message: `no merchant ${ctx.merchantId}` });
-  return { secret: row.secret };
+    .returning();
+  if (!row?.webhookSecret) throw new TRPCError({ code: 'NOT_FOUND', message: `no merchant ${ctx.merchantId}` });
+  return { secret: row.webhookSecret, previousSecretExpiresAt: stillValid(row.previousWebhookSecret, row.previousWebhookSecretExpiresAt) };
+}
+
+/** The default secret, created on first use like the worker does (concurrent callers agree). */
+export async function defaultWebhookSecret(ctx: MerchantContext) {
+  await ctx.db
+    .update(merchants)
+    .set({ webhookSecret: newWebhookSecret() })
+    .where(and(eq(merchants.id, ctx.merchantId), isNull(merchants.webhookSecret)));
+  const [row] = await ctx.db.select().from(merchants).where(eq(merchants.id, ctx.merchantId));
+  if (!row?.webhookSecret) throw new TRPCError({ code: 'NOT_FOUND', message: `no merchant ${ctx.merchantId}` });
+  return { secret: row.webhookSecret, previousSecretExpiresAt: stillValid(row.previousWebhookSecret, row.previousWebhookSecretExpiresAt) };
 }
 
 type MessageRow = typeof webhookMessages.$inferSelect;

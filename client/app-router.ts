@@ -408,6 +408,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 enabled: boolean;
                 disabledReason: string | null;
                 failingSince: string | null;
+                previousSecretExpiresAt: string | null;
                 createdAt: string;
                 secret: string;
             };
@@ -433,8 +434,85 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 enabled: boolean;
                 disabledReason: string | null;
                 failingSince: string | null;
+                previousSecretExpiresAt: string | null;
                 createdAt: string;
             }[];
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+        getEndpoint: import("@trpc/server").TRPCQueryProcedure<{
+            input: {
+                id: string;
+            };
+            output: {
+                id: string;
+                url: string;
+                eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                description: string | null;
+                enabled: boolean;
+                disabledReason: string | null;
+                failingSince: string | null;
+                previousSecretExpiresAt: string | null;
+                createdAt: string;
+                stats: {
+                    recentAttempts: number;
+                    successRate: number | null;
+                    failedMessages: number;
+                    lastError: {
+                        at: string;
+                        message: string;
+                    } | null;
+                };
+            };
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+        deleteEndpoint: import("@trpc/server").TRPCMutationProcedure<{
+            input: {
+                id: string;
+            };
+            output: {
+                id: string;
+                deleted: true;
+            };
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+        endpointSecret: import("@trpc/server").TRPCQueryProcedure<{
+            input: {
+                id: string;
+            };
+            output: {
+                secret: string;
+                previousSecretExpiresAt: string | null;
+            };
             meta: object;
             errorShape: {
                 message: string;
@@ -463,6 +541,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 enabled: boolean;
                 disabledReason: string | null;
                 failingSince: string | null;
+                previousSecretExpiresAt: string | null;
                 createdAt: string;
             };
             meta: object;
@@ -489,6 +568,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 enabled: boolean;
                 disabledReason: string | null;
                 failingSince: string | null;
+                previousSecretExpiresAt: string | null;
                 createdAt: string;
                 secret: string;
             };
@@ -508,6 +588,25 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             input: void;
             output: {
                 secret: string;
+                previousSecretExpiresAt: string | null;
+            };
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+        defaultSecret: import("@trpc/server").TRPCQueryProcedure<{
+            input: void;
+            output: {
+                secret: string;
+                previousSecretExpiresAt: string | null;
             };
             meta: object;
             errorShape: {

@@ -175,10 +175,48 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** An endpoint with its delivery stats and last error */
+        get: operations["webhooks-getEndpoint"];
         put?: never;
         /** Change, enable or disable an endpoint */
         post: operations["webhooks-updateEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete an endpoint
+         * @description Its messages and attempts are kept for audit; messages still being retried are not sent again.
+         */
+        post: operations["webhooks-deleteEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's current signing secret */
+        get: operations["webhooks-endpointSecret"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -194,7 +232,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace an endpoint's signing secret */
+        /**
+         * Replace an endpoint's signing secret
+         * @description The new secret is shown only in this answer. The replaced one keeps signing beside it until previousSecretExpiresAt (WEBHOOK_SECRET_ROTATION_OVERLAP, default 24 h); rotating again within that time drops the older one at once.
+         */
         post: operations["webhooks-rotateSecret"];
         delete?: never;
         options?: never;
@@ -213,9 +254,26 @@ export interface paths {
         put?: never;
         /**
          * Replace the secret that signs payments' own webhookUrl deliveries
-         * @description The new secret is shown only in this answer; the previous one stops signing at once.
+         * @description The new secret is shown in this answer. The replaced one keeps signing beside it until previousSecretExpiresAt (WEBHOOK_SECRET_ROTATION_OVERLAP, default 24 h); rotating again within that time drops the older one at once.
          */
         post: operations["webhooks-rotateDefaultSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The secret that signs payments' own webhookUrl deliveries */
+        get: operations["webhooks-defaultSecret"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1540,6 +1598,8 @@ export interface operations {
                         enabled: boolean;
                         disabledReason: string | null;
                         failingSince: string | null;
+                        /** @description Until when the secret replaced by the last rotation still signs (null: it no longer does) */
+                        previousSecretExpiresAt: string | null;
                         createdAt: string;
                     }[];
                 };
@@ -1627,6 +1687,8 @@ export interface operations {
                         enabled: boolean;
                         disabledReason: string | null;
                         failingSince: string | null;
+                        /** @description Until when the secret replaced by the last rotation still signs (null: it no longer does) */
+                        previousSecretExpiresAt: string | null;
                         createdAt: string;
                         /** @description Standard Webhooks signing secret; shown only now */
                         secret: string;
@@ -1725,6 +1787,105 @@ export interface operations {
             };
         };
     };
+    "webhooks-getEndpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                        description: string | null;
+                        enabled: boolean;
+                        disabledReason: string | null;
+                        failingSince: string | null;
+                        /** @description Until when the secret replaced by the last rotation still signs (null: it no longer does) */
+                        previousSecretExpiresAt: string | null;
+                        createdAt: string;
+                        stats: {
+                            /** @description Attempts counted, the most recent up to 100 */
+                            recentAttempts: number;
+                            /** @description Share of those attempts answered 2xx; null without attempts */
+                            successRate: number | null;
+                            /** @description Messages that failed every attempt (dead letters) */
+                            failedMessages: number;
+                            lastError: {
+                                at: string;
+                                message: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid input: `message` and `issues` name each field and rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Temporal is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "webhooks-updateEndpoint": {
         parameters: {
             query?: never;
@@ -1761,6 +1922,8 @@ export interface operations {
                         enabled: boolean;
                         disabledReason: string | null;
                         failingSince: string | null;
+                        /** @description Until when the secret replaced by the last rotation still signs (null: it no longer does) */
+                        previousSecretExpiresAt: string | null;
                         createdAt: string;
                     };
                 };
@@ -1866,6 +2029,212 @@ export interface operations {
             };
         };
     };
+    "webhooks-deleteEndpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Invalid input: `message` and `issues` name each field and rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the resource as it is (e.g. not pending any more, an Idempotency-Key reused with another body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Temporal is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow did not answer within the bound; the outcome is unknown, read the payment again */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "webhooks-endpointSecret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Standard Webhooks signing secret */
+                        secret: string;
+                        /** @description Until when the previous secret also signs (both signatures are sent); null: only this one signs */
+                        previousSecretExpiresAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input: `message` and `issues` name each field and rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Temporal is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "webhooks-rotateSecret": {
         parameters: {
             query?: never;
@@ -1891,6 +2260,8 @@ export interface operations {
                         enabled: boolean;
                         disabledReason: string | null;
                         failingSince: string | null;
+                        /** @description Until when the secret replaced by the last rotation still signs (null: it no longer does) */
+                        previousSecretExpiresAt: string | null;
                         createdAt: string;
                         /** @description Standard Webhooks signing secret; shown only now */
                         secret: string;
@@ -2014,8 +2385,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description Standard Webhooks signing secret; shown only now */
+                        /** @description Standard Webhooks signing secret */
                         secret: string;
+                        /** @description Until when the previous secret also signs (both signatures are sent); null: only this one signs */
+                        previousSecretExpiresAt: string | null;
                     };
                 };
             };
@@ -2102,6 +2475,76 @@ export interface operations {
             };
             /** @description The workflow did not answer within the bound; the outcome is unknown, read the payment again */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "webhooks-defaultSecret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Standard Webhooks signing secret */
+                        secret: string;
+                        /** @description Until when the previous secret also signs (both signatures are sent); null: only this one signs */
+                        previousSecretExpiresAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input: `message` and `issues` name each field and rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Temporal is unavailable; retry shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

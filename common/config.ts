@@ -110,6 +110,13 @@ export const configSchema = z.object({
     .transform(
       (v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a duration such as 5d or 12h' }), z.NEVER),
     ),
+  /** After a secret rotation the previous secret keeps signing, beside the new one, this long (0: not at all). */
+  WEBHOOK_SECRET_ROTATION_OVERLAP: z
+    .string()
+    .default('24h')
+    .transform(
+      (v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a duration such as 24h or 30m' }), z.NEVER),
+    ),
   /** CIDRs webhooks may target although internal. Default: loopback in the embedded mode, none otherwise. */
   WEBHOOK_ALLOWED_CIDRS: z
     .string()

@@ -50,6 +50,9 @@ export const merchants = pgTable('merchants', {
   name: text('name').notNull(),
   /** Signs webhooks sent to a payment's own `webhookUrl` (Standard Webhooks `whsec_…`); created on first use. */
   webhookSecret: text('webhook_secret'),
+  /** The default secret before the last rotation: it still signs, beside the new one, until it expires. */
+  previousWebhookSecret: text('previous_webhook_secret'),
+  previousWebhookSecretExpiresAt: ts('previous_webhook_secret_expires_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
@@ -205,6 +208,9 @@ export const webhookEndpoints = pgTable(
     enabled: boolean('enabled').notNull().default(true),
     disabledReason: text('disabled_reason'),
     secret: text('secret').notNull(),
+    /** The secret before the last rotation: it still signs, beside the new one, until it expires. */
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: ts('previous_secret_expires_at'),
     /** Since when every attempt failed; cleared by a success. Long enough, and the endpoint is disabled. */
     failingSince: ts('failing_since'),
     createdAt: ts('created_at').notNull().defaultNow(),

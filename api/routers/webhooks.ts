@@ -26,9 +26,28 @@ const endpoint = z.object({
   enabled: z.boolean(),
   disabledReason: z.string().nullable(),
   failingSince: z.string().nullable(),
+  previousSecretExpiresAt: z
+    .string()
+    .nullable()
+    .describe('Until when the secret replaced by the last rotation still signs (null: it no longer does)'),
   createdAt: z.string(),
 });
 const endpointWithSecret = endpoint.extend({ secret: z.string().describe('Standard Webhooks signing secret; shown only now') });
+const endpointWithStats = endpoint.extend({
+  stats: z.object({
+    recentAttempts: z.number().int().describe('Attempts counted, the most recent up to 100'),
+    successRate: z.number().min(0).max(1).nullable().describe('Share of those attempts answered 2xx; null without attempts'),
+    failedMessages: z.number().int().describe('Messages that failed every attempt (dead letters)'),
+    lastError: z.object({ at: z.string(), message: z.string() }).nullable(),
+  }),
+});
+const secretAnswer = z.object({
+  secret: z.string().describe('Standard Webhooks signing secret'),
+  previousSecretExpiresAt: z
+    .string()
+    .nullable()
+    .describe('Until when the previous secret also signs (both signatures are sent); null: only this one signs'),
+});
 const message = z.object({
   id: z.string(),
   paymentId: z.string().nullable(),
@@ -54,6 +73,29 @@ export const webhooksRouter = router({
     .output(z.array(endpoint))
     .query(({ ctx }) => webhooks.listEndpoints(ctx)),
 
+  getEndpoint: merchantProcedure
+    .meta(rest('GET', '/api/v1/webhook-endpoints/{id}', 'An endpoint with its delivery stats and last error', TAG))
+    .input(z.object({ id: endpointId }))
+    .output(endpointWithStats)
+    .query(({ ctx, input }) => webhooks.getEndpoint(ctx, input.id)),
+
+  deleteEndpoint: merchantProcedure
+    .meta(
+      rest('POST', '/api/v1/webhook-endpoints/{id}/delete', 'Delete an endpoint', {
+        ...TAG,
+        description: 'Its messages and attempts are kept for audit; messages still being retried are not sent again.',
+      }),
+    )
+    .input(z.object({ id: endpointId }))
+    .output(z.object({ id: z.string(), deleted: z.literal(true) }))
+    .mutation(({ ctx, input }) => webhooks.deleteEndpoint(ctx, input.id)),
+
+  endpointSecret: merchantProcedure
+    .meta(rest('GET', '/api/v1/webhook-endpoints/{id}/secret', "An endpoint's current signing secret", TAG))
+    .input(z.object({ id: endpointId }))
+    .output(secretAnswer)
+    .query(({ ctx, input }) => webhooks.endpointSecret(ctx, input.id)),
+
   updateEndpoint: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-endpoints/{id}', 'Change, enable or disable an endpoint', TAG))
     .input(
@@ -71,7 +113,14 @@ export const webhooksRouter = router({
     .mutation(({ ctx, input }) => webhooks.updateEndpoint(ctx, input)),
 
   rotateSecret: merchantProcedure
-    .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/rotate-secret', "Replace an endpoint's signing secret", TAG))
+    .meta(
+      rest('POST', '/api/v1/webhook-endpoints/{id}/rotate-secret', "Replace an endpoint's signing secret", {
+        ...TAG,
+        description:
+          'The new secret is shown only in this answer. The replaced one keeps signing beside it until previousSecretExpiresAt ' +
+          '(WEBHOOK_SECRET_ROTATION_OVERLAP, default 24 h); rotating again within that time drops the older one at once.',
+      }),
+    )
     .input(z.object({ id: endpointId }))
     .output(endpointWithSecret)
     .mutation(({ ctx, input }) => webhooks.rotateEndpointSecret(ctx, input.id)),
@@ -80,11 +129,18 @@ export const webhooksRouter = router({
     .meta(
       rest('POST', '/api/v1/webhook-secret/rotate', "Replace the secret that signs payments' own webhookUrl deliveries", {
         ...TAG,
-        description: 'The new secret is shown only in this answer; the previous one stops signing at once.',
+        description:
+          'The new secret is shown in this answer. The replaced one keeps signing beside it until previousSecretExpiresAt ' +
+          '(WEBHOOK_SECRET_ROTATION_OVERLAP, default 24 h); rotating again within that time drops the older one at once.',
       }),
     )
-    .output(z.object({ secret: z.string().describe('Standard Webhooks signing secret; shown only now') }))
+    .output(secretAnswer)
     .mutation(({ ctx }) => webhooks.rotateDefaultWebhookSecret(ctx)),
+
+  defaultSecret: merchantProcedure
+    .meta(rest('GET', '/api/v1/webhook-secret', "The secret that signs payments' own webhookUrl deliveries", TAG))
+    .output(secretAnswer)
+    .query(({ ctx }) => webhooks.defaultWebhookSecret(ctx)),
 
   sendTest: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/test', 'Send a test event to an endpoint', TAG))

@@ -222,16 +222,20 @@ describe('what a receiver sends back', () => {
 });
 
 describe("the default secret (payments' own webhookUrl)", () => {
-  it('signs the final webhook with the secret a rotation returned; the previous one no longer verifies', async () => {
+  it('signs the final webhook with the secret a rotation returned and, during the overlap, the one it replaced only', async () => {
     const receiver = await startWebhookReceiver();
     try {
       const first = (await call('POST', '/api/v1/webhook-secret/rotate', {})).body.secret as string;
       const second = (await call('POST', '/api/v1/webhook-secret/rotate', {})).body.secret as string;
-      expect(second).toMatch(/^whsec_/);
-      expect(second).not.toBe(first);
+      const third = await call('POST', '/api/v1/webhook-secret/rotate', {});
+      expect(third.body.secret).toMatch(/^whsec_/);
+      expect(new Set([first, second, third.body.secret]).size).toBe(3);
+      expect(Date.parse(third.body.previousSecretExpiresAt)).toBeGreaterThan(Date.now());
       const id = await createPayment({ webhookUrl: receiver.url });
       const delivery = await waitFor(async () => receiver.received.find((w) => w.body.payment_id === id), 'the final webhook');
+      verify(third.body.secret, delivery);
       verify(second, delivery);
+      // Rotating again within the overlap dropped the oldest secret at once.
       expect(() => new Webhook(first).verify(delivery.raw, delivery.headers as Record<string, string>)).toThrow();
     } finally {
       await receiver.close();

@@ -9,7 +9,15 @@ import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookN
 /** The message, its endpoint (none for a payment's own webhookUrl) and the merchant's default secret, in one round trip. */
 export async function loadMessage(db: Database, messageId: string) {
   const [found] = await db
-    .select({ message: webhookMessages, endpoint: webhookEndpoints, defaultSecret: merchants.webhookSecret })
+    .select({
+      message: webhookMessages,
+      endpoint: webhookEndpoints,
+      defaultSecret: {
+        secret: merchants.webhookSecret,
+        previousSecret: merchants.previousWebhookSecret,
+        previousSecretExpiresAt: merchants.previousWebhookSecretExpiresAt,
+      },
+    })
     .from(webhookMessages)
     .leftJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookMessages.endpointId))
     .leftJoin(merchants, eq(merchants.id, webhookMessages.merchantId))

@@ -18,12 +18,12 @@ export function guardedWebhookFetch(allowed: AllowedRanges, resolve?: ResolveHos
 
 /**
  * One signed POST of a message (Standard Webhooks headers, the same `webhook-id` on every
- * attempt). Never throws: what the receiver answered, or the error that ended the request.
+ * attempt), with one `v1,` signature per secret (during a rotation's overlap: the new and the old). Never throws: what the receiver answered, or the error that ended the request.
  */
 export async function sendSigned(
   fetchImpl: typeof fetch,
   message: { id: string; url: string; payload: unknown },
-  secret: string,
+  secrets: readonly string[],
   timeoutMs: number,
 ): Promise<{ result: AttemptResult; excerpt: string | null }> {
   const body = JSON.stringify(message.payload);
@@ -41,7 +41,7 @@ export async function sendSigned(
         'user-agent': 'temporal-payments-webhooks/1',
         'webhook-id': message.id,
         'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-        'webhook-signature': new Webhook(secret).sign(message.id, sentAt, body),
+        'webhook-signature': secrets.map((secret) => new Webhook(secret).sign(message.id, sentAt, body)).join(' '),
       },
       body,
       signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), activity.cancellationSignal]),

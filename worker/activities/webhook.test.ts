@@ -28,7 +28,12 @@ const message = {
  * chain gives the message row (no endpoint, the merchant's secret). Writes go nowhere.
  */
 function fakeDb(): Database {
-  const row = { message, endpoint: null, defaultSecret: SECRET, attempts: 1 };
+  const row = {
+    message,
+    endpoint: null,
+    defaultSecret: { secret: SECRET, previousSecret: null, previousSecretExpiresAt: null },
+    attempts: 1,
+  };
   const chain = (): unknown =>
     new Proxy(() => {}, { get: (_t, prop) => (prop === 'then' ? (resolve: (v: unknown) => void) => resolve([row]) : () => chain()) });
   return new Proxy({}, { get: () => () => chain() }) as Database;

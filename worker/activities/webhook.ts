@@ -16,6 +16,7 @@ import {
 } from './webhook-records.js';
 import { attemptOutcome, classifyAttempt, nextRetry, type AttemptVerdict } from './webhook-response.js';
 import { sendSigned } from './webhook-send.js';
+import { signingSecrets } from '../../common/webhook-secret.js';
 
 export { guardedWebhookFetch } from './webhook-send.js';
 
@@ -44,12 +45,18 @@ type Failure = Extract<AttemptVerdict, { kind: 'gone' | 'failed' }>;
 export async function deliverWebhookMessage(deps: Deps, messageId: string): Promise<WebhookDeliveryOutcome> {
   const { db, config } = deps;
   const { message, endpoint, defaultSecret } = await loadMessage(db, messageId);
+  // A deleted endpoint's messages are kept for audit but never sent (nor signed with the default secret).
+  if (message.endpointId && !endpoint) return settleMessage(db, message.id, false, null, 'endpoint deleted');
   if (endpoint && !endpoint.enabled) {
     return settleMessage(db, message.id, false, null, `endpoint disabled: ${endpoint.disabledReason ?? 'by the merchant'}`);
   }
-  const secret = endpoint?.secret ?? defaultSecret ?? (await merchantSecret(db, message.merchantId));
+  const secrets = endpoint
+    ? signingSecrets(endpoint, new Date())
+    : defaultSecret?.secret
+      ? signingSecrets({ ...defaultSecret, secret: defaultSecret.secret }, new Date())
+      : [await merchantSecret(db, message.merchantId)];
   const started = performance.now();
-  const { result, excerpt } = await sendSigned(deps.fetch, message, secret, config.timeoutMs);
+  const { result, excerpt } = await sendSigned(deps.fetch, message, secrets, config.timeoutMs);
   const verdict = classifyAttempt(result, { timeoutMs: config.timeoutMs, now: Date.now() });
 
   if (verdict.kind === 'refused') {

@@ -1,0 +1,164 @@
+import { sql } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
+import { Webhook as SvixWebhook } from 'svix';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMerchant } from '../../api/merchants.js';
+import { startTestSystem, startWebhookReceiver, waitFor, type ReceivedWebhook, type TestSystem } from '../harness.js';
+
+/**
+ * Secret rotation with an overlap, checked by the two independent verifiers a receiver would use:
+ * during the overlap a receiver holding the old secret and one holding the new one both accept;
+ * once it ends (its expiry moved into the past in the database) the old secret is refused.
+ */
+
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startTestSystem({ env: { ANONYMOUS_AS_DEMO: 'false' } });
+});
+afterAll(() => system?.stop());
+
+/** A merchant of its own per test, so no other test's payment events reach its endpoints. */
+async function newMerchant() {
+  const m = await createMerchant(system.database.db, 'Rotation merchant');
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${system.apiUrl}${path}`, {
+      method,
+      headers: { 'x-api-key': m.apiKey.key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+}
+
+/** Whether each maintained verifier accepts the delivery with this secret (they must agree). */
+function accepts(secret: string, delivery: ReceivedWebhook): boolean {
+  const headers = {
+    'webhook-id': String(delivery.headers['webhook-id']),
+    'webhook-timestamp': String(delivery.headers['webhook-timestamp']),
+    'webhook-signature': String(delivery.headers['webhook-signature']),
+  };
+  const verdict = (verify: () => unknown) => {
+    try {
+      verify();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const standard = verdict(() => new Webhook(secret).verify(delivery.raw, headers));
+  const svix = verdict(() =>
+    new SvixWebhook(secret).verify(delivery.raw, {
+      'svix-id': headers['webhook-id'],
+      'svix-timestamp': headers['webhook-timestamp'],
+      'svix-signature': headers['webhook-signature'],
+    }),
+  );
+  expect(svix, 'svix and standardwebhooks disagree').toBe(standard);
+  return standard;
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+describe('endpoint secret rotation', () => {
+  it('signs with the new and the old secret during the overlap, then with the new one only', async () => {
+    const call = await newMerchant();
+    const receiver = await startWebhookReceiver();
+    try {
+      const created = await call('POST', '/api/v1/webhook-endpoints', { url: receiver.url });
+      expect(created.status).toBe(201);
+      const oldSecret = created.body.secret as string;
+      expect(created.body.previousSecretExpiresAt).toBeNull();
+
+      const rotated = await call('POST', `/api/v1/webhook-endpoints/${created.body.id}/rotate-secret`, {});
+      expect(rotated.status).toBe(200);
+      const newSecret = rotated.body.secret as string;
+      expect(newSecret).not.toBe(oldSecret);
+      // The default overlap: 24 h from now (a minute's slack for the request).
+      expect(Math.abs(Date.parse(rotated.body.previousSecretExpiresAt) - (Date.now() + DAY_MS))).toBeLessThan(60_000);
+
+      const during = await sendTest(call, receiver, created.body.id);
+      expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+      expect(accepts(oldSecret, during)).toBe(true);
+      expect(accepts(newSecret, during)).toBe(true);
+
+      await system.database.db.execute(
+        sql`update webhook_endpoints set previous_secret_expires_at = now() - interval '1 second' where id = ${created.body.id}`,
+      );
+      const after = await sendTest(call, receiver, created.body.id);
+      expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+      expect(accepts(newSecret, after)).toBe(true);
+      expect(accepts(oldSecret, after)).toBe(false);
+      expect((await call('GET', `/api/v1/webhook-endpoints/${created.body.id}`)).body.previousSecretExpiresAt).toBeNull();
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('drops the older secret at once when rotated again within the overlap', async () => {
+    const call = await newMerchant();
+    const receiver = await startWebhookReceiver();
+    try {
+      const created = await call('POST', '/api/v1/webhook-endpoints', { url: receiver.url });
+      const second = (await call('POST', `/api/v1/webhook-endpoints/${created.body.id}/rotate-secret`, {})).body.secret as string;
+      const third = (await call('POST', `/api/v1/webhook-endpoints/${created.body.id}/rotate-secret`, {})).body.secret as string;
+      const delivery = await sendTest(call, receiver, created.body.id);
+      expect(accepts(third, delivery)).toBe(true);
+      expect(accepts(second, delivery)).toBe(true);
+      expect(accepts(created.body.secret, delivery)).toBe(false);
+      // The secret can be shown again (the dashboard asks first).
+      expect((await call('GET', `/api/v1/webhook-endpoints/${created.body.id}/secret`)).body.secret).toBe(third);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe("default secret rotation (payments' own webhookUrl)", () => {
+  it('signs with the new and the old default secret during the overlap, then with the new one only', async () => {
+    const call = await newMerchant();
+    const receiver = await startWebhookReceiver();
+    try {
+      const shown = await call('GET', '/api/v1/webhook-secret');
+      expect(shown.status).toBe(200);
+      const oldSecret = shown.body.secret as string;
+      expect(oldSecret).toMatch(/^whsec_/);
+      // Shown again, it is the same secret: reading does not rotate.
+      expect((await call('GET', '/api/v1/webhook-secret')).body.secret).toBe(oldSecret);
+
+      const rotated = await call('POST', '/api/v1/webhook-secret/rotate', {});
+      const newSecret = rotated.body.secret as string;
+      expect(newSecret).not.toBe(oldSecret);
+      expect(Date.parse(rotated.body.previousSecretExpiresAt)).toBeGreaterThan(Date.now() + DAY_MS - 60_000);
+
+      const during = await paymentWebhook(call, receiver);
+      expect(accepts(oldSecret, during)).toBe(true);
+      expect(accepts(newSecret, during)).toBe(true);
+
+      await system.database.db.execute(
+        sql`update merchants set previous_webhook_secret_expires_at = now() - interval '1 second'
+            where previous_webhook_secret = ${oldSecret}`,
+      );
+      const after = await paymentWebhook(call, receiver);
+      expect(accepts(newSecret, after)).toBe(true);
+      expect(accepts(oldSecret, after)).toBe(false);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+type Call = Awaited<ReturnType<typeof newMerchant>>;
+type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
+
+async function sendTest(call: Call, receiver: Receiver, endpointId: string): Promise<ReceivedWebhook> {
+  const sent = await call('POST', `/api/v1/webhook-endpoints/${endpointId}/test`, {});
+  expect(sent.status).toBe(200);
+  return waitFor(async () => receiver.received.find((w) => w.headers['webhook-id'] === sent.body.messageId), 'the test event');
+}
+
+async function paymentWebhook(call: Call, receiver: Receiver): Promise<ReceivedWebhook> {
+  const payment = await call('POST', '/api/v1/payments', { amount: 1000, currency: 'EUR', delaySeconds: 0, webhookUrl: receiver.url });
+  expect(payment.status).toBe(201);
+  return waitFor(async () => receiver.received.find((w) => w.body.payment_id === payment.body.id), "the payment's webhook");
+}
