@@ -148,6 +148,72 @@ describe("default secret rotation (payments' own webhookUrl)", () => {
   });
 });
 
+// The endpoint calls the dashboard's endpoint page uses, on the same system.
+describe('endpoint management', () => {
+  it('updates URL and event types, refusing an internal URL with a 400 that names the field', async () => {
+    const call = await newMerchant();
+    const created = await call('POST', '/api/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/a' });
+    const refused = await call('POST', `/api/v1/webhook-endpoints/${created.body.id}`, { url: 'http://169.254.169.254/latest' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/^url: .*internal address 169\.254\.169\.254/);
+    const updated = await call('POST', `/api/v1/webhook-endpoints/${created.body.id}`, {
+      url: 'http://127.0.0.1:9/b',
+      eventTypes: ['payment.completed'],
+    });
+    expect(updated.status).toBe(200);
+    const read = await call('GET', `/api/v1/webhook-endpoints/${created.body.id}`);
+    expect(read.body).toMatchObject({ url: 'http://127.0.0.1:9/b', eventTypes: ['payment.completed'] });
+  });
+
+  it('reports success rate, failed messages and the last error', async () => {
+    const call = await newMerchant();
+    let failing = true;
+    const receiver = await startWebhookReceiver(() => (failing ? 500 : 200));
+    try {
+      const created = await call('POST', '/api/v1/webhook-endpoints', { url: receiver.url });
+      const fresh = await call('GET', `/api/v1/webhook-endpoints/${created.body.id}`);
+      expect(fresh.body.stats).toEqual({ recentAttempts: 0, successRate: null, failedMessages: 0, lastError: null });
+
+      // Four attempts (the test schedule), all answered 500: a dead letter.
+      const failed = await call('POST', `/api/v1/webhook-endpoints/${created.body.id}/test`, {});
+      await waitFor(
+        async () => (await call('GET', `/api/v1/webhook-messages?endpointId=${created.body.id}&status=failed`)).body[0],
+        'the dead letter',
+      );
+      failing = false;
+      await sendTest(call, receiver, created.body.id);
+      const { stats } = (await call('GET', `/api/v1/webhook-endpoints/${created.body.id}`)).body;
+      expect(stats).toMatchObject({ recentAttempts: 5, successRate: 0.2, failedMessages: 1 });
+      expect(stats.lastError.message).toMatch(/HTTP 500/);
+      expect(Date.parse(stats.lastError.at)).toBeLessThanOrEqual(Date.now());
+      expect(failed.body.messageId).toMatch(/^msg_/);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('deletes an endpoint and keeps its messages for audit', async () => {
+    const call = await newMerchant();
+    const receiver = await startWebhookReceiver();
+    try {
+      const created = await call('POST', '/api/v1/webhook-endpoints', { url: receiver.url });
+      await sendTest(call, receiver, created.body.id);
+      const deleted = await call('POST', `/api/v1/webhook-endpoints/${created.body.id}/delete`, {});
+      expect(deleted).toEqual({ status: 200, body: { id: created.body.id, deleted: true } });
+      expect((await call('GET', `/api/v1/webhook-endpoints/${created.body.id}`)).status).toBe(404);
+      expect((await call('GET', '/api/v1/webhook-endpoints')).body).toEqual([]);
+      expect((await call('GET', `/api/v1/webhook-messages?endpointId=${created.body.id}`)).body).toHaveLength(1);
+      // Another merchant cannot delete it (nor learn it exists).
+      const other = await newMerchant();
+      const mine = await call('POST', '/api/v1/webhook-endpoints', { url: receiver.url });
+      expect((await other('POST', `/api/v1/webhook-endpoints/${mine.body.id}/delete`, {})).status).toBe(404);
+      expect((await call('GET', `/api/v1/webhook-endpoints/${mine.body.id}`)).status).toBe(200);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 type Call = Awaited<ReturnType<typeof newMerchant>>;
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
 
