@@ -1,4 +1,4 @@
-import { fail, type RequestEvent } from '@sveltejs/kit';
+import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { apiMessage } from './api.js';
 import { once } from './once.js';
 import { isSubscribable } from '../webhook-events.js';
@@ -21,6 +21,20 @@ async function act<T extends Record<string, unknown> | void>(event: Event, actio
   }
 }
 
+/** The default secret (payments' own webhookUrl): shown after a confirmation, or rotated. */
+export const defaultSecretActions = {
+  revealDefault: (event: Event) =>
+    act(event, 'reveal-default-secret', async () => {
+      const shown = await event.locals.api.webhooks.defaultSecret.query();
+      return { secret: shown.secret, endpointId: null, previousSecretExpiresAt: shown.previousSecretExpiresAt };
+    }),
+  rotateDefault: (event: Event) =>
+    act(event, 'rotate-default-secret', async () => {
+      const rotated = await event.locals.api.webhooks.rotateDefaultSecret.mutate();
+      return { secret: rotated.secret, endpointId: null, rotated: true, previousSecretExpiresAt: rotated.previousSecretExpiresAt };
+    }),
+};
+
 /** The form actions on webhook endpoints, shared by the list and an endpoint's own page. */
 export const endpointActions = {
   create: (event: Event) =>
@@ -40,8 +54,33 @@ export const endpointActions = {
     act(event, 'rotate-secret', async (form) => {
       const id = String(form.get('id'));
       const rotated = await event.locals.api.webhooks.rotateSecret.mutate({ id });
-      return { secret: rotated.secret, endpointId: id };
+      return { secret: rotated.secret, endpointId: id, rotated: true, previousSecretExpiresAt: rotated.previousSecretExpiresAt };
     }),
+  reveal: (event: Event) =>
+    act(event, 'reveal-secret', async (form) => {
+      const id = String(form.get('id'));
+      const shown = await event.locals.api.webhooks.endpointSecret.query({ id });
+      return { secret: shown.secret, endpointId: id, previousSecretExpiresAt: shown.previousSecretExpiresAt };
+    }),
+  update: (event: Event) =>
+    act(event, 'update-endpoint', async (form) => {
+      await event.locals.api.webhooks.updateEndpoint.mutate({
+        id: String(form.get('id')),
+        url: String(form.get('url') ?? '').trim(),
+        eventTypes: form.getAll('eventTypes').map(String).filter(isSubscribable),
+        description: String(form.get('description') ?? '').trim(),
+      });
+      return { updated: true };
+    }),
+  delete: async (event: Event) => {
+    const answer = await act(event, 'delete-endpoint', async (form) => {
+      const { id } = await event.locals.api.webhooks.deleteEndpoint.mutate({ id: String(form.get('id')) });
+      return { deleted: id };
+    });
+    // Its page is gone: back to the list, which says what was deleted.
+    if (answer && 'deleted' in answer) redirect(303, `/webhooks?deleted=${encodeURIComponent(String(answer.deleted))}`);
+    return answer;
+  },
   test: (event: Event) =>
     act(event, 'send-test', async (form) => {
       const { messageId } = await event.locals.api.webhooks.sendTest.mutate({ id: String(form.get('id')) });
