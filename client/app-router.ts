@@ -399,6 +399,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 url: string;
                 eventTypes?: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[] | undefined;
                 description?: string | undefined;
+                idempotencyKey?: string | undefined;
             };
             output: {
                 id: string;
@@ -559,6 +560,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
         rotateSecret: import("@trpc/server").TRPCMutationProcedure<{
             input: {
                 id: string;
+                idempotencyKey?: string | undefined;
             };
             output: {
                 id: string;
@@ -623,6 +625,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
         sendTest: import("@trpc/server").TRPCMutationProcedure<{
             input: {
                 id: string;
+                idempotencyKey?: string | undefined;
             };
             output: {
                 messageId: string;
@@ -643,6 +646,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             input: {
                 id: string;
                 since: string;
+                idempotencyKey?: string | undefined;
             };
             output: {
                 replayed: number;
@@ -716,6 +720,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
         redeliver: import("@trpc/server").TRPCMutationProcedure<{
             input: {
                 id: string;
+                idempotencyKey?: string | undefined;
             };
             output: {
                 id: string;

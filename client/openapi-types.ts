@@ -1669,6 +1669,8 @@ export interface operations {
                      */
                     eventTypes?: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
                     description?: string;
+                    /** @description A retry with the same key within 24 h gets the first answer instead of acting again (or the Idempotency-Key header) */
+                    idempotencyKey?: string;
                 };
             };
         };
@@ -2244,7 +2246,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description A retry with the same key within 24 h gets the first answer instead of acting again (or the Idempotency-Key header) */
+                    idempotencyKey?: string;
+                };
+            };
+        };
         responses: {
             /** @description Successful response */
             200: {
@@ -2563,7 +2572,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description A retry with the same key within 24 h gets the first answer instead of acting again (or the Idempotency-Key header) */
+                    idempotencyKey?: string;
+                };
+            };
+        };
         responses: {
             /** @description Successful response */
             200: {
@@ -2691,6 +2707,8 @@ export interface operations {
                 "application/json": {
                     /** Format: date-time */
                     since: string;
+                    /** @description A retry with the same key within 24 h gets the first answer instead of acting again (or the Idempotency-Key header) */
+                    idempotencyKey?: string;
                 };
             };
         };
@@ -2981,7 +2999,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description A retry with the same key within 24 h gets the first answer instead of acting again (or the Idempotency-Key header) */
+                    idempotencyKey?: string;
+                };
+            };
+        };
         responses: {
             /** @description Successful response */
             200: {

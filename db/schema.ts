@@ -281,3 +281,22 @@ export const webhookNotices = pgTable(
   },
   (t) => [index('webhook_notices_merchant_idx').on(t.merchantId, t.id), oneOf('webhook_notices_type_check', t.type, NOTICE_TYPES)],
 );
+
+/**
+ * Idempotency-Keys of the webhook commands (create endpoint, rotate, send test, redeliver, replay):
+ * unlike a payment, their answer (a new secret, a message id, a count) cannot be derived again, so
+ * it is stored. `response` is null while the first request runs.
+ */
+export const webhookIdempotencyKeys = pgTable(
+  'webhook_idempotency_keys',
+  {
+    merchantId: text('merchant_id').notNull(),
+    key: text('key').notNull(),
+    action: text('action').notNull(),
+    requestHash: text('request_hash').notNull(),
+    response: jsonb('response').$type<unknown>(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.merchantId, t.key] }), index('webhook_idempotency_keys_expires_idx').on(t.expiresAt)],
+);

@@ -10,12 +10,19 @@ import {
 } from '../../common/payment.js';
 import { dateTime, freeText } from '../../common/text-rules.js';
 import * as webhooks from '../webhook-commands.js';
+import { idempotent } from '../webhook-idempotency.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
 
 const TAG = { tag: 'webhooks' };
 const CREATED = { ...TAG, successStatus: 201 as const };
 const endpointId = z.string().regex(/^we_[0-9A-Z]{26}$/, 'must be a webhook endpoint id such as we_01J…');
 const messageId = z.string().regex(/^msg_[A-Za-z0-9_-]{20,40}$/, 'must be a webhook message id such as msg_…');
+const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(255, 'must be at most 255 characters')
+  .optional()
+  .describe('A retry with the same key within 24 h gets the first answer instead of acting again (or the Idempotency-Key header)');
 const eventTypes = z.array(subscribableEventType).max(SUBSCRIBABLE_EVENT_TYPES.length).describe('Empty: every payment event');
 
 const endpoint = z.object({
@@ -64,9 +71,11 @@ const message = z.object({
 export const webhooksRouter = router({
   createEndpoint: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-endpoints', 'Register a webhook endpoint', CREATED))
-    .input(z.object({ url: webhookUrl, eventTypes: eventTypes.default([]), description: freeText(200).optional() }).strict())
+    .input(
+      z.object({ url: webhookUrl, eventTypes: eventTypes.default([]), description: freeText(200).optional(), idempotencyKey }).strict(),
+    )
     .output(endpointWithSecret)
-    .mutation(({ ctx, input }) => webhooks.createEndpoint(ctx, input)),
+    .mutation(({ ctx, input }) => idempotent(ctx, 'createEndpoint', input, () => webhooks.createEndpoint(ctx, input))),
 
   listEndpoints: merchantProcedure
     .meta(rest('GET', '/api/v1/webhook-endpoints', 'List webhook endpoints', TAG))
@@ -121,9 +130,9 @@ export const webhooksRouter = router({
           '(WEBHOOK_SECRET_ROTATION_OVERLAP, default 24 h); rotating again within that time drops the older one at once.',
       }),
     )
-    .input(z.object({ id: endpointId }))
+    .input(z.object({ id: endpointId, idempotencyKey }))
     .output(endpointWithSecret)
-    .mutation(({ ctx, input }) => webhooks.rotateEndpointSecret(ctx, input.id)),
+    .mutation(({ ctx, input }) => idempotent(ctx, 'rotateSecret', input, () => webhooks.rotateEndpointSecret(ctx, input.id))),
 
   rotateDefaultSecret: merchantProcedure
     .meta(
@@ -144,15 +153,15 @@ export const webhooksRouter = router({
 
   sendTest: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/test', 'Send a test event to an endpoint', TAG))
-    .input(z.object({ id: endpointId }))
+    .input(z.object({ id: endpointId, idempotencyKey }))
     .output(z.object({ messageId: z.string() }))
-    .mutation(({ ctx, input }) => webhooks.sendTestEvent(ctx, input.id)),
+    .mutation(({ ctx, input }) => idempotent(ctx, 'sendTest', input, () => webhooks.sendTestEvent(ctx, input.id))),
 
   replayFailed: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/replay', 'Send again every failed message of an endpoint since a time', TAG))
-    .input(z.object({ id: endpointId, since: dateTime }))
+    .input(z.object({ id: endpointId, since: dateTime, idempotencyKey }))
     .output(z.object({ replayed: z.number().int() }))
-    .mutation(({ ctx, input }) => webhooks.replayFailed(ctx, input.id, input.since)),
+    .mutation(({ ctx, input }) => idempotent(ctx, 'replayFailed', input, () => webhooks.replayFailed(ctx, input.id, input.since))),
 
   listMessages: merchantProcedure
     .meta(rest('GET', '/api/v1/webhook-messages', 'List webhook messages of a payment or an endpoint', TAG))
@@ -188,9 +197,9 @@ export const webhooksRouter = router({
 
   redeliver: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-messages/{id}/redeliver', 'Deliver a message again', TAG))
-    .input(z.object({ id: messageId }))
+    .input(z.object({ id: messageId, idempotencyKey }))
     .output(message)
-    .mutation(({ ctx, input }) => webhooks.redeliverMessage(ctx, input.id)),
+    .mutation(({ ctx, input }) => idempotent(ctx, 'redeliver', input, () => webhooks.redeliverMessage(ctx, input.id))),
 
   notices: merchantProcedure
     .meta(rest('GET', '/api/v1/webhook-notices', 'Dead-lettered messages, disabled endpoints and payments the read model refused', TAG))

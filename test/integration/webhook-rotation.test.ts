@@ -214,6 +214,34 @@ describe('endpoint management', () => {
   });
 });
 
+describe('Idempotency-Key on webhook commands', () => {
+  it('answers a retried rotation, test event or endpoint creation with the first answer, and refuses a key reused elsewhere', async () => {
+    const call = await newMerchant();
+    const created = await call('POST', '/api/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/k', idempotencyKey: 'create-1' });
+    const again = await call('POST', '/api/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/k', idempotencyKey: 'create-1' });
+    expect(again.body).toEqual(created.body);
+    expect((await call('GET', '/api/v1/webhook-endpoints')).body).toHaveLength(1);
+
+    const path = `/api/v1/webhook-endpoints/${created.body.id}`;
+    const first = await call('POST', `${path}/rotate-secret`, { idempotencyKey: 'rotate-1' });
+    const retry = await call('POST', `${path}/rotate-secret`, { idempotencyKey: 'rotate-1' });
+    expect(retry.body.secret).toBe(first.body.secret);
+    // The retry did not rotate again: the first rotation's secret is the current one.
+    expect((await call('GET', `${path}/secret`)).body.secret).toBe(first.body.secret);
+    // Negative control: another key is another rotation.
+    const other = await call('POST', `${path}/rotate-secret`, { idempotencyKey: 'rotate-2' });
+    expect(other.body.secret).not.toBe(first.body.secret);
+
+    const test1 = await call('POST', `${path}/test`, { idempotencyKey: 'test-1' });
+    const test2 = await call('POST', `${path}/test`, { idempotencyKey: 'test-1' });
+    expect(test2.body.messageId).toBe(test1.body.messageId);
+
+    const reused = await call('POST', `${path}/test`, { idempotencyKey: 'rotate-1' });
+    expect(reused.status).toBe(409);
+    expect(reused.body.message).toMatch(/already used for another request/);
+  });
+});
+
 type Call = Awaited<ReturnType<typeof newMerchant>>;
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
 

@@ -11,7 +11,12 @@ class FormProblem extends Error {}
 /** How far back "replay failed" reaches, in hours: a choice of periods, so no time zone is guessed. */
 export const REPLAY_PERIODS = [1, 24, 24 * 7, 24 * 30] as const;
 
-/** Runs an endpoint action once per form key; an API refusal comes back as the form's error. */
+/**
+ * Runs an endpoint action once per form key; an API refusal comes back as the form's error. The
+ * commands that take one also get the form key as their Idempotency-Key, so a form sent again after
+ * this process restarted still acts once; the in-process guard keeps answering a duplicate that
+ * arrives while the first is running (the API would refuse it as still running).
+ */
 async function act<T extends Record<string, unknown> | void>(event: Event, action: string, run: (form: FormData) => Promise<T>) {
   const form = await event.request.formData();
   try {
@@ -35,6 +40,8 @@ export const defaultSecretActions = {
     }),
 };
 
+const formKeyOf = (form: FormData) => String(form.get('formKey') ?? '') || undefined;
+
 /** The form actions on webhook endpoints, shared by the list and an endpoint's own page. */
 export const endpointActions = {
   create: (event: Event) =>
@@ -43,6 +50,7 @@ export const endpointActions = {
         url: String(form.get('url') ?? '').trim(),
         eventTypes: form.getAll('eventTypes').map(String).filter(isSubscribable),
         description: String(form.get('description') ?? '').trim() || undefined,
+        idempotencyKey: formKeyOf(form),
       });
       return { secret: created.secret, endpointId: created.id };
     }),
@@ -53,7 +61,7 @@ export const endpointActions = {
   rotate: (event: Event) =>
     act(event, 'rotate-secret', async (form) => {
       const id = String(form.get('id'));
-      const rotated = await event.locals.api.webhooks.rotateSecret.mutate({ id });
+      const rotated = await event.locals.api.webhooks.rotateSecret.mutate({ id, idempotencyKey: formKeyOf(form) });
       return { secret: rotated.secret, endpointId: id, rotated: true, previousSecretExpiresAt: rotated.previousSecretExpiresAt };
     }),
   reveal: (event: Event) =>
@@ -83,20 +91,27 @@ export const endpointActions = {
   },
   test: (event: Event) =>
     act(event, 'send-test', async (form) => {
-      const { messageId } = await event.locals.api.webhooks.sendTest.mutate({ id: String(form.get('id')) });
+      const { messageId } = await event.locals.api.webhooks.sendTest.mutate({
+        id: String(form.get('id')),
+        idempotencyKey: formKeyOf(form),
+      });
       return { tested: messageId };
     }),
   replay: (event: Event) =>
     act(event, 'replay-failed', async (form) => {
       const hours = Number(form.get('hours'));
       if (!(REPLAY_PERIODS as readonly number[]).includes(hours)) throw new FormProblem('Choose how far back to replay failed messages.');
+      // No Idempotency-Key: `since` moves with the clock, so a resent form is another request to the API.
       const since = new Date(Date.now() - hours * 3_600_000).toISOString();
       const { replayed } = await event.locals.api.webhooks.replayFailed.mutate({ id: String(form.get('id')), since });
       return { replayed };
     }),
   redeliver: (event: Event) =>
     act(event, 'redeliver', async (form) => {
-      const message = await event.locals.api.webhooks.redeliver.mutate({ id: String(form.get('messageId') ?? '') });
+      const message = await event.locals.api.webhooks.redeliver.mutate({
+        id: String(form.get('messageId') ?? ''),
+        idempotencyKey: formKeyOf(form),
+      });
       return { redelivered: message.id };
     }),
 };
