@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
@@ -210,6 +212,39 @@ describe('endpoint management', () => {
       expect((await call('GET', `/api/v1/webhook-endpoints/${mine.body.id}`)).status).toBe(200);
     } finally {
       await receiver.close();
+    }
+  });
+});
+
+describe('a deleted endpoint', () => {
+  it('is not sent a message still being retried (nor is it signed with the default secret)', async () => {
+    const call = await newMerchant();
+    let calls = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const server = createServer((req, res) => {
+      calls++;
+      req.resume();
+      // The first attempt hangs until the endpoint is deleted, then fails: the retry comes after the delete.
+      void held.then(() => res.writeHead(500).end('no'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const created = await call('POST', '/api/v1/webhook-endpoints', { url });
+      const { messageId } = (await call('POST', `/api/v1/webhook-endpoints/${created.body.id}/test`, {})).body;
+      await waitFor(async () => calls === 1, 'the first attempt');
+      expect((await call('POST', `/api/v1/webhook-endpoints/${created.body.id}/delete`, {})).status).toBe(200);
+      release();
+      const settled = await waitFor(async () => {
+        const [m] = (await call('GET', `/api/v1/webhook-messages?endpointId=${created.body.id}`)).body;
+        return m?.status === 'failed' ? m : undefined;
+      }, 'the message to end');
+      expect(settled).toMatchObject({ id: messageId, lastError: 'endpoint deleted' });
+      expect(calls).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
