@@ -209,6 +209,28 @@ describe('dashboard in headless Chromium', () => {
     await expect.poll(() => page.locator('h1').first().textContent(), { timeout: 30_000, interval: 500 }).toMatch(/^Payments/);
   });
 
+  it('an open page keeps its data under a banner while the API is away for 10 s, and refreshes by itself when it returns', async () => {
+    await page.goto(`${web.url}/payments`);
+    const rows = page.locator('[data-payment-id]');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    const shown = await rows.count();
+    await apiLink.disable();
+    try {
+      await expect.poll(() => page.getByTestId('api-banner').isVisible(), { timeout: 20_000, interval: 250 }).toBe(true);
+      // The outage lasts 10 s: every refresh round meanwhile must leave the page as it is.
+      for (const end = Date.now() + 10_000; Date.now() < end; await page.waitForTimeout(500)) {
+        expect(await page.locator('h1').first().textContent()).toMatch(/^Payments/);
+        expect(await rows.count()).toBe(shown);
+      }
+    } finally {
+      await apiLink.enable();
+    }
+    const created = await system.trpc.payments.create.mutate({ amount: 777, currency: 'EUR', delaySeconds: 3600 });
+    // No reload from the test: the banner goes and the page shows what happened meanwhile.
+    await expect.poll(() => page.getByTestId('api-banner').isVisible(), { timeout: 30_000, interval: 250 }).toBe(false);
+    await expect.poll(() => page.locator(`[data-payment-id="${created.id}"]`).count(), { timeout: 30_000, interval: 250 }).toBe(1);
+  });
+
   it("a payment's detail page shows what it is and does not scroll sideways at 375 px", async () => {
     const long = 'x'.repeat(300);
     const p = await system.trpc.payments.create.mutate({
