@@ -1,7 +1,6 @@
-import { and, gte, ilike, like, lte, or, sql, type SQL } from 'drizzle-orm';
-import { z } from 'zod';
+import { and, eq, gte, ilike, like, lte, or, sql, type SQL } from 'drizzle-orm';
 import { PAYMENT_STATUSES } from '../common/vocabulary.js';
-import { paymentId } from '../common/payment.js';
+import type { Database } from '../db/client.js';
 import { payments } from '../db/schema.js';
 import { TRPCError } from './trpc.js';
 
@@ -20,25 +19,21 @@ const SORT_KEYS = {
   createdAt: {
     column: payments.createdAt,
     text: sql<string>`(extract(epoch from ${payments.createdAt}) * 1000000)::bigint::text`,
-    valid: /^-?\d{1,17}$/,
     value: (v: string) => sql`(timestamptz 'epoch' + ${v}::bigint * interval '1 microsecond')`,
   },
   scheduledAt: {
     column: payments.scheduledAt,
     text: sql<string>`(extract(epoch from ${payments.scheduledAt}) * 1000000)::bigint::text`,
-    valid: /^-?\d{1,17}$/,
     value: (v: string) => sql`(timestamptz 'epoch' + ${v}::bigint * interval '1 microsecond')`,
   },
   amount: {
     column: payments.amount,
     text: sql<string>`${payments.amount}::text`,
-    valid: /^-?\d{1,18}$/,
     value: (v: string) => sql`${v}::bigint`,
   },
   status: {
     column: payments.status,
     text: sql<string>`${payments.status}`,
-    valid: new RegExp(`^(${PAYMENT_STATUSES.join('|')})$`),
     value: (v: string) => sql`${v}::text`,
   },
 } satisfies Record<PaymentSort, unknown>;
@@ -49,37 +44,43 @@ export interface ListKey {
   id: string;
 }
 
-const cursorBody = z.object({ s: z.enum(PAYMENT_SORTS), v: z.string(), id: paymentId }).strict();
+const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
+const VALUE_PATTERNS: Record<PaymentSort, string> = {
+  createdAt: '-?\\d{1,17}',
+  scheduledAt: '-?\\d{1,17}',
+  amount: '-?\\d{1,18}',
+  status: `(?:${PAYMENT_STATUSES.join('|')})`,
+};
 
 /**
- * Without a sort the list is ordered by id alone, and its cursor is the bare id, as it always was;
- * with one, the cursor is opaque (base64url JSON) and names its sort, so it cannot be replayed
- * against another order.
+ * Every cursor the schema admits means something, so a well-formed request is never refused: a
+ * payment id alone ("after this payment"), or the id with the sort key it had when the page was
+ * read (`pay_….amount.1200`), which keeps paging steady when that payment changes meanwhile.
  */
+export const LIST_CURSOR = new RegExp(
+  `^pay_${ULID}(?:\\.(?:${PAYMENT_SORTS.map((sort) => `${sort}\\.${VALUE_PATTERNS[sort]}`).join('|')}))?$`,
+);
+
+/** Without a sort the list is ordered by id alone and its cursor is the bare id, as it always was. */
 export function encodeCursor(sort: PaymentSort | undefined, key: ListKey): string {
-  if (!sort) return key.id;
-  return Buffer.from(JSON.stringify({ s: sort, v: key.value, id: key.id })).toString('base64url');
+  return sort ? `${key.id}.${sort}.${key.value}` : key.id;
 }
 
-const badCursor = (message: string) =>
-  new TRPCError({ code: 'BAD_REQUEST', message: `cursor: ${message}; start again from the first page without a cursor` });
-
-export function decodeCursor(sort: PaymentSort | undefined, cursor: string): ListKey {
-  if (!sort) {
-    if (!paymentId.safeParse(cursor).success) throw badCursor('this list is ordered by id, so its cursor is a payment id');
-    return { id: cursor };
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor('not a cursor this list gave out');
-  }
-  const parsed = cursorBody.safeParse(body);
-  if (!parsed.success) throw badCursor('not a cursor this list gave out');
-  if (parsed.data.s !== sort) throw badCursor(`it belongs to a list sorted by ${parsed.data.s}, not ${sort}`);
-  if (!SORT_KEYS[sort].valid.test(parsed.data.v)) throw badCursor('not a cursor this list gave out');
-  return { value: parsed.data.v, id: parsed.data.id };
+/**
+ * The key a cursor names for this sort: its own value when it was made for this sort, else the
+ * named payment's current value (a bare id, or a cursor of another order), which must exist.
+ */
+export async function resolveCursor(db: Database, merchantId: string, sort: PaymentSort | undefined, cursor: string): Promise<ListKey> {
+  const [id, cursorSort, ...rest] = cursor.split('.');
+  if (!sort) return { id: id! };
+  if (cursorSort === sort) return { id: id!, value: rest.join('.') };
+  const [row] = await db
+    .select({ value: SORT_KEYS[sort].text })
+    .from(payments)
+    .where(and(eq(payments.merchantId, merchantId), eq(payments.id, id!)))
+    .limit(1);
+  if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `cursor: no payment ${id} to page from; start again without a cursor` });
+  return { id: id!, value: row.value };
 }
 
 /** The sort key's text for each row, so the page's first and last rows can become cursors. */

@@ -5,7 +5,7 @@ import { PAYMENT_STATUSES, recordOf } from '../common/vocabulary.js';
 import type { Database } from '../db/client.js';
 import { paymentEvents, payments } from '../db/schema.js';
 import {
-  decodeCursor,
+  resolveCursor,
   encodeCursor,
   orderBy,
   pastKey,
@@ -106,15 +106,15 @@ function filterConditions(merchantId: string, filter: ListFilter): SQL[] {
  * id, so equal keys still have one order and a cursor neither skips nor repeats a row.
  */
 export async function listPayments(db: Database, merchantId: string, filter: ListFilter, options: { count?: boolean } = {}) {
-  if (filter.cursor && filter.before) throw new TRPCError({ code: 'BAD_REQUEST', message: 'pass either cursor or before, not both' });
   const direction = filter.direction ?? 'desc';
+  // `before` wins over `cursor`: a client that sends both is going back.
   const backwards = Boolean(filter.before);
   // A page before a cursor is read in the opposite order from the cursor outwards, then turned round.
   const readDirection: SortDirection = backwards ? (direction === 'desc' ? 'asc' : 'desc') : direction;
   const from = filter.before ?? filter.cursor;
   const conditions = filterConditions(merchantId, filter);
   const where = and(...conditions);
-  const keyed = from ? and(where, pastKey(filter.sort, readDirection, decodeCursor(filter.sort, from))) : where;
+  const keyed = from ? and(where, pastKey(filter.sort, readDirection, await resolveCursor(db, merchantId, filter.sort, from))) : where;
   const [rows, total] = await Promise.all([
     db
       .select({ row: payments, key: sortKeyText(filter.sort) })

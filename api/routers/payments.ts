@@ -3,7 +3,7 @@ import { createPaymentInput, paymentEventView, paymentId, paymentStatus, payment
 import { dateTime, freeText } from '../../common/text-rules.js';
 import { cancelPayment, createPayment, processPaymentNow } from '../payment-commands.js';
 import { changesOf } from '../payment-change-stream.js';
-import { PAYMENT_SORTS } from '../payment-list-query.js';
+import { LIST_CURSOR, PAYMENT_SORTS } from '../payment-list-query.js';
 import {
   COUNT_CAP,
   getPaymentOrThrow,
@@ -20,11 +20,8 @@ const V1 = '/api/v1';
 
 const byId = z.object({ id: paymentId }).strict();
 
-/** Opaque to clients: a payment id when listing by id, base64url otherwise. */
-const listCursor = z
-  .string()
-  .max(400)
-  .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor this list gave out');
+/** A `nextCursor` or `prevCursor`, or simply a payment id ("after this payment" in any order). */
+const listCursor = z.string().max(80).regex(LIST_CURSOR, 'must be a payment id or a cursor this list gave out');
 
 export const listPaymentsInput = z
   .object({
@@ -46,7 +43,7 @@ export const listPaymentsInput = z
     sort: z.enum(PAYMENT_SORTS).optional().describe('Order by this field, the id breaking ties; without it, by id (creation order)'),
     direction: z.enum(['asc', 'desc']).default('desc'),
     cursor: listCursor.optional().describe('The page after this: a `nextCursor` (a payment id when no `sort` is given)'),
-    before: listCursor.optional().describe('The page before this: a `prevCursor`'),
+    before: listCursor.optional().describe('The page before this: a `prevCursor` (wins over `cursor` when both are given)'),
     limit: z.number().int().min(1).max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).default(50),
   })
   .strict()

@@ -111,14 +111,24 @@ describe('sorting', () => {
     expect(pages.every((p) => p.total === ROWS && p.totalExact)).toBe(true);
   });
 
-  it('refuses a cursor of another sort, and garbage, with 400 and what to do', async () => {
+  it("admits only cursors that mean something: another order's cursor or a bare id pages after that payment", async () => {
     const byAmount = await list({ sort: 'amount', limit: 5 });
-    const other = await list({ sort: 'status', limit: 5, cursor: byAmount.nextCursor! }).catch((e: Error) => e);
-    expect((other as Error).message).toMatch(/cursor: it belongs to a list sorted by amount, not status; start again/);
-    const res = await fetch(`${system.apiUrl}/api/v1/payments?sort=amount&cursor=bm90LWpzb24`, { headers: { 'x-api-key': merchant.key } });
-    expect(res.status).toBe(400);
-    const both = await list({ limit: 5, cursor: rows[0]!.id, before: rows[1]!.id }).catch((e: Error) => e);
-    expect((both as Error).message).toMatch(/either cursor or before/);
+    const anchor = byAmount.items[4]!.id;
+    const byStatus = expected('status', 'desc');
+    const after = byStatus.slice(byStatus.indexOf(anchor) + 1, byStatus.indexOf(anchor) + 6);
+    expect((await list({ sort: 'status', limit: 5, cursor: byAmount.nextCursor! })).items.map((p) => p.id)).toEqual(after);
+    expect((await list({ sort: 'status', limit: 5, cursor: anchor })).items.map((p) => p.id)).toEqual(after);
+    // `before` wins when both are sent.
+    const back = await list({ sort: 'status', limit: 5, before: anchor });
+    expect((await list({ sort: 'status', limit: 5, before: anchor, cursor: anchor })).items).toEqual(back.items);
+
+    const unknown = await list({ sort: 'amount', limit: 5, cursor: `pay_${'0'.repeat(26)}` }).catch((e: Error) => e);
+    expect((unknown as Error).message).toMatch(/cursor: no payment pay_0+ to page from; start again without a cursor/);
+    const garbage = await fetch(`${system.apiUrl}/api/v1/payments?sort=amount&cursor=bm90LWpzb24`, {
+      headers: { 'x-api-key': merchant.key },
+    });
+    expect(garbage.status).toBe(400);
+    expect(((await garbage.json()) as { message: string }).message).toMatch(/cursor: must be a payment id or a cursor this list gave out/);
   });
 });
 
