@@ -2,7 +2,6 @@ import { and, eq, gte, ilike, like, lte, or, sql, type SQL } from 'drizzle-orm';
 import { PAYMENT_STATUSES } from '../common/vocabulary.js';
 import type { Database } from '../db/client.js';
 import { payments } from '../db/schema.js';
-import { TRPCError } from './trpc.js';
 
 /** Pieces of the payment list's SQL: the sort key, its cursors and the free-text search. */
 
@@ -68,9 +67,15 @@ export function encodeCursor(sort: PaymentSort | undefined, key: ListKey): strin
 
 /**
  * The key a cursor names for this sort: its own value when it was made for this sort, else the
- * named payment's current value (a bare id, or a cursor of another order), which must exist.
+ * named payment's current value (a bare id, or a cursor of another order). A payment the merchant
+ * does not have names no place in a sorted list: undefined, and the page is empty.
  */
-export async function resolveCursor(db: Database, merchantId: string, sort: PaymentSort | undefined, cursor: string): Promise<ListKey> {
+export async function resolveCursor(
+  db: Database,
+  merchantId: string,
+  sort: PaymentSort | undefined,
+  cursor: string,
+): Promise<ListKey | undefined> {
   const [id, cursorSort, ...rest] = cursor.split('.');
   if (!sort) return { id: id! };
   if (cursorSort === sort) return { id: id!, value: rest.join('.') };
@@ -79,8 +84,7 @@ export async function resolveCursor(db: Database, merchantId: string, sort: Paym
     .from(payments)
     .where(and(eq(payments.merchantId, merchantId), eq(payments.id, id!)))
     .limit(1);
-  if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `cursor: no payment ${id} to page from; start again without a cursor` });
-  return { id: id!, value: row.value };
+  return row && { id: id!, value: row.value };
 }
 
 /** The sort key's text for each row, so the page's first and last rows can become cursors. */

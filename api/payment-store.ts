@@ -114,7 +114,8 @@ export async function listPayments(db: Database, merchantId: string, filter: Lis
   const from = filter.before ?? filter.cursor;
   const conditions = filterConditions(merchantId, filter);
   const where = and(...conditions);
-  const keyed = from ? and(where, pastKey(filter.sort, readDirection, await resolveCursor(db, merchantId, filter.sort, from))) : where;
+  const key = from ? await resolveCursor(db, merchantId, filter.sort, from) : undefined;
+  const keyed = !from ? where : key ? and(where, pastKey(filter.sort, readDirection, key)) : sql`false`;
   const [rows, total] = await Promise.all([
     db
       .select({ row: payments, key: sortKeyText(filter.sort) })
