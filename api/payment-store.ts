@@ -1,9 +1,19 @@
-import { and, asc, count, desc, eq, gte, like, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gte, like, lt, sql, type SQL } from 'drizzle-orm';
 import { comparableDate } from '../common/text-rules.js';
 import type { PaymentEventView, PaymentStatus, PaymentView } from '../common/payment.js';
 import { PAYMENT_STATUSES, recordOf } from '../common/vocabulary.js';
 import type { Database } from '../db/client.js';
 import { paymentEvents, payments } from '../db/schema.js';
+import {
+  resolveCursor,
+  encodeCursor,
+  orderBy,
+  pastKey,
+  searchCondition,
+  sortKeyText,
+  type PaymentSort,
+  type SortDirection,
+} from './payment-list-query.js';
 import { TRPCError } from './trpc.js';
 
 /** Reads of the payment read model. The API never asks Temporal to answer a read. */
@@ -53,18 +63,27 @@ export async function getPaymentOrThrow(db: Database, merchantId: string, id: st
 
 export interface ListFilter {
   status?: PaymentStatus;
-  /** A payment id, or a reference or its beginning. */
+  /** Legacy: a whole payment id, or a reference's beginning. `q` supersedes it. */
   search?: string;
+  /** The beginning of a payment id, or a piece of the reference or description, in any case. */
+  q?: string;
   createdFrom?: string;
   createdTo?: string;
-  cursor?: string;
-  /** Every pair must be in the payment's metadata. */
+  /** Metadata must hold every pair. */
   metadata?: Record<string, string>;
+  sort?: PaymentSort;
+  direction?: SortDirection;
+  /** The page after this cursor (`nextCursor`); a bare payment id when sorting by id. */
+  cursor?: string;
+  /** The page before this cursor (`prevCursor`). */
+  before?: string;
   limit: number;
 }
 
-/** Newest first. Ids are time-ordered, so the cursor is simply the last id of the previous page. */
-export async function listPayments(db: Database, merchantId: string, filter: ListFilter) {
+/** Counting stops here: past it the total is a lower bound (`totalExact: false`), so a count never scans a whole tenant. */
+export const COUNT_CAP = 10_000;
+
+function filterConditions(merchantId: string, filter: ListFilter): SQL[] {
   const conditions: SQL[] = [eq(payments.merchantId, merchantId)];
   if (filter.status) conditions.push(eq(payments.status, filter.status));
   if (filter.search) {
@@ -73,22 +92,64 @@ export async function listPayments(db: Database, merchantId: string, filter: Lis
       term.startsWith('pay_') ? eq(payments.id, term) : like(payments.reference, `${term.toUpperCase().replace(/[%_\\]/g, '\\$&')}%`),
     );
   }
+  if (filter.q?.trim()) conditions.push(searchCondition(filter.q));
   if (filter.createdFrom) conditions.push(gte(payments.createdAt, comparableDate(filter.createdFrom)));
   if (filter.createdTo) conditions.push(lt(payments.createdAt, comparableDate(filter.createdTo)));
-  if (filter.cursor) conditions.push(lt(payments.id, filter.cursor));
   if (filter.metadata && Object.keys(filter.metadata).length)
     conditions.push(sql`${payments.metadata} @> ${JSON.stringify(filter.metadata)}::jsonb`);
-  const rows = await db
-    .select()
-    .from(payments)
-    .where(and(...conditions))
-    .orderBy(desc(payments.id))
-    .limit(filter.limit + 1);
+  return conditions;
+}
+
+/**
+ * One page, keyset-paged both ways. Without a sort, by id (ids are ULIDs, so that is creation
+ * order) and the cursors are bare ids, as they always were; with one, by that column and then the
+ * id, so equal keys still have one order and a cursor neither skips nor repeats a row.
+ */
+export async function listPayments(db: Database, merchantId: string, filter: ListFilter, options: { count?: boolean } = {}) {
+  const direction = filter.direction ?? 'desc';
+  // `before` wins over `cursor`: a client that sends both is going back.
+  const backwards = Boolean(filter.before);
+  // A page before a cursor is read in the opposite order from the cursor outwards, then turned round.
+  const readDirection: SortDirection = backwards ? (direction === 'desc' ? 'asc' : 'desc') : direction;
+  const from = filter.before ?? filter.cursor;
+  const conditions = filterConditions(merchantId, filter);
+  const where = and(...conditions);
+  const key = from ? await resolveCursor(db, merchantId, filter.sort, from) : undefined;
+  const keyed = !from ? where : key ? and(where, pastKey(filter.sort, readDirection, key)) : sql`false`;
+  const [rows, total] = await Promise.all([
+    db
+      .select({ row: payments, key: sortKeyText(filter.sort) })
+      .from(payments)
+      .where(keyed)
+      .orderBy(...orderBy(filter.sort, readDirection))
+      .limit(filter.limit + 1),
+    options.count ? countUpTo(db, where) : undefined,
+  ]);
+  const more = rows.length > filter.limit;
   const page = rows.slice(0, filter.limit);
+  if (backwards) page.reverse();
+  const cursorOf = (r: (typeof page)[number]) => encodeCursor(filter.sort, { value: r.key, id: r.row.id });
+  const first = page[0];
+  const last = page[page.length - 1];
   return {
-    items: page.map(toPaymentView),
-    nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null,
+    items: page.map((r) => toPaymentView(r.row)),
+    // Reading forwards, rows before exist when a cursor brought us here; reading backwards, rows after do.
+    nextCursor: last && (backwards ? true : more) ? cursorOf(last) : null,
+    prevCursor: first && (backwards ? more : Boolean(from)) ? cursorOf(first) : null,
+    ...(total ?? {}),
   };
+}
+
+async function countUpTo(db: Database, where: SQL | undefined): Promise<{ total: number; totalExact: boolean }> {
+  const capped = db
+    .select({ one: sql`1` })
+    .from(payments)
+    .where(where)
+    .limit(COUNT_CAP + 1)
+    .as('capped');
+  const [row] = await db.select({ n: count() }).from(capped);
+  const n = row?.n ?? 0;
+  return n > COUNT_CAP ? { total: COUNT_CAP, totalExact: false } : { total: n, totalExact: true };
 }
 
 export async function listPaymentEvents(db: Database, merchantId: string, paymentId: string): Promise<PaymentEventView[]> {

@@ -1,3 +1,4 @@
+import { merchantsRouter } from './routers/merchants.js';
 import { paymentMethodsRouter } from './routers/payment-methods.js';
 import { paymentsRouter } from './routers/payments.js';
 import { webhooksRouter } from './routers/webhooks.js';
@@ -7,6 +8,7 @@ export const appRouter = router({
   payments: paymentsRouter,
   paymentMethods: paymentMethodsRouter,
   webhooks: webhooksRouter,
+  merchants: merchantsRouter,
 });
 
 /** The API's type: the dashboard and other TypeScript services get every input and output from it. */

@@ -121,7 +121,11 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 createdFrom?: string | undefined;
                 createdTo?: string | undefined;
                 metadata?: Record<string, string> | undefined;
+                q?: string | undefined;
+                sort?: "amount" | "status" | "scheduledAt" | "createdAt" | undefined;
+                direction?: "asc" | "desc" | undefined;
                 cursor?: string | undefined;
+                before?: string | undefined;
                 limit?: number | undefined;
             } | undefined;
             output: {
@@ -148,6 +152,9 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                     completedAt: string | null;
                 }[];
                 nextCursor: string | null;
+                prevCursor: string | null;
+                total: number;
+                totalExact: boolean;
             };
             meta: object;
             errorShape: {
@@ -757,6 +764,40 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 detail: string;
                 createdAt: string;
             }[];
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+    }>>;
+    merchants: import("@trpc/server").TRPCBuiltRouter<{
+        ctx: object;
+        meta: object;
+        errorShape: {
+            message: string;
+            data: {
+                code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                httpStatus: number;
+                path: string | undefined;
+                fieldErrors: {} | undefined;
+            };
+            code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+        };
+        transformer: false;
+    }, import("@trpc/server").TRPCDecorateCreateRouterOptions<{
+        me: import("@trpc/server").TRPCQueryProcedure<{
+            input: void;
+            output: {
+                id: string;
+                name: string;
+            };
             meta: object;
             errorShape: {
                 message: string;

@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * List payments
-         * @description Newest first; pass `nextCursor` back as `cursor` for the next page.
+         * @description Newest first unless `sort`/`direction` say otherwise; pass `nextCursor` back as `cursor` for the next page, `prevCursor` as `before` for the one before. `total` counts every match of the filters up to 10000; past that it is a lower bound and `totalExact` is false.
          */
         get: operations["payments-list"];
         put?: never;
@@ -382,6 +382,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant this key acts for */
+        get: operations["merchants-me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payment": {
         parameters: {
             query?: never;
@@ -489,7 +506,11 @@ export interface operations {
                 search?: string;
                 createdFrom?: string;
                 createdTo?: string;
+                q?: string;
+                sort?: "createdAt" | "amount" | "status" | "scheduledAt";
+                direction?: "asc" | "desc";
                 cursor?: string;
+                before?: string;
                 limit?: number;
                 /** @description Payments whose metadata holds every given pair: `metadata[orderId]=A-17` */
                 metadata?: {
@@ -537,6 +558,11 @@ export interface operations {
                             completedAt: string | null;
                         }[];
                         nextCursor: string | null;
+                        prevCursor: string | null;
+                        /** @description Payments matching the filters (cursor aside) */
+                        total: number;
+                        /** @description false when there are more than 10000: then `total` is a lower bound */
+                        totalExact: boolean;
                     };
                 };
             };
@@ -3156,6 +3182,74 @@ export interface operations {
                         detail: string;
                         createdAt: string;
                     }[];
+                };
+            };
+            /** @description Invalid input: `message` and `issues` name each field and rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Temporal is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "merchants-me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                    };
                 };
             };
             /** @description Invalid input: `message` and `issues` name each field and rule */

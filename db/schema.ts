@@ -127,6 +127,13 @@ export const payments = pgTable(
     index('payments_merchant_id_idx').on(t.merchantId, t.id),
     index('payments_merchant_status_id_idx').on(t.merchantId, t.status, t.id),
     index('payments_created_at_idx').on(t.createdAt),
+    // The list's sorts: keyset paging on (key, id) within a merchant reads these in order, not sorts the tenant.
+    index('payments_merchant_created_at_id_idx').on(t.merchantId, t.createdAt, t.id),
+    index('payments_merchant_amount_id_idx').on(t.merchantId, t.amount, t.id),
+    index('payments_merchant_scheduled_at_id_idx').on(t.merchantId, t.scheduledAt, t.id),
+    // The list's search (`q`): ILIKE '%piece%' on reference and description through trigrams (pg_trgm).
+    index('payments_reference_trgm_idx').using('gin', t.reference.op('gin_trgm_ops')),
+    index('payments_description_trgm_idx').using('gin', t.description.op('gin_trgm_ops')),
     index('payments_metadata_idx').using('gin', t.metadata.op('jsonb_path_ops')),
     oneOf('payments_status_check', t.status, PAYMENT_STATUSES),
     oneOf('payments_webhook_status_check', t.webhookStatus, WEBHOOK_DELIVERY_STATUSES),

@@ -3,13 +3,25 @@ import { createPaymentInput, paymentEventView, paymentId, paymentStatus, payment
 import { dateTime, freeText } from '../../common/text-rules.js';
 import { cancelPayment, createPayment, processPaymentNow } from '../payment-commands.js';
 import { changesOf } from '../payment-change-stream.js';
-import { getPaymentOrThrow, listPaymentEvents, listPayments, paymentStats, paymentsPerMinute, toPaymentView } from '../payment-store.js';
+import { LIST_CURSOR, PAYMENT_SORTS } from '../payment-list-query.js';
+import {
+  COUNT_CAP,
+  getPaymentOrThrow,
+  listPaymentEvents,
+  listPayments,
+  paymentStats,
+  paymentsPerMinute,
+  toPaymentView,
+} from '../payment-store.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
 
 export const MAX_PAGE_SIZE = 100;
 const V1 = '/api/v1';
 
 const byId = z.object({ id: paymentId }).strict();
+
+/** A `nextCursor` or `prevCursor`, or simply a payment id ("after this payment" in any order). */
+const listCursor = z.string().max(80).regex(LIST_CURSOR, 'must be a payment id or a cursor this list gave out');
 
 export const listPaymentsInput = z
   .object({
@@ -21,7 +33,17 @@ export const listPaymentsInput = z
       .record(z.string().max(40), z.string().max(500))
       .optional()
       .describe('Payments whose metadata holds every given pair: `metadata[orderId]=A-17`'),
-    cursor: paymentId.optional(),
+    q: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('The beginning of a payment id (any case, `pay_` optional), or a piece of the reference or description (any case)'),
+    sort: z.enum(PAYMENT_SORTS).optional().describe('Order by this field, the id breaking ties; without it, by id (creation order)'),
+    direction: z.enum(['asc', 'desc']).default('desc'),
+    cursor: listCursor.optional().describe('The page after this: a `nextCursor` (a payment id when no `sort` is given)'),
+    before: listCursor.optional().describe('The page before this: a `prevCursor` (wins over `cursor` when both are given)'),
     limit: z.number().int().min(1).max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).default(50),
   })
   .strict()
@@ -49,12 +71,25 @@ export const paymentsRouter = router({
   list: merchantProcedure
     .meta(
       rest('GET', `${V1}/payments`, 'List payments', {
-        description: 'Newest first; pass `nextCursor` back as `cursor` for the next page.',
+        description:
+          'Newest first unless `sort`/`direction` say otherwise; pass `nextCursor` back as `cursor` for the next page, `prevCursor` as `before` for the one before. `total` counts every match of the filters up to ' +
+          `${COUNT_CAP}; past that it is a lower bound and \`totalExact\` is false.`,
       }),
     )
     .input(listPaymentsInput)
-    .output(z.object({ items: z.array(paymentView), nextCursor: z.string().nullable() }))
-    .query(({ ctx, input }) => listPayments(ctx.db, ctx.merchantId, input)),
+    .output(
+      z.object({
+        items: z.array(paymentView),
+        nextCursor: z.string().nullable(),
+        prevCursor: z.string().nullable(),
+        total: z.number().int().describe('Payments matching the filters (cursor aside)'),
+        totalExact: z.boolean().describe(`false when there are more than ${COUNT_CAP}: then \`total\` is a lower bound`),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const page = await listPayments(ctx.db, ctx.merchantId, input, { count: true });
+      return { ...page, total: page.total ?? 0, totalExact: page.totalExact ?? true };
+    }),
 
   cancel: merchantProcedure
     .meta(rest('POST', `${V1}/payments/{id}/cancel`, 'Cancel a pending payment', { description: 'Answers 409 once processing began.' }))

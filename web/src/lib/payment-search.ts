@@ -7,8 +7,8 @@ export type PaymentSearch =
   | { kind: 'text'; search: string }
   /** A whole payment id, in the API's spelling. */
   | { kind: 'id'; search: string }
-  /** The beginning of a payment id: the API matches ids only whole, so the list pages down from the prefix's upper bound. */
-  | { kind: 'id-prefix'; prefix: string; upperBound: string };
+  /** The beginning of a payment id (the list's `q` finds those; a payment page needs the whole id). */
+  | { kind: 'id-prefix'; prefix: string };
 
 /**
  * What a person typed into the search box, in the form the API understands. Ids are `pay_` + an
@@ -22,8 +22,7 @@ export function parsePaymentSearch(typed: string | null | undefined): PaymentSea
   const hasPrefix = Boolean(idLike?.[1]);
   if (idLike && ULID_CHARS.test(ulid) && (hasPrefix || ulid.length === ULID_LENGTH)) {
     if (ulid.length === ULID_LENGTH) return { kind: 'id', search: `pay_${ulid}` };
-    // `Z` is the highest ULID digit: every id starting with the prefix sorts below this bound.
-    if (ulid.length < ULID_LENGTH) return { kind: 'id-prefix', prefix: `pay_${ulid}`, upperBound: `pay_${ulid.padEnd(ULID_LENGTH, 'Z')}` };
+    if (ulid.length < ULID_LENGTH) return { kind: 'id-prefix', prefix: `pay_${ulid}` };
   }
   return { kind: 'text', search: term };
 }
