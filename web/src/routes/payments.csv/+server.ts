@@ -1,6 +1,7 @@
 import type { RequestHandler } from './$types';
 import { apiFailure } from '$lib/server/api';
-import { filtersFrom, listPage } from '$lib/server/payment-filters';
+import { filtersFrom } from '$lib/server/payment-filters';
+import { listViewFrom } from '$lib/paging';
 import { csvCell } from '$lib/csv';
 
 const COLUMNS = [
@@ -16,14 +17,15 @@ const COLUMNS = [
   'failureReason',
 ] as const;
 
-/** The whole filtered set, page after page, not just the page on screen. */
+/** The whole filtered set in the list's order, page after page, not just the page on screen. */
 export const GET: RequestHandler = async ({ locals, url }) => {
   const { form: _form, ...filters } = filtersFrom(url);
+  const { sort, dir } = listViewFrom(url.searchParams);
   const lines = [COLUMNS.join(',')];
   try {
     let cursor: string | undefined;
     do {
-      const page = await listPage((input) => locals.api.payments.list.query(input), filters, cursor, 100);
+      const page = await locals.api.payments.list.query({ ...filters, sort, direction: dir, cursor, limit: 100 });
       for (const p of page.items) lines.push(COLUMNS.map((c) => csvCell(p[c])).join(','));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
