@@ -47,7 +47,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 reference: string;
                 amount: number;
                 currency: string;
-                status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                 delaySeconds: number;
                 scheduledAt: string;
                 webhookUrl: string | null;
@@ -85,7 +85,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 reference: string;
                 amount: number;
                 currency: string;
-                status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                 delaySeconds: number;
                 scheduledAt: string;
                 webhookUrl: string | null;
@@ -116,7 +116,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
         }>;
         list: import("@trpc/server").TRPCQueryProcedure<{
             input: {
-                status?: "pending" | "processing" | "completed" | "failed" | "canceled" | undefined;
+                status?: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded" | undefined;
                 search?: string | undefined;
                 createdFrom?: string | undefined;
                 createdTo?: string | undefined;
@@ -134,7 +134,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                     reference: string;
                     amount: number;
                     currency: string;
-                    status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                    status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                     delaySeconds: number;
                     scheduledAt: string;
                     webhookUrl: string | null;
@@ -178,7 +178,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 reference: string;
                 amount: number;
                 currency: string;
-                status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                 delaySeconds: number;
                 scheduledAt: string;
                 webhookUrl: string | null;
@@ -216,7 +216,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 reference: string;
                 amount: number;
                 currency: string;
-                status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                 delaySeconds: number;
                 scheduledAt: string;
                 webhookUrl: string | null;
@@ -251,8 +251,8 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             };
             output: {
                 version: number;
-                type: "payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled" | "webhook.delivered" | "webhook.failed";
-                status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                type: "payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.delivered" | "webhook.failed";
+                status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                 occurredAt: string;
                 details: Record<string, unknown>;
             }[];
@@ -272,7 +272,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             input: void;
             output: {
                 total: number;
-                byStatus: Record<"pending" | "processing" | "completed" | "failed" | "canceled", number>;
+                byStatus: Record<"pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded", number>;
                 overdue: number;
             };
             meta: object;
@@ -404,14 +404,14 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
         createEndpoint: import("@trpc/server").TRPCMutationProcedure<{
             input: {
                 url: string;
-                eventTypes?: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[] | undefined;
+                eventTypes?: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[] | undefined;
                 description?: string | undefined;
                 idempotencyKey?: string | undefined;
             };
             output: {
                 id: string;
                 url: string;
-                eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                eventTypes: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                 description: string | null;
                 enabled: boolean;
                 disabledReason: string | null;
@@ -437,7 +437,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             output: {
                 id: string;
                 url: string;
-                eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                eventTypes: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                 description: string | null;
                 enabled: boolean;
                 disabledReason: string | null;
@@ -464,7 +464,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             output: {
                 id: string;
                 url: string;
-                eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                eventTypes: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                 description: string | null;
                 enabled: boolean;
                 disabledReason: string | null;
@@ -537,14 +537,14 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             input: {
                 id: string;
                 url?: string | undefined;
-                eventTypes?: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[] | undefined;
+                eventTypes?: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[] | undefined;
                 description?: string | undefined;
                 enabled?: boolean | undefined;
             };
             output: {
                 id: string;
                 url: string;
-                eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                eventTypes: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                 description: string | null;
                 enabled: boolean;
                 disabledReason: string | null;
@@ -572,7 +572,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             output: {
                 id: string;
                 url: string;
-                eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                eventTypes: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                 description: string | null;
                 enabled: boolean;
                 disabledReason: string | null;
@@ -682,7 +682,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 paymentId: string | null;
                 endpointId: string | null;
                 url: string;
-                eventType: "payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled" | "webhook.test";
+                eventType: "payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused" | "webhook.test";
                 sequence: number;
                 status: "pending" | "failed" | "delivered";
                 lastError: string | null;
@@ -734,7 +734,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 paymentId: string | null;
                 endpointId: string | null;
                 url: string;
-                eventType: "payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled" | "webhook.test";
+                eventType: "payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused" | "webhook.test";
                 sequence: number;
                 status: "pending" | "failed" | "delivered";
                 lastError: string | null;

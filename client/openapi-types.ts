@@ -502,7 +502,7 @@ export interface operations {
     "payments-list": {
         parameters: {
             query?: {
-                status?: "pending" | "processing" | "completed" | "failed" | "canceled";
+                status?: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                 search?: string;
                 createdFrom?: string;
                 createdTo?: string;
@@ -536,7 +536,7 @@ export interface operations {
                             amount: number;
                             currency: string;
                             /** @enum {string} */
-                            status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                            status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                             delaySeconds: number;
                             scheduledAt: string;
                             webhookUrl: string | null;
@@ -657,7 +657,7 @@ export interface operations {
                         amount: number;
                         currency: string;
                         /** @enum {string} */
-                        status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                        status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                         delaySeconds: number;
                         scheduledAt: string;
                         webhookUrl: string | null;
@@ -795,7 +795,7 @@ export interface operations {
                         amount: number;
                         currency: string;
                         /** @enum {string} */
-                        status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                        status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                         delaySeconds: number;
                         scheduledAt: string;
                         webhookUrl: string | null;
@@ -903,7 +903,7 @@ export interface operations {
                         amount: number;
                         currency: string;
                         /** @enum {string} */
-                        status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                        status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                         delaySeconds: number;
                         scheduledAt: string;
                         webhookUrl: string | null;
@@ -1050,7 +1050,7 @@ export interface operations {
                         amount: number;
                         currency: string;
                         /** @enum {string} */
-                        status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                        status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                         delaySeconds: number;
                         scheduledAt: string;
                         webhookUrl: string | null;
@@ -1194,9 +1194,9 @@ export interface operations {
                     "application/json": {
                         version: number;
                         /** @enum {string} */
-                        type: "payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled" | "webhook.delivered" | "webhook.failed";
+                        type: "payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.delivered" | "webhook.failed";
                         /** @enum {string} */
-                        status: "pending" | "processing" | "completed" | "failed" | "canceled";
+                        status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
                         occurredAt: string;
                         details: {
                             [key: string]: unknown;
@@ -1619,7 +1619,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         url: string;
-                        eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                        eventTypes: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                         description: string | null;
                         enabled: boolean;
                         disabledReason: string | null;
@@ -1693,7 +1693,7 @@ export interface operations {
                      * @description Empty: every payment event
                      * @default []
                      */
-                    eventTypes?: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                    eventTypes?: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                     description?: string;
                     /** @description A retry with the same key within 24 h gets the first answer instead of acting again (or the Idempotency-Key header) */
                     idempotencyKey?: string;
@@ -1710,7 +1710,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         url: string;
-                        eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                        eventTypes: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                         description: string | null;
                         enabled: boolean;
                         disabledReason: string | null;
@@ -1835,7 +1835,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         url: string;
-                        eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                        eventTypes: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                         description: string | null;
                         enabled: boolean;
                         disabledReason: string | null;
@@ -1929,7 +1929,7 @@ export interface operations {
                     /** Format: uri */
                     url?: string;
                     /** @description Empty: every payment event */
-                    eventTypes?: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                    eventTypes?: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                     description?: string;
                     enabled?: boolean;
                 };
@@ -1945,7 +1945,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         url: string;
-                        eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                        eventTypes: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                         description: string | null;
                         enabled: boolean;
                         disabledReason: string | null;
@@ -2290,7 +2290,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         url: string;
-                        eventTypes: ("payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled")[];
+                        eventTypes: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
                         description: string | null;
                         enabled: boolean;
                         disabledReason: string | null;
@@ -2877,7 +2877,7 @@ export interface operations {
                         endpointId: string | null;
                         url: string;
                         /** @enum {string} */
-                        eventType: "payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled" | "webhook.test";
+                        eventType: "payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused" | "webhook.test";
                         sequence: number;
                         /** @enum {string} */
                         status: "pending" | "delivered" | "failed";
@@ -3046,7 +3046,7 @@ export interface operations {
                         endpointId: string | null;
                         url: string;
                         /** @enum {string} */
-                        eventType: "payment.created" | "payment.processing" | "payment.completed" | "payment.failed" | "payment.canceled" | "webhook.test";
+                        eventType: "payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused" | "webhook.test";
                         sequence: number;
                         /** @enum {string} */
                         status: "pending" | "delivered" | "failed";

@@ -4,25 +4,50 @@
  * dashboard's browser code can all import them. Add a word here and every layer sees it.
  */
 
-export const PAYMENT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'canceled'] as const;
+export const PAYMENT_STATUSES = [
+  'pending',
+  'processing',
+  /** Manual capture: authorized, waiting for the merchant to capture (or for the window to end). */
+  'requires_capture',
+  'completed',
+  'failed',
+  'canceled',
+  /** A completed payment after refunds: some of the captured amount returned, or all of it. */
+  'partially_refunded',
+  'refunded',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
-export const TERMINAL_STATUSES: readonly PaymentStatus[] = ['completed', 'failed', 'canceled'];
+/** Processing is over: no more gateway calls for the charge itself (refunds may still follow a completed one). */
+export const TERMINAL_STATUSES: readonly PaymentStatus[] = ['completed', 'failed', 'canceled', 'partially_refunded', 'refunded'];
 export const isTerminal = (status: PaymentStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-/** Events of a payment's own life: the webhook event types a merchant's endpoints can subscribe to. */
-export const SUBSCRIBABLE_EVENT_TYPES = [
+/** Operator notices: what went wrong outside a payment's own timeline. */
+export const NOTICE_TYPES = ['webhook.message.failed', 'webhook.endpoint.disabled', 'payment.projection_refused'] as const;
+export type NoticeType = (typeof NOTICE_TYPES)[number];
+
+/** Events of a payment's own life, its refunds included. */
+export const PAYMENT_LIFE_EVENT_TYPES = [
   'payment.created',
+  'payment.amended',
   'payment.processing',
+  'payment.requires_capture',
   'payment.completed',
   'payment.failed',
   'payment.canceled',
+  'refund.created',
+  'refund.succeeded',
+  'refund.failed',
 ] as const;
+export type PaymentLifeEventType = (typeof PAYMENT_LIFE_EVENT_TYPES)[number];
+
+/** The webhook event types a merchant's endpoints can subscribe to: a payment's life, and the notices. */
+export const SUBSCRIBABLE_EVENT_TYPES = [...PAYMENT_LIFE_EVENT_TYPES, ...NOTICE_TYPES] as const;
 export type SubscribableEventType = (typeof SUBSCRIBABLE_EVENT_TYPES)[number];
 export const isSubscribable = (type: string): type is SubscribableEventType =>
   (SUBSCRIBABLE_EVENT_TYPES as readonly string[]).includes(type);
 
 /** Events in a payment's timeline: its own life, then what became of its own `webhookUrl` call. */
-export const PAYMENT_EVENT_TYPES = [...SUBSCRIBABLE_EVENT_TYPES, 'webhook.delivered', 'webhook.failed'] as const;
+export const PAYMENT_EVENT_TYPES = [...PAYMENT_LIFE_EVENT_TYPES, 'webhook.delivered', 'webhook.failed'] as const;
 export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
 
 /** What an operator's "send a test event" sends; an endpoint gets it whatever it subscribed to. */
@@ -35,9 +60,12 @@ export type WebhookMessageEventType = (typeof WEBHOOK_MESSAGE_EVENT_TYPES)[numbe
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
-/** Operator notices: what went wrong outside a payment's own timeline. */
-export const NOTICE_TYPES = ['webhook.message.failed', 'webhook.endpoint.disabled', 'payment.projection_refused'] as const;
-export type NoticeType = (typeof NOTICE_TYPES)[number];
+/** When the authorized amount is taken: at once, or when the merchant asks (within a window). */
+export const CAPTURE_METHODS = ['automatic', 'manual'] as const;
+export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
+
+export const REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 export const PAYMENT_METHOD_TYPES = ['card', 'bank_account'] as const;
 export type PaymentMethodType = (typeof PAYMENT_METHOD_TYPES)[number];

@@ -23,9 +23,13 @@ const LEGACY_STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminat
 const TEMPORAL_STATUS: Record<PaymentStatus, (typeof LEGACY_STATUSES)[number]> = {
   pending: 'Running',
   processing: 'Running',
+  requires_capture: 'Running',
   completed: 'Completed',
   failed: 'Failed',
   canceled: 'Canceled',
+  // The charge completed; a later refund is not the workflow's state.
+  partially_refunded: 'Completed',
+  refunded: 'Completed',
 };
 
 const legacyPayment = z.object({

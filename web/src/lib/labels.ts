@@ -4,7 +4,10 @@ import type { PaymentStatus } from '../../../common/vocabulary.js';
 export const PAYMENT_STATUS_LABEL: Record<PaymentStatus, string> = {
   pending: 'Pending',
   processing: 'Processing',
+  requires_capture: 'Awaiting capture',
   completed: 'Completed',
   failed: 'Failed',
   canceled: 'Canceled',
+  partially_refunded: 'Partially refunded',
+  refunded: 'Refunded',
 };

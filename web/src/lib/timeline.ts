@@ -2,10 +2,15 @@ import type { PaymentEventType } from '../../../common/vocabulary.js';
 
 const TITLE: Record<PaymentEventType, string> = {
   'payment.created': 'Payment created',
+  'payment.amended': 'Payment amended',
   'payment.processing': 'Processing started',
+  'payment.requires_capture': 'Payment authorized, awaiting capture',
   'payment.completed': 'Payment completed',
   'payment.failed': 'Payment failed',
   'payment.canceled': 'Payment canceled',
+  'refund.created': 'Refund requested',
+  'refund.succeeded': 'Refund succeeded',
+  'refund.failed': 'Refund failed',
   'webhook.delivered': 'Webhook delivered',
   'webhook.failed': 'Webhook delivery failed',
 };
