@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, seriousViolations } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
-import { parseToolConfig } from '../../common/config.js';
 import { paymentReference } from '../../common/payment-id.js';
 import { ulid } from '../../common/ulid.js';
 import type { PaymentStatus } from '../../common/vocabulary.js';
@@ -16,8 +15,6 @@ import { startTestSystem, type TestSystem } from '../harness.js';
  * and total under a filter, search through the API's `q`, and the merchant's name in the header.
  * Rows are written straight into the read model for a merchant of their own, so every count is exact.
  */
-const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const KEY_COOKIE = 'payments_api_key';
 /** SvelteKit changes the URL before the new page is on screen: what follows a navigation is polled, with a deadline. */
 const POLL = { timeout: 10_000, interval: 100 };
@@ -60,17 +57,7 @@ beforeAll(async () => {
       updatedAt: new Date(base + i * 1000),
     });
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   signedIn = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await signedIn.addCookies([{ name: KEY_COOKIE, value: merchant.apiKey.key, url: web.url }]);
 }, 240_000);
@@ -80,16 +67,6 @@ afterAll(async () => {
   await web?.close();
   await system?.stop();
 });
-
-type AxeViolation = { id: string; impact: string | null; help: string };
-async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help }));
-  });
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 const shownIds = (page: Page) =>
   page.locator('tr[data-payment-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-payment-id')));

@@ -1,11 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { describeViolation, launchChromium, seriousViolations, until, SCREENSHOTS } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
-import { parseToolConfig } from '../../common/config.js';
 import { createPaymentsClient } from '../../client/index.js';
 import type { Listening } from '../../runtime/listen.js';
 import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
@@ -16,9 +14,6 @@ import { startTestSystem, type TestSystem } from '../harness.js';
  * sideways scrolling at 375 px, a screenshot at desktop and phone width, and the behaviours of the
  * dashboard round (confirmation dialogs, form keys, search, paging, chart, empty state, 404s).
  */
-const SCREENSHOTS = 'test-results/screenshots';
-const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const KEY_COOKIE = 'payments_api_key';
 
 let system: TestSystem;
@@ -76,20 +71,9 @@ beforeAll(async () => {
   ids.endpoint = endpoint.id;
   await merchant.api.webhooks.sendTest.mutate({ id: endpoint.id });
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   signedIn = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await signedIn.addCookies([{ name: KEY_COOKIE, value: merchant.key, url: web.url }]);
-  await mkdir(SCREENSHOTS, { recursive: true });
 }, 240_000);
 
 afterAll(async () => {
@@ -98,31 +82,6 @@ afterAll(async () => {
   await new Promise((resolve) => receiver?.close(resolve));
   await system?.stop();
 });
-
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-type AxeViolation = { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> };
-async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => ({ target: n.target })),
-    }));
-  });
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 const pages = () => [
   { name: 'overview', path: '/' },
@@ -151,8 +110,7 @@ describe('every dashboard page', () => {
         ] as const) {
           await page.goto(`${web.url}${path}`);
           await page.locator('main').waitFor();
-          for (const v of await seriousViolations(page))
-            problems.push(`${name} (${width}): ${v.impact} ${v.id} — ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+          for (const v of await seriousViolations(page)) problems.push(`${name} (${width}): ${describeViolation(v)}`);
           if (width === 'phone') {
             const scrollWidth = await page.evaluate(() => document.scrollingElement!.scrollWidth);
             if (scrollWidth > 375) problems.push(`${name} (phone): ${scrollWidth} px wide`);

@@ -1,11 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describeViolation, launchChromium, seriousViolations, until, SCREENSHOTS } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
-import { parseToolConfig } from '../../common/config.js';
 import { createPaymentsClient } from '../../client/index.js';
 import type { Listening } from '../../runtime/listen.js';
 import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
@@ -16,9 +14,6 @@ import { startTestSystem, type TestSystem } from '../harness.js';
  * editing, deleting, rotating a secret (with the overlap notice) and revealing the default secret,
  * each destructive step behind its dialog; axe-core finds no serious violation on the pages.
  */
-const SCREENSHOTS = 'test-results/screenshots';
-const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const KEY_COOKIE = 'payments_api_key';
 
 let system: TestSystem;
@@ -49,20 +44,9 @@ beforeAll(async () => {
     'the dead-lettered test message',
   );
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   signedIn = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await signedIn.addCookies([{ name: KEY_COOKIE, value: merchant.key, url: web.url }]);
-  await mkdir(SCREENSHOTS, { recursive: true });
 }, 240_000);
 
 afterAll(async () => {
@@ -71,28 +55,6 @@ afterAll(async () => {
   await new Promise((resolve) => receiver?.close(resolve));
   await system?.stop();
 });
-
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-type AxeViolation = { id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> };
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target) }));
-  });
-  return result
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id} — ${v.help} at ${v.nodes.join(', ')}`);
-}
 
 /** Presses a button that asks first, then the dialog's confirming button. */
 async function confirmed(page: Page, button: string, confirmLabel: string) {
@@ -119,10 +81,10 @@ describe('the Webhooks pages', () => {
       expect(await attempts.locator('summary').textContent()).toBe('4 attempts');
       expect(await attempts.locator('li').first().textContent()).toMatch(/HTTP 500/);
       expect(await attempts.locator('pre.excerpt').first().textContent()).toBe('no');
-      const problems = [...(await seriousViolations(page)).map((p) => `detail: ${p}`)];
+      const problems = [...(await seriousViolations(page)).map((v) => `detail: ${describeViolation(v)}`)];
       await page.screenshot({ path: `${SCREENSHOTS}/webhook-detail-health-desktop.png`, fullPage: true });
       await page.goto(`${web.url}/webhooks`);
-      problems.push(...(await seriousViolations(page)).map((p) => `list: ${p}`));
+      problems.push(...(await seriousViolations(page)).map((v) => `list: ${describeViolation(v)}`));
       expect(problems).toEqual([]);
     } finally {
       await page.close();

@@ -1,17 +1,13 @@
-import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, SCREENSHOTS } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createMerchant } from '../../api/merchants.js';
-import { parseToolConfig } from '../../common/config.js';
 import { payments } from '../../db/schema.js';
 import type { Listening } from '../../runtime/listen.js';
 import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
 import { startToxiproxy, type Proxy, type ToxiproxyServer } from '../toxiproxy.js';
-
-const SCREENSHOTS = 'test-results/screenshots';
-const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
 
 let system: TestSystem;
 let web: Listening;
@@ -29,19 +25,8 @@ beforeAll(async () => {
   toxiproxy = await startToxiproxy();
   apiLink = await toxiproxy.proxy('dashboard-api', api.host);
   web = await startDashboard({ port: 0, host: '127.0.0.1', env: { API_URL: `http://${apiLink.address}` } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-  await mkdir(SCREENSHOTS, { recursive: true });
 }, 180_000);
 
 afterAll(async () => {
