@@ -59,6 +59,10 @@ export async function createPayment(
     metadata: body.metadata,
     description: body.description ?? null,
     ...(options.notifyOwnWebhook ? { notifyOwnWebhook: options.notifyOwnWebhook } : {}),
+    // The window travels with the payment, so a config change never moves a running payment's timer.
+    ...(body.captureMethod === 'manual'
+      ? { captureMethod: 'manual' as const, captureWindowSeconds: Math.max(1, Math.ceil(ctx.config.CAPTURE_WINDOW / 1000)) }
+      : {}),
     createdAt: paymentCreatedAt(paymentId),
   };
 
@@ -143,7 +147,8 @@ function canonicalJson(value: unknown): string {
 export async function cancelPayment(ctx: MerchantContext, id: string, reason?: string): Promise<PaymentView> {
   const row = await getPaymentOrThrow(ctx.db, ctx.merchantId, id);
   if (row.status === 'canceled') return toPaymentView(row);
-  if (row.status !== 'pending') throw notPending(row.status, 'canceled');
+  // Awaiting capture, a cancel voids the authorization.
+  if (row.status !== 'pending' && row.status !== 'requires_capture') throw notPending(row.status, 'canceled');
   await sendUpdate(ctx, id, 'canceled', (handle) => handle.executeUpdate(cancelUpdate, { args: [{ reason }] }));
   return toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, id));
 }
@@ -155,12 +160,12 @@ export async function processPaymentNow(ctx: MerchantContext, id: string): Promi
   return toPaymentView(await getPaymentOrThrow(ctx.db, ctx.merchantId, id));
 }
 
-type Handle = WorkflowHandle<typeof paymentWorkflow>;
+export type Handle = WorkflowHandle<typeof paymentWorkflow>;
 
 /** A call to Temporal inside a request answers within this (an update that does not is a 504). */
 export const TEMPORAL_DEADLINE_MS = 10_000;
 
-async function sendUpdate(ctx: MerchantContext, id: string, action: string, send: (handle: Handle) => Promise<unknown>) {
+export async function sendUpdate(ctx: MerchantContext, id: string, action: string, send: (handle: Handle) => Promise<unknown>) {
   try {
     const handle = ctx.temporal.workflow.getHandle<typeof paymentWorkflow>(paymentWorkflowId(id));
     await ctx.temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => send(handle));

@@ -42,6 +42,9 @@ export function toPaymentView(row: PaymentRow): PaymentView {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     completedAt: row.completedAt?.toISOString() ?? null,
+    captureMethod: row.captureMethod,
+    capturedAmount: row.capturedAmount,
+    captureBefore: row.captureBefore?.toISOString() ?? null,
   };
 }
 

@@ -52,7 +52,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a pending payment
-         * @description Answers 409 once processing began.
+         * @description Answers 409 once processing began. A payment awaiting capture can be canceled too: its authorization is voided.
          */
         post: operations["payments-cancel"];
         delete?: never;
@@ -75,6 +75,26 @@ export interface paths {
          * @description Skips the rest of its delay.
          */
         post: operations["payments-processNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Capture a payment awaiting capture
+         * @description Takes `amount` of the authorization (at most the authorized amount; all of it when absent); the rest is released. Answers 409 unless the payment is `requires_capture`.
+         */
+        post: operations["payments-capture"];
         delete?: never;
         options?: never;
         head?: never;
@@ -556,6 +576,12 @@ export interface operations {
                             createdAt: string;
                             updatedAt: string;
                             completedAt: string | null;
+                            /** @enum {string} */
+                            captureMethod: "automatic" | "manual";
+                            /** @description What was captured; null until then */
+                            capturedAmount: number | null;
+                            /** @description Manual capture: the authorization is voided at this time unless captured */
+                            captureBefore: string | null;
                         }[];
                         nextCursor: string | null;
                         prevCursor: string | null;
@@ -641,6 +667,11 @@ export interface operations {
                     description?: string;
                     paymentMethodId?: string;
                     idempotencyKey?: string;
+                    /**
+                     * @description `manual`: when due the payment is only authorized (`requires_capture`) until captured, or voided when the capture window ends
+                     * @enum {string}
+                     */
+                    captureMethod?: "automatic" | "manual";
                 };
             };
         };
@@ -677,6 +708,12 @@ export interface operations {
                         createdAt: string;
                         updatedAt: string;
                         completedAt: string | null;
+                        /** @enum {string} */
+                        captureMethod: "automatic" | "manual";
+                        /** @description What was captured; null until then */
+                        capturedAmount: number | null;
+                        /** @description Manual capture: the authorization is voided at this time unless captured */
+                        captureBefore: string | null;
                     };
                 };
             };
@@ -815,6 +852,12 @@ export interface operations {
                         createdAt: string;
                         updatedAt: string;
                         completedAt: string | null;
+                        /** @enum {string} */
+                        captureMethod: "automatic" | "manual";
+                        /** @description What was captured; null until then */
+                        capturedAmount: number | null;
+                        /** @description Manual capture: the authorization is voided at this time unless captured */
+                        captureBefore: string | null;
                     };
                 };
             };
@@ -923,6 +966,12 @@ export interface operations {
                         createdAt: string;
                         updatedAt: string;
                         completedAt: string | null;
+                        /** @enum {string} */
+                        captureMethod: "automatic" | "manual";
+                        /** @description What was captured; null until then */
+                        capturedAmount: number | null;
+                        /** @description Manual capture: the authorization is voided at this time unless captured */
+                        captureBefore: string | null;
                     };
                 };
             };
@@ -1070,6 +1119,172 @@ export interface operations {
                         createdAt: string;
                         updatedAt: string;
                         completedAt: string | null;
+                        /** @enum {string} */
+                        captureMethod: "automatic" | "manual";
+                        /** @description What was captured; null until then */
+                        capturedAmount: number | null;
+                        /** @description Manual capture: the authorization is voided at this time unless captured */
+                        captureBefore: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input: `message` and `issues` name each field and rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the resource as it is (e.g. not pending any more, an Idempotency-Key reused with another body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Temporal is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow did not answer within the bound; the outcome is unknown, read the payment again */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "payments-capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Minor units to capture; absent: the whole authorized amount */
+                    amount?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        reference: string;
+                        amount: number;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
+                        delaySeconds: number;
+                        scheduledAt: string;
+                        webhookUrl: string | null;
+                        webhookStatus: ("pending" | "delivered" | "failed") | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        description: string | null;
+                        paymentMethodId: string | null;
+                        workflowRunId: string | null;
+                        failureReason: string | null;
+                        compensated: boolean;
+                        version: number;
+                        createdAt: string;
+                        updatedAt: string;
+                        completedAt: string | null;
+                        /** @enum {string} */
+                        captureMethod: "automatic" | "manual";
+                        /** @description What was captured; null until then */
+                        capturedAmount: number | null;
+                        /** @description Manual capture: the authorization is voided at this time unless captured */
+                        captureBefore: string | null;
                     };
                 };
             };

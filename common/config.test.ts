@@ -9,6 +9,11 @@ describe('config', () => {
     expect(temporalAddress(config)).toBe('127.0.0.1:7233');
   });
 
+  it('a manual capture window of 7 days unless told otherwise', () => {
+    expect(parseConfig({}).CAPTURE_WINDOW).toBe(7 * 86_400_000);
+    expect(parseConfig({ CAPTURE_WINDOW: '36h' }).CAPTURE_WINDOW).toBe(36 * 3_600_000);
+  });
+
   it('uses external services when given', () => {
     const config = parseConfig({ DATABASE_URL: 'postgres://u:p@db:5432/x', TEMPORAL_ADDRESS: 'temporal:7233' });
     expect(databaseUrl(config)).toBe('postgres://u:p@db:5432/x');
@@ -21,6 +26,8 @@ describe('config', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL="mysql:\/\/x": must start with postgres:\/\/ or postgresql:\/\//],
     [{ TEMPORAL_ADDRESS: 'http://localhost:7233' }, /TEMPORAL_ADDRESS=.*must be host:port/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],
+    [{ CAPTURE_WINDOW: '0' }, /CAPTURE_WINDOW="0": must be a positive duration/],
+    [{ CAPTURE_WINDOW: 'a week' }, /CAPTURE_WINDOW="a week": must be a positive duration/],
   ])('refuses %j with one line naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     try {

@@ -117,6 +117,15 @@ export const configSchema = z.object({
     .transform(
       (v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a duration such as 24h or 30m' }), z.NEVER),
     ),
+  /** A manual-capture payment's authorization is voided when it was not captured within this. */
+  CAPTURE_WINDOW: z
+    .string()
+    .default('7d')
+    .transform(
+      (v, ctx) =>
+        (parseDuration(v) || undefined) ??
+        (ctx.addIssue({ code: 'custom', message: 'must be a positive duration such as 7d or 36h' }), z.NEVER),
+    ),
   /** CIDRs webhooks may target although internal. Default: loopback in the embedded mode, none otherwise. */
   WEBHOOK_ALLOWED_CIDRS: z
     .string()

@@ -4,6 +4,7 @@ import { CARD_NUMBER_MESSAGE, containsCardNumber, freeText, textsIn } from './te
 import { DEFAULT_DELAY_SECONDS, MAX_AMOUNT, MAX_DATA_BYTES, MAX_DELAY_SECONDS } from './payment-rules.js';
 
 import {
+  CAPTURE_METHODS,
   NOTICE_TYPES,
   PAYMENT_EVENT_TYPES,
   PAYMENT_METHOD_TYPES,
@@ -24,6 +25,7 @@ export const subscribableEventType = z.enum(SUBSCRIBABLE_EVENT_TYPES);
 export const webhookMessageEventType = z.enum(WEBHOOK_MESSAGE_EVENT_TYPES);
 export const noticeType = z.enum(NOTICE_TYPES);
 export const paymentMethodType = z.enum(PAYMENT_METHOD_TYPES);
+export const captureMethod = z.enum(CAPTURE_METHODS);
 
 const CURRENCIES = Intl.supportedValuesOf('currency');
 
@@ -94,6 +96,11 @@ export const createPaymentInput = z
       .regex(/^pm_[0-9A-Z]{26}$/, 'must be a payment method id such as pm_01J…')
       .optional(),
     idempotencyKey: z.string().min(1).max(255, 'must be at most 255 characters').optional(),
+    captureMethod: captureMethod
+      .optional()
+      .describe(
+        '`manual`: when due the payment is only authorized (`requires_capture`) until captured, or voided when the capture window ends',
+      ),
   })
   .strict();
 export type CreatePaymentRequest = z.output<typeof createPaymentInput>;
@@ -119,6 +126,9 @@ export const paymentView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   completedAt: z.string().nullable(),
+  captureMethod: captureMethod,
+  capturedAmount: z.number().int().nullable().describe('What was captured; null until then'),
+  captureBefore: z.string().nullable().describe('Manual capture: the authorization is voided at this time unless captured'),
 });
 export type PaymentView = z.infer<typeof paymentView>;
 

@@ -29,6 +29,13 @@ export interface PaymentFields {
    * contract: no call on cancel). Absent: it hears the final event, cancellation included.
    */
   notifyOwnWebhook?: 'processed';
+  /** `manual`: authorized only when due, captured when the merchant asks. Absent: captured at once. */
+  captureMethod?: 'manual';
+  /**
+   * How long a manual payment's authorization waits for its capture before it is voided, chosen by
+   * the API from its config at creation so the workflow's timer never depends on the worker's config.
+   */
+  captureWindowSeconds?: number;
   /** Epoch ms chosen by the API, so its first row and the workflow's first projection are identical. */
   createdAt: number;
 }
@@ -70,6 +77,10 @@ export interface PaymentSnapshot extends PaymentFields {
   webhookStatus: WebhookDeliveryStatus | null;
   updatedAt: number;
   completedAt: number | null;
+  /** What was captured; absent or null until then (and in histories recorded before capture amounts). */
+  capturedAmount?: number | null;
+  /** Manual capture: when the authorization is voided unless captured (epoch ms); null otherwise. */
+  captureBefore?: number | null;
 }
 
 export interface ProjectionEvent {
@@ -92,6 +103,12 @@ export const getStateQuery = defineQuery<PaymentWorkflowState>('getState');
 export const cancelUpdate = defineUpdate<PaymentWorkflowState, [{ reason?: string }]>('cancel');
 /** Skips the rest of a pending payment's delay. */
 export const processNowUpdate = defineUpdate<PaymentWorkflowState, []>('processNow');
+
+/** Captures a payment awaiting capture: all of its authorized amount, or `amount` of it. */
+export const captureUpdate = defineUpdate<PaymentWorkflowState, [{ amount?: number }]>('capture');
+
+/** The capture validator's refusal of an amount above the authorized one; the API maps it to BAD_REQUEST. */
+export const INVALID_CAPTURE_AMOUNT_ERROR = 'InvalidCaptureAmount';
 
 /** Message of the update validator's refusal; the API maps it to a CONFLICT answer. */
 export const NOT_PENDING_ERROR = 'PaymentNotPending';

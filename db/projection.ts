@@ -30,6 +30,9 @@ export function paymentRow(s: PaymentSnapshot): typeof payments.$inferSelect {
     createdAt: at(s.createdAt),
     updatedAt: at(s.updatedAt),
     completedAt: s.completedAt === null ? null : at(s.completedAt),
+    captureMethod: s.captureMethod ?? 'automatic',
+    capturedAmount: s.capturedAmount ?? null,
+    captureBefore: s.captureBefore == null ? null : at(s.captureBefore),
   };
 }
 
@@ -79,6 +82,8 @@ function paymentUpsert(db: Queryable, snapshot: PaymentSnapshot) {
         scheduledAt: excluded('scheduled_at'),
         updatedAt: excluded('updated_at'),
         completedAt: excluded('completed_at'),
+        capturedAmount: excluded('captured_amount'),
+        captureBefore: excluded('capture_before'),
       },
       setWhere: sql`${payments.version} < excluded.version`,
     })

@@ -16,6 +16,7 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import {
+  CAPTURE_METHODS,
   NOTICE_TYPES,
   PAYMENT_EVENT_TYPES,
   PAYMENT_METHOD_TYPES,
@@ -116,6 +117,12 @@ export const payments = pgTable(
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
     completedAt: ts('completed_at'),
+    /** `manual`: authorized when due, captured when the merchant asks (within `captureBefore`). */
+    captureMethod: text('capture_method', { enum: CAPTURE_METHODS }).notNull().default('automatic'),
+    /** What was captured: null until then; the whole amount for an automatic payment once completed. */
+    capturedAmount: bigint('captured_amount', { mode: 'number' }),
+    /** A manual payment awaiting capture is voided at this time unless captured. */
+    captureBefore: ts('capture_before'),
   },
   (t) => [
     // Not unique: the reference is derived from the id, which already is. A second unique index
@@ -137,6 +144,7 @@ export const payments = pgTable(
     index('payments_metadata_idx').using('gin', t.metadata.op('jsonb_path_ops')),
     oneOf('payments_status_check', t.status, PAYMENT_STATUSES),
     oneOf('payments_webhook_status_check', t.webhookStatus, WEBHOOK_DELIVERY_STATUSES),
+    oneOf('payments_capture_method_check', t.captureMethod, CAPTURE_METHODS),
   ],
 );
 
@@ -190,6 +198,8 @@ export const simulatorCharges = pgTable(
     amount: bigint('amount', { mode: 'number' }).notNull(),
     currency: char('currency', { length: 3 }).notNull(),
     status: text('status', { enum: SIMULATOR_CHARGE_STATUSES }).notNull(),
+    /** What the capture took (part of `amount` for a partial manual capture); null until captured. */
+    capturedAmount: bigint('captured_amount', { mode: 'number' }),
     calls: integer('calls').notNull().default(1),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),

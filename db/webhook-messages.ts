@@ -31,6 +31,9 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
       scheduledAt: iso(s.scheduledAt),
       createdAt: iso(s.createdAt),
       completedAt: iso(s.completedAt),
+      captureMethod: s.captureMethod ?? 'automatic',
+      capturedAmount: s.capturedAmount ?? null,
+      captureBefore: iso(s.captureBefore ?? null),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createPaymentInput, paymentEventView, paymentId, paymentStatus, paymentView } from '../../common/payment.js';
 import { dateTime, freeText } from '../../common/text-rules.js';
+import { capturePayment } from '../capture-commands.js';
 import { cancelPayment, createPayment, processPaymentNow } from '../payment-commands.js';
 import { changesOf } from '../payment-change-stream.js';
 import { LIST_CURSOR, PAYMENT_SORTS } from '../payment-list-query.js';
@@ -92,7 +93,11 @@ export const paymentsRouter = router({
     }),
 
   cancel: merchantProcedure
-    .meta(rest('POST', `${V1}/payments/{id}/cancel`, 'Cancel a pending payment', { description: 'Answers 409 once processing began.' }))
+    .meta(
+      rest('POST', `${V1}/payments/{id}/cancel`, 'Cancel a pending payment', {
+        description: 'Answers 409 once processing began. A payment awaiting capture can be canceled too: its authorization is voided.',
+      }),
+    )
     .input(byId.extend({ reason: freeText(500).optional() }))
     .output(paymentView)
     .mutation(({ ctx, input }) => cancelPayment(ctx, input.id, input.reason)),
@@ -102,6 +107,26 @@ export const paymentsRouter = router({
     .input(byId)
     .output(paymentView)
     .mutation(({ ctx, input }) => processPaymentNow(ctx, input.id)),
+
+  capture: merchantProcedure
+    .meta(
+      rest('POST', `${V1}/payments/{id}/capture`, 'Capture a payment awaiting capture', {
+        description:
+          'Takes `amount` of the authorization (at most the authorized amount; all of it when absent); the rest is released. Answers 409 unless the payment is `requires_capture`.',
+      }),
+    )
+    .input(
+      byId.extend({
+        amount: z
+          .number({ error: 'must be an integer number of minor units (cents)' })
+          .int('must be an integer number of minor units (cents)')
+          .positive('must be greater than 0')
+          .optional()
+          .describe('Minor units to capture; absent: the whole authorized amount'),
+      }),
+    )
+    .output(paymentView)
+    .mutation(({ ctx, input }) => capturePayment(ctx, input.id, input.amount)),
 
   events: merchantProcedure
     .meta(rest('GET', `${V1}/payments/{id}/events`, "A payment's timeline"))

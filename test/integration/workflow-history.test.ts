@@ -9,7 +9,7 @@ import { parseToolConfig } from '../../common/config.js';
 import { newPaymentId, paymentCreatedAt, paymentReference } from '../../common/payment-id.js';
 import { PAYMENT_WORKFLOW_TYPE, type PaymentFields } from '../../common/workflow-api.js';
 import { DEMO_MERCHANT_ID } from '../../db/schema.js';
-import { startTestSystem, startWebhookReceiver, type TestSystem } from '../harness.js';
+import { startTestSystem, startWebhookReceiver, waitFor, type TestSystem } from '../harness.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories', import.meta.url));
 const EventType = temporal.api.enums.v1.EventType;
@@ -31,6 +31,8 @@ const SCENARIOS = {
   'go-canceled': { delaySeconds: 60, data: {}, cancel: true, legacy: true },
   // Started around the API with data the database refuses (patched 'projection-refusal-ends-payment').
   'projection-refused': { delaySeconds: 0, data: { note: 'a\u0000b' }, direct: true },
+  // Manual capture: authorized, awaiting capture, then 400 of the 1000 captured.
+  'manual-captured': { delaySeconds: 0, data: {}, captureMethod: 'manual', capture: 400 },
 } as const;
 
 /** Starts a payment as the API would, without the API's validation. */
@@ -79,9 +81,14 @@ beforeAll(async () => {
                 delaySeconds: scenario.delaySeconds,
                 data: scenario.data,
                 webhookUrl: receiver.url,
+                ...('captureMethod' in scenario ? { captureMethod: scenario.captureMethod } : {}),
               });
       if ('cancel' in scenario) await system.trpc.payments.cancel.mutate({ id: p.id });
       if ('processNow' in scenario) await system.trpc.payments.processNow.mutate({ id: p.id });
+      if ('capture' in scenario) {
+        await waitFor(async () => (await system.trpc.payments.get.query({ id: p.id })).status === 'requires_capture', 'requires_capture');
+        await system.trpc.payments.capture.mutate({ id: p.id, amount: scenario.capture });
+      }
       const handle = system.temporal.workflow.getHandle(p.id);
       await handle.result();
       fresh.set(name, await handle.fetchHistory());

@@ -98,7 +98,8 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
       return gatewayCall('authorize', () => gateway.authorize({ ...request, signal: Context.current().cancellationSignal }));
     },
 
-    async capturePayment(request: { paymentId: string; authorizationId: string; scenario?: string }): Promise<void> {
+    /** `amount` (manual capture) takes part of the authorization; absent, all of it. */
+    async capturePayment(request: { paymentId: string; authorizationId: string; amount?: number; scenario?: string }): Promise<void> {
       return gatewayCall('capture', () => gateway.capture(request));
     },
 

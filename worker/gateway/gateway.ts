@@ -2,8 +2,8 @@
 export interface Gateway {
   /** Reserves the amount. Throws GatewayDeclinedError for a final refusal; any other error is transient. */
   authorize(request: AuthorizeRequest): Promise<{ authorizationId: string }>;
-  /** Takes the reserved funds. */
-  capture(request: { paymentId: string; authorizationId: string; scenario?: string }): Promise<void>;
+  /** Takes the reserved funds: `amount` of them (at most the authorized amount), or all when absent. */
+  capture(request: { paymentId: string; authorizationId: string; amount?: number; scenario?: string }): Promise<void>;
   /** Releases an authorization that will not be captured (the saga's compensation). */
   void(request: { paymentId: string; authorizationId: string }): Promise<void>;
 }

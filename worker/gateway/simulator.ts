@@ -46,15 +46,28 @@ export function createGatewaySimulator(options: { db: Database; latencyMs?: numb
       return { authorizationId };
     },
 
-    async capture({ paymentId, scenario }) {
+    async capture({ paymentId, amount, scenario }) {
       await latency();
       if (scenario === 'capture_fail') throw new GatewayDeclinedError('capture refused by acquirer (simulated)');
+      // A retried capture finds the entry captured already and leaves its amount as the first call set it.
       const updated = await db
         .update(simulatorCharges)
-        .set({ status: 'captured', updatedAt: sql`now()` })
-        .where(and(eq(simulatorCharges.paymentId, paymentId), inArray(simulatorCharges.status, ['authorized', 'captured'])))
+        .set({
+          status: 'captured',
+          capturedAmount: sql`case when ${simulatorCharges.status} = 'captured' then ${simulatorCharges.capturedAmount} else coalesce(${amount ?? null}::bigint, ${simulatorCharges.amount}) end`,
+          updatedAt: sql`now()`,
+        })
+        .where(
+          and(
+            eq(simulatorCharges.paymentId, paymentId),
+            inArray(simulatorCharges.status, ['authorized', 'captured']),
+            // More than was authorized is refused, as an acquirer would.
+            amount === undefined ? undefined : sql`${simulatorCharges.amount} >= ${amount}`,
+          ),
+        )
         .returning({ id: simulatorCharges.paymentId });
-      if (updated.length === 0) throw new GatewayDeclinedError(`no authorization to capture for ${paymentId}`);
+      if (updated.length === 0)
+        throw new GatewayDeclinedError(`no authorization of at least ${amount ?? 'the amount'} to capture for ${paymentId}`);
     },
 
     async void({ paymentId }) {

@@ -1,8 +1,9 @@
 import { authorizePayment, capturePayment, voidAuthorization } from './activity-proxies.js';
 import { failureMessage } from './failures.js';
+import { awaitCapture } from './capture.js';
 import type { PaymentRun } from './payment-run.js';
 
-/** authorize → capture; a capture that fails for good voids the authorization (saga compensation). */
+/** authorize → capture (or, for manual capture, wait for the merchant's); a capture that fails for good voids the authorization (saga compensation). */
 export async function charge(payment: PaymentRun): Promise<void> {
   await payment.transition('processing', payment.processNowRequested ? { early: true } : {});
   const { paymentId, amount, currency, data } = payment.snapshot;
@@ -16,6 +17,11 @@ export async function charge(payment: PaymentRun): Promise<void> {
     await payment.transition('failed', { reason, step: 'authorize' }, { failureReason: reason });
     return;
   }
+  // No released history has a capture method: this branch changes nothing they replay.
+  if (payment.snapshot.captureMethod === 'manual') {
+    await awaitCapture(payment, authorizationId, scenario);
+    return;
+  }
   try {
     await capturePayment({ paymentId, authorizationId, scenario });
   } catch (err) {
@@ -24,5 +30,6 @@ export async function charge(payment: PaymentRun): Promise<void> {
     await payment.transition('failed', { reason, step: 'capture', compensated: true }, { failureReason: reason, compensated: true });
     return;
   }
-  await payment.transition('completed', { authorizationId });
+  // Only the snapshot changes (what the read model stores), not the commands: old histories replay.
+  await payment.transition('completed', { authorizationId }, { capturedAmount: amount });
 }

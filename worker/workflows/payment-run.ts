@@ -13,6 +13,7 @@ import {
   type WebhookMessageRef,
 } from '../../common/workflow-api.js';
 import { deliverWebhookMessage, projectPayment, recordRefusedPayment } from './activity-proxies.js';
+import { CaptureRequests } from './capture.js';
 import { failureMessage } from './failures.js';
 import { WebhookLanes } from './webhook-lanes.js';
 
@@ -32,6 +33,8 @@ export class PaymentRun {
   private requestedProcessNow = false;
   /** Set when the read model refused the payment for good; its result then reports no webhook. */
   private refusal: string | null = null;
+  /** Manual capture: what callers asked of the payment while it awaits capture. */
+  readonly captures = new CaptureRequests();
   private readonly lanes = new WebhookLanes((message) => this.deliver(message));
 
   constructor(fields: PaymentFields, runId: string) {

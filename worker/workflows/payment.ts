@@ -8,6 +8,7 @@ import {
   type PaymentWorkflowInput,
   type PaymentWorkflowResult,
 } from '../../common/workflow-api.js';
+import { acceptCaptureRequests, refuseCancelUnlessCancelable } from './capture.js';
 import { charge } from './charge.js';
 import { refusalOf } from './failures.js';
 import { PaymentRun } from './payment-run.js';
@@ -32,7 +33,7 @@ export async function paymentWorkflow(fields: PaymentWorkflowInput): Promise<Pay
   return payment.result();
 }
 
-/** The state query and the two updates a pending payment accepts. */
+/** The state query, the two updates a pending payment accepts, and capture. */
 function acceptRequests(payment: PaymentRun): void {
   setHandler(getStateQuery, () => payment.state());
   setHandler(
@@ -43,7 +44,8 @@ function acceptRequests(payment: PaymentRun): void {
       await condition(() => isTerminal(payment.snapshot.status) && payment.projected);
       return payment.state();
     },
-    { validator: (_request) => payment.refuseUnlessPending('canceled') },
+    // Pending, or awaiting capture (the cancel then voids the authorization).
+    { validator: (_request) => refuseCancelUnlessCancelable(payment) },
   );
   setHandler(
     processNowUpdate,
@@ -54,6 +56,7 @@ function acceptRequests(payment: PaymentRun): void {
     },
     { validator: () => payment.refuseUnlessPending('processed early') },
   );
+  acceptCaptureRequests(payment);
 }
 
 /** created → failed (invalid input) | canceled | charged, then every webhook delivered. */

@@ -26,6 +26,9 @@ const FIELD: Record<string, string> = {
   statusCode: 'Receiver answered',
   attempts: 'Attempts',
   error: 'Error',
+  capturableAmount: 'Capturable (minor units)',
+  capturedAmount: 'Captured (minor units)',
+  captureBefore: 'Capture before',
 };
 
 export function eventTitle(type: PaymentEventType): string {

@@ -3,6 +3,7 @@ import type { Actions, PageServerLoad, RequestEvent } from './$types';
 import { TEMPORAL_NAMESPACE, TEMPORAL_UI, apiFailure, apiMessage } from '$lib/server/api';
 import { once } from '$lib/server/once';
 import { parsePaymentSearch } from '$lib/payment-search';
+import { toMinorUnits } from '$lib/format';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   // Not an id at all is a page that does not exist, not a validation error; a lower-case id is the same payment.
@@ -45,6 +46,27 @@ export const actions: Actions = {
   cancel: (event) =>
     act(event, 'cancel', () => event.locals.api.payments.cancel.mutate({ id: event.params.id, reason: 'canceled from the dashboard' })),
   processNow: (event) => act(event, 'processNow', () => event.locals.api.payments.processNow.mutate({ id: event.params.id })),
+  capture: async (event) => {
+    const form = await event.request.formData();
+    try {
+      const payment = await event.locals.api.payments.get.query({ id: event.params.id });
+      // Typed in major units, as the merchant reads the amount ("12.50").
+      const amount = toMinorUnits(String(form.get('amount') ?? ''), payment.currency);
+      if (amount === undefined || amount === 0) return fail(400, { error: 'Enter an amount such as 12.50, at most the authorized amount' });
+      const formKey = String(form.get('formKey') ?? '') || undefined;
+      await once({ apiKey: event.locals.apiKey, action: `capture:${event.params.id}`, formKey }, () =>
+        event.locals.api.payments.capture.mutate({ id: event.params.id, amount }),
+      );
+      return { ok: true };
+    } catch (err) {
+      return fail(409, { error: apiMessage(err) });
+    }
+  },
+  // Voiding an authorization awaiting capture is the API's cancel.
+  void: (event) =>
+    act(event, 'void', () =>
+      event.locals.api.payments.cancel.mutate({ id: event.params.id, reason: 'authorization voided from the dashboard' }),
+    ),
   redeliver: (event) =>
     act(event, 'redeliver', (form) => event.locals.api.webhooks.redeliver.mutate({ id: String(form.get('messageId') ?? '') })),
 };

@@ -6,7 +6,7 @@ import { toMinorUnits } from '$lib/format';
 import { apiMessage } from '$lib/server/api';
 
 /** The fields this form shows an error beside. */
-const FORM_FIELDS = new Set(['amount', 'currency', 'delaySeconds', 'webhookUrl', 'description', 'data']);
+const FORM_FIELDS = new Set(['amount', 'currency', 'delaySeconds', 'captureMethod', 'webhookUrl', 'description', 'data']);
 
 /** The form's idempotency key: a double click or a resent form creates one payment. */
 export const load: PageServerLoad = () => ({ formKey: randomUUID() });
@@ -42,6 +42,7 @@ export const actions: Actions = {
         amount: amount!,
         currency,
         delaySeconds,
+        ...(values.captureMethod === 'manual' ? { captureMethod: 'manual' as const } : {}),
         data,
         webhookUrl: values.webhookUrl?.trim() || undefined,
         description: values.description?.trim() || undefined,
