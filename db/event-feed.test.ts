@@ -1,6 +1,7 @@
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
-import { eventQuery, type EventQuery } from './event-feed.js';
+import type { Database } from './client.js';
+import { eventQuery, pruneEvents, type EventQuery } from './event-feed.js';
 
 const dialect = new PgDialect();
 const shape = (q: Partial<EventQuery>) => {
@@ -50,5 +51,29 @@ describe('the feed query', () => {
       '2026-01-01T00:00:00.000Z',
       '2026-02-01T00:00:00.000Z',
     ]);
+  });
+});
+
+describe('the retention prune', () => {
+  it('stops after maxBatches statements even when every batch is full', async () => {
+    const statements: string[] = [];
+    const db = {
+      execute: async (q: Parameters<typeof dialect.sqlToQuery>[0]) => {
+        statements.push(dialect.sqlToQuery(q).sql.replace(/\s+/g, ' '));
+        return { rowCount: 10 };
+      },
+    } as unknown as Database;
+    expect(await pruneEvents(db, 1000, 10, 3)).toBe(30);
+    expect(statements).toHaveLength(3);
+    expect(statements[0]).toMatch(
+      /delete from "events" where id in \( select id from "events" where created_at < now\(\) .* order by created_at limit \$2\)/s,
+    );
+  });
+
+  it('stops at the first batch that is not full', async () => {
+    const counts = [10, 4, 10];
+    const db = { execute: async () => ({ rowCount: counts.shift() }) } as unknown as Database;
+    expect(await pruneEvents(db, 1000, 10, 20)).toBe(14);
+    expect(counts).toEqual([10]);
   });
 });
