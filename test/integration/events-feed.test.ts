@@ -2,6 +2,8 @@ import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
+import { newPaymentId, paymentCreatedAt, paymentReference } from '../../common/payment-id.js';
+import { PAYMENT_WORKFLOW_TYPE } from '../../common/workflow-api.js';
 import { createPaymentsClient } from '../../client/index.js';
 import { pruneEvents } from '../../db/event-feed.js';
 import { startTestSystem, startWebhookReceiver, waitFor, type ReceivedWebhook, type TestSystem } from '../harness.js';
@@ -254,6 +256,42 @@ describe('notices are events, sent to the endpoints that subscribe to them', () 
       expect(gone.calls()).toBe(1);
     } finally {
       await Promise.all([gone.close(), listener.close()]);
+    }
+  });
+
+  it('a payment the read model refuses is announced from the projection (a local activity) to a subscriber', async () => {
+    const m = await merchant('Notice refused');
+    const listener = await startWebhookReceiver();
+    try {
+      await m.call('POST', '/api/v1/webhook-endpoints', { url: listener.url, eventTypes: ['payment.projection_refused'] });
+      const paymentId = newPaymentId();
+      // Around the API, which would refuse the NUL: only the database does.
+      const handle = await system.temporal.workflow.start(PAYMENT_WORKFLOW_TYPE, {
+        workflowId: paymentId,
+        taskQueue: system.config.TEMPORAL_TASK_QUEUE,
+        args: [
+          {
+            paymentId,
+            merchantId: m.id,
+            paymentMethodId: null,
+            reference: paymentReference(paymentId),
+            amount: 100,
+            currency: 'EUR',
+            delaySeconds: 0,
+            webhookUrl: null,
+            data: { note: 'a\u0000b' },
+            description: null,
+            createdAt: paymentCreatedAt(paymentId),
+          },
+        ],
+      });
+      expect((await handle.result()).status).toBe('failed');
+      await waitFor(async () => listener.received.length > 0, 'the refused notice delivered');
+      expect(listener.received[0]!.body).toMatchObject({ type: 'payment.projection_refused', data: { paymentId } });
+      const [event] = await wholeFeed(m, `&types=payment.projection_refused&paymentId=${paymentId}`);
+      expect(event!.data).toEqual(listener.received[0]!.body);
+    } finally {
+      await listener.close();
     }
   });
 });
