@@ -82,11 +82,11 @@ const typesArray = (types: FeedEventType[]) =>
 
 /** The feed's rows and the horizon, in the order read. */
 export async function readEvents(db: Database, q: EventQuery): Promise<{ horizon: string; rows: EventRow[] }> {
-  const result = await db.execute<{ horizon: string } & ({ [K in keyof EventRow]: EventRow[K] | null } & { id: number | null })>(
-    eventQuery(q),
-  );
-  const horizon = result.rows[0]?.horizon ?? '0';
-  const rows = result.rows.filter((r) => r.id !== null).map((r) => ({ ...r, id: Number(r.id) }) as EventRow);
+  // The left join gives one row of nulls beside the horizon when nothing matches; bigint ids come back as text.
+  type Read = { horizon: string } & { [K in keyof EventRow]: EventRow[K] | null };
+  const result = await db.execute<Read>(eventQuery(q));
+  const horizon = result.rows[0]!.horizon;
+  const rows = result.rows.filter((r) => r.id !== null).map(({ horizon: _, ...r }) => ({ ...r, id: Number(r.id) }) as EventRow);
   return { horizon, rows };
 }
 
