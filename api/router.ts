@@ -1,3 +1,4 @@
+import { eventsRouter } from './routers/events.js';
 import { merchantsRouter } from './routers/merchants.js';
 import { paymentMethodsRouter } from './routers/payment-methods.js';
 import { paymentsRouter } from './routers/payments.js';
@@ -9,6 +10,7 @@ export const appRouter = router({
   paymentMethods: paymentMethodsRouter,
   webhooks: webhooksRouter,
   merchants: merchantsRouter,
+  events: eventsRouter,
 });
 
 /** The API's type: the dashboard and other TypeScript services get every input and output from it. */

@@ -869,6 +869,55 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             };
         }>;
     }>>;
+    events: import("@trpc/server").TRPCBuiltRouter<{
+        ctx: object;
+        meta: object;
+        errorShape: {
+            message: string;
+            data: {
+                code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                httpStatus: number;
+                path: string | undefined;
+                fieldErrors: {} | undefined;
+            };
+            code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+        };
+        transformer: false;
+    }, import("@trpc/server").TRPCDecorateCreateRouterOptions<{
+        list: import("@trpc/server").TRPCQueryProcedure<{
+            input: {
+                types?: "payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.delivered" | "webhook.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused" | ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.delivered" | "webhook.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[] | undefined;
+                paymentId?: string | undefined;
+                createdFrom?: string | undefined;
+                createdTo?: string | undefined;
+                cursor?: string | undefined;
+                before?: string | undefined;
+                limit?: number | undefined;
+            } | undefined;
+            output: {
+                items: {
+                    id: string;
+                    type: "payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.delivered" | "webhook.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused";
+                    paymentId: string | null;
+                    createdAt: string;
+                    data: Record<string, unknown>;
+                }[];
+                nextCursor: string | null;
+                prevCursor: string | null;
+            };
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+    }>>;
 }>>;
 
 export interface PaymentChange {

@@ -419,6 +419,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The merchant's events feed
+         * @description Every event of every payment of the merchant and every operator notice, newest first, within the retention window (`EVENT_RETENTION`). `data` is what a webhook of the event carries. Pass `nextCursor` as `cursor` for older events; to poll, pass `prevCursor` as `before` and keep the `prevCursor` of each answer: no event is skipped or repeated.
+         */
+        get: operations["events-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payment": {
         parameters: {
             query?: never;
@@ -3464,6 +3484,97 @@ export interface operations {
                     "application/json": {
                         id: string;
                         name: string;
+                    };
+                };
+            };
+            /** @description Invalid input: `message` and `issues` name each field and rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Temporal is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "events-list": {
+        parameters: {
+            query?: {
+                types?: ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.delivered" | "webhook.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused") | ("payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.delivered" | "webhook.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused")[];
+                paymentId?: string;
+                createdFrom?: string;
+                createdTo?: string;
+                cursor?: string;
+                before?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Newest first */
+                        items: {
+                            /** @description evt_ and the event number */
+                            id: string;
+                            /** @enum {string} */
+                            type: "payment.created" | "payment.amended" | "payment.processing" | "payment.requires_capture" | "payment.completed" | "payment.failed" | "payment.canceled" | "refund.created" | "refund.succeeded" | "refund.failed" | "webhook.delivered" | "webhook.failed" | "webhook.message.failed" | "webhook.endpoint.disabled" | "payment.projection_refused";
+                            paymentId: string | null;
+                            createdAt: string;
+                            /** @description What a webhook of this event carries */
+                            data: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` for older events; null when there are none */
+                        nextCursor: string | null;
+                        /** @description Pass as `before` for newer events; given even for an empty page, so a poller always has a place to resume */
+                        prevCursor: string | null;
                     };
                 };
             };

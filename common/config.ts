@@ -126,6 +126,13 @@ export const configSchema = z.object({
         (parseDuration(v) || undefined) ??
         (ctx.addIssue({ code: 'custom', message: 'must be a positive duration such as 7d or 36h' }), z.NEVER),
     ),
+  /** The events feed lists events this recent; the worker deletes older ones in small batches. */
+  EVENT_RETENTION: z
+    .string()
+    .default('30d')
+    .transform(
+      (v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30d or 12h' }), z.NEVER),
+    ),
   /** CIDRs webhooks may target although internal. Default: loopback in the embedded mode, none otherwise. */
   WEBHOOK_ALLOWED_CIDRS: z
     .string()

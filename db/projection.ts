@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../common/workflow-api.js';
 import type { Database } from './client.js';
 import { paymentEvents, payments } from './schema.js';
+import { feedEntryCte } from './event-feed.js';
 import { webhookMessagesCte } from './webhook-messages.js';
 
 const at = (ms: number) => new Date(ms);
@@ -58,7 +59,7 @@ export async function projectPaymentState(
 /** Exposed so the benchmark can send the same SQL through raw pg. */
 export function paymentStateStatement(db: Queryable, snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
   // Drizzle parenthesises each embedded query itself.
-  return sql`with moved as ${paymentUpsert(db, snapshot)}, entry as ${timelineInsert(db, snapshot, event)}, ${webhookMessagesCte(snapshot, event)}
+  return sql`with moved as ${paymentUpsert(db, snapshot)}, entry as ${timelineInsert(db, snapshot, event)}, ${feedEntryCte(snapshot, event)}, ${webhookMessagesCte(snapshot, event)}
     select (select count(*)::int from moved) as changed,
            coalesce((select json_agg(json_build_object('id', id, 'lane', lane)) from planned), '[]'::json) as messages`;
 }
@@ -90,7 +91,7 @@ function paymentUpsert(db: Queryable, snapshot: PaymentSnapshot) {
     .returning({ id: payments.id });
 }
 
-/** One timeline entry per (payment, version); a replay is ignored. */
+/** One timeline entry per (payment, version); a replay is ignored. Returns what it inserted, so the events feed gets exactly one row per entry. */
 function timelineInsert(db: Queryable, snapshot: PaymentSnapshot, event: ProjectionEvent) {
   return db
     .insert(paymentEvents)
@@ -102,5 +103,6 @@ function timelineInsert(db: Queryable, snapshot: PaymentSnapshot, event: Project
       occurredAt: at(snapshot.updatedAt),
       details: event.details,
     })
-    .onConflictDoNothing({ target: [paymentEvents.paymentId, paymentEvents.version] });
+    .onConflictDoNothing({ target: [paymentEvents.paymentId, paymentEvents.version] })
+    .returning({ version: paymentEvents.version });
 }

@@ -5,6 +5,7 @@ import {
   boolean,
   char,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -27,6 +28,7 @@ import {
   WEBHOOK_MESSAGE_EVENT_TYPES,
   type SubscribableEventType,
 } from '../common/vocabulary.js';
+import { FEED_EVENT_TYPES } from '../common/event-feed.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -316,4 +318,40 @@ export const webhookIdempotencyKeys = pgTable(
     expiresAt: ts('expires_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.merchantId, t.key] }), index('webhook_idempotency_keys_expires_idx').on(t.expiresAt)],
+);
+
+/** Postgres's 64-bit transaction id; drizzle has no column for it. Read as decimal text. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+
+/**
+ * The merchant's events feed: one row per timeline entry and per notice, written in the same
+ * statement as that row, so the feed misses and repeats nothing. `tx` is the writing
+ * transaction's id: the feed lists only transactions older than every one still running, in
+ * (tx, id) order, so a row committing late never lands behind a cursor already given out
+ * (common/event-feed.ts). `payload` is what a webhook of the event carries.
+ */
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tx: xid8('tx')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
+    merchantId: text('merchant_id').notNull(),
+    type: text('type', { enum: FEED_EVENT_TYPES }).notNull(),
+    paymentId: text('payment_id'),
+    /** The timeline entry's version, for a payment event. */
+    paymentVersion: integer('payment_version'),
+    /** The webhook_notices row, for a notice. */
+    noticeId: bigint('notice_id', { mode: 'number' }),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('events_merchant_tx_id_idx').on(t.merchantId, t.tx, t.id),
+    index('events_payment_idx').on(t.paymentId),
+    // The retention prune deletes the oldest first without reading the rest.
+    index('events_created_at_idx').on(t.createdAt),
+    oneOf('events_type_check', t.type, FEED_EVENT_TYPES),
+  ],
 );

@@ -1,3 +1,4 @@
+import { startEventPrune } from '../worker/event-prune.js';
 import { startPaymentWorker, type PaymentWorkerOptions, type RunningWorker } from '../worker/worker.js';
 import type { System } from './system.js';
 
@@ -9,5 +10,7 @@ export async function startWorker(system: System, choices: WorkerChoices = {}): 
   const { config, logger, tracing, temporalConnection, database } = system;
   const worker = await startPaymentWorker({ config, logger, tracing, temporal: temporalConnection, db: database.db, ...choices });
   system.shutdown.add(worker.stop);
+  // Added after the worker, so it stops before it (shutdown runs in reverse order).
+  system.shutdown.add(startEventPrune({ db: database.db, retentionMs: config.EVENT_RETENTION, logger }));
   return worker;
 }

@@ -7,7 +7,8 @@ const client = createPaymentsClient({ url: 'http://localhost:8080', apiKey: 'sk_
 export async function chargeLater(orderId: string): Promise<Payment> {
   const input: RouterInputs['payments']['create'] = { amount: 1999, currency: 'EUR', delaySeconds: 60, data: { orderId } };
   const created = await client.payments.create.mutate(input);
-  const status: 'pending' | 'processing' | 'completed' | 'failed' | 'canceled' = created.status;
+  const status: 'pending' | 'processing' | 'requires_capture' | 'completed' | 'failed' | 'canceled' | 'partially_refunded' | 'refunded' =
+    created.status;
   void status;
   // @ts-expect-error amounts are integers in minor units, never strings
   await client.payments.create.mutate({ amount: '19.99', currency: 'EUR' });

@@ -4,7 +4,6 @@ import { gatewayCalls, paymentsFinished, projectionLag } from '../../common/metr
 import type { Database } from '../../db/client.js';
 import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectPaymentState } from '../../db/projection.js';
-import { webhookNotices } from '../../db/schema.js';
 import {
   PROJECTION_REFUSED_ERROR,
   type PaymentSnapshot,
@@ -13,6 +12,7 @@ import {
   type WebhookMessageRef,
 } from '../../common/workflow-api.js';
 import { GatewayDeclinedError, type AuthorizeRequest, type Gateway } from '../gateway/gateway.js';
+import { announceNotice } from './notice-delivery.js';
 import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
 
 export interface ActivityDependencies {
@@ -84,10 +84,12 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
         reason = `${reason}; the sanitized state was refused too (${refused.code}: ${refused.message})`;
       }
       if (snapshot.merchantId) {
-        await db.insert(webhookNotices).values({
+        await announceNotice(db, {
           merchantId: snapshot.merchantId,
           type: 'payment.projection_refused',
+          paymentId: snapshot.paymentId,
           detail: `payment ${snapshot.paymentId}: ${reason}`,
+          send: true,
         });
       }
       Context.current().log.error('payment projection refused', { paymentId: snapshot.paymentId, reason });

@@ -4,7 +4,9 @@ import { newWebhookSecret } from '../../common/webhook-secret.js';
 import { storableText } from '../../common/input-guard.js';
 import type { WebhookDeliveryOutcome } from '../../common/workflow-api.js';
 import type { Database } from '../../db/client.js';
-import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookNotices } from '../../db/schema.js';
+import { NOTICE_TYPES } from '../../common/vocabulary.js';
+import { merchants, webhookAttempts, webhookEndpoints, webhookMessages } from '../../db/schema.js';
+import { announceNotice } from './notice-delivery.js';
 
 /** The message, its endpoint (none for a payment's own webhookUrl) and the merchant's default secret, in one round trip. */
 export async function loadMessage(db: Database, messageId: string) {
@@ -77,12 +79,14 @@ export async function settleMessage(
 }
 
 export async function noteDeadLetter(db: Database, message: LoadedMessage['message'], attempts: number, error: string): Promise<void> {
-  await db.insert(webhookNotices).values({
+  await announceNotice(db, {
     merchantId: message.merchantId,
     type: 'webhook.message.failed',
     endpointId: message.endpointId,
     messageId: message.id,
+    paymentId: message.paymentId,
     detail: `${message.eventType} to ${message.url} failed ${attempts} times; last: ${error}`,
+    send: !isNotice(message.eventType),
   });
 }
 
@@ -101,15 +105,31 @@ export async function markEndpointHealthy(db: Database, endpointId: string): Pro
 }
 
 /** Disables the endpoint with a notice, once (a concurrent disable finds it disabled already). */
-export async function disableEndpoint(db: Database, endpointId: string, merchantId: string, reason: string): Promise<void> {
+export async function disableEndpoint(
+  db: Database,
+  endpointId: string,
+  merchantId: string,
+  reason: string,
+  /** The event type of the message whose delivery gave up: a notice's delivery announces nothing further. */
+  causedBy?: string,
+): Promise<void> {
   const disabled = await db
     .update(webhookEndpoints)
     .set({ enabled: false, disabledReason: reason })
     .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.enabled, true)))
     .returning({ id: webhookEndpoints.id });
   if (disabled.length) {
-    await db.insert(webhookNotices).values({ merchantId, type: 'webhook.endpoint.disabled', endpointId, detail: reason });
+    await announceNotice(db, {
+      merchantId,
+      type: 'webhook.endpoint.disabled',
+      endpointId,
+      detail: reason,
+      exceptEndpointId: endpointId,
+      send: causedBy === undefined || !isNotice(causedBy),
+    });
   }
 }
 
 const storable = (text: string | null) => (text === null ? null : storableText(text));
+
+const isNotice = (eventType: string) => (NOTICE_TYPES as readonly string[]).includes(eventType);

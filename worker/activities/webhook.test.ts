@@ -34,8 +34,10 @@ function fakeDb(): Database {
     defaultSecret: { secret: SECRET, previousSecret: null, previousSecretExpiresAt: null },
     attempts: 1,
   };
+  // Raw statements (the dead-letter notice, db/notices.ts) read `rows`: a notice with no messages.
+  const result = Object.assign([row], { rows: [{ event_id: '1', message_ids: [] }] });
   const chain = (): unknown =>
-    new Proxy(() => {}, { get: (_t, prop) => (prop === 'then' ? (resolve: (v: unknown) => void) => resolve([row]) : () => chain()) });
+    new Proxy(() => {}, { get: (_t, prop) => (prop === 'then' ? (resolve: (v: unknown) => void) => resolve(result) : () => chain()) });
   return new Proxy({}, { get: () => () => chain() }) as Database;
 }
 

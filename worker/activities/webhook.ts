@@ -101,7 +101,7 @@ async function endpointGivenUp(
       reason = `every attempt failed since ${failingSince.toISOString()}`;
   }
   if (reason === undefined) return undefined;
-  await disableEndpoint(db, endpoint.id, message.merchantId, reason);
+  await disableEndpoint(db, endpoint.id, message.merchantId, reason, message.eventType);
   return settleMessage(db, message.id, false, failure.statusCode, failure.error);
 }
 
