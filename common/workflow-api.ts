@@ -70,6 +70,8 @@ export interface PaymentSnapshot extends PaymentFields {
   webhookStatus: WebhookDeliveryStatus | null;
   updatedAt: number;
   completedAt: number | null;
+  /** Minor units refunded so far (refunds run in the payment's refunds workflow); absent means 0. */
+  amountRefunded?: number;
 }
 
 export interface ProjectionEvent {

@@ -30,6 +30,7 @@ export function paymentRow(s: PaymentSnapshot): typeof payments.$inferSelect {
     createdAt: at(s.createdAt),
     updatedAt: at(s.updatedAt),
     completedAt: s.completedAt === null ? null : at(s.completedAt),
+    amountRefunded: s.amountRefunded ?? 0,
   };
 }
 
