@@ -35,7 +35,12 @@ export async function projectRefundState(
 ): Promise<{ rowChanged: boolean; messages: WebhookMessageRef[] }> {
   const moved = db
     .update(payments)
-    .set({ status: snapshot.status, amountRefunded: snapshot.amountRefunded ?? 0, version: snapshot.version, updatedAt: at(snapshot.updatedAt) })
+    .set({
+      status: snapshot.status,
+      amountRefunded: snapshot.amountRefunded ?? 0,
+      version: snapshot.version,
+      updatedAt: at(snapshot.updatedAt),
+    })
     .where(and(eq(payments.id, snapshot.paymentId), lt(payments.version, snapshot.version)))
     .returning({ id: payments.id });
   const entry = db
@@ -65,7 +70,11 @@ export async function projectRefundState(
     })
     .onConflictDoUpdate({
       target: refunds.id,
-      set: { status: sql.raw('excluded.status'), failureReason: sql.raw('excluded.failure_reason'), updatedAt: sql.raw('excluded.updated_at') },
+      set: {
+        status: sql.raw('excluded.status'),
+        failureReason: sql.raw('excluded.failure_reason'),
+        updatedAt: sql.raw('excluded.updated_at'),
+      },
       // A late replay of `pending` never undoes the outcome.
       setWhere: sql`${refunds.status} = 'pending'`,
     });

@@ -352,5 +352,8 @@ export const simulatorRefunds = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('simulator_refunds_payment_idx').on(t.paymentId), oneOf('simulator_refunds_status_check', t.status, SIMULATOR_REFUND_STATUSES)],
+  (t) => [
+    index('simulator_refunds_payment_idx').on(t.paymentId),
+    oneOf('simulator_refunds_status_check', t.status, SIMULATOR_REFUND_STATUSES),
+  ],
 );

@@ -81,7 +81,9 @@ export function fakeActivities(script: FakeActivityScript = {}) {
     },
     async refundPayment(request) {
       record('refundPayment', [request]);
-      const attempt = calls.filter((c) => c.name === 'refundPayment' && (c.args[0] as { refundId: string }).refundId === request.refundId).length;
+      const attempt = calls.filter(
+        (c) => c.name === 'refundPayment' && (c.args[0] as { refundId: string }).refundId === request.refundId,
+      ).length;
       await script.refund?.(attempt, request.refundId);
     },
     async deliverWebhookMessage(messageId) {

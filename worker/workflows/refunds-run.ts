@@ -121,9 +121,7 @@ export class RefundsRun {
     }
     const left = this.refundable();
     if (left <= 0) {
-      throw refused(
-        `nothing left to refund: the ${payment.capturedAmount} ${currency} captured is refunded or being refunded already`,
-      );
+      throw refused(`nothing left to refund: the ${payment.capturedAmount} ${currency} captured is refunded or being refunded already`);
     }
     if (request.amount !== undefined && request.amount > left) {
       throw refused(
