@@ -184,7 +184,7 @@ async function sendUpdate(ctx: MerchantContext, id: string, action: string, send
   }
 }
 
-function isDeadlineExceeded(err: unknown): boolean {
+export function isDeadlineExceeded(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   for (const e of errorChain(err)) {
     // gRPC status 4: DEADLINE_EXCEEDED.

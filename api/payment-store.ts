@@ -42,6 +42,7 @@ export function toPaymentView(row: PaymentRow): PaymentView {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     completedAt: row.completedAt?.toISOString() ?? null,
+    amountRefunded: row.amountRefunded,
   };
 }
 

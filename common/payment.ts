@@ -119,6 +119,7 @@ export const paymentView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   completedAt: z.string().nullable(),
+  amountRefunded: z.number().int().describe('Minor units returned by succeeded refunds'),
 });
 export type PaymentView = z.infer<typeof paymentView>;
 
