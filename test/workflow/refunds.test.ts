@@ -1,6 +1,12 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseToolConfig } from '../../common/config.js';
 import {
   REFUND_REFUSED_ERROR,
   refundUpdate,
@@ -287,4 +293,34 @@ describe('refunds workflow', () => {
       'refund.succeeded@8',
     ]);
   });
+
+  it('its history replays with this code, and the recorded fixture (refunds-partial-declined-full) replays too', async () => {
+    const payment = await settledPayment({ amount: 1000 });
+    let calls = 0;
+    const fake = fakeActivities({
+      refundable: () => payment,
+      messages: (snapshot, event) => [{ id: `${event.type}@${snapshot.version}`, lane: 'we_1' }],
+      refund: () => {
+        if (++calls === 2) throw declined('refund refused by acquirer');
+      },
+    });
+    await testbed.using(fake.activities, async () => {
+      await refund(payment, { refundId: 're_fixture_1', amount: 300, reason: 'damaged' });
+      await refund(payment, { refundId: 're_fixture_2', amount: 200 });
+      await refusal(refund(payment, { refundId: 're_fixture_3', amount: 701 }));
+      await refund(payment, { refundId: 're_fixture_4' });
+      expect(await finish(payment)).toMatchObject({ amountRefunded: 1000 });
+    });
+    const history = await testbed.env.client.workflow.getHandle(refundsWorkflowId(payment.snapshot.paymentId)).fetchHistory();
+    const bundle = { workflowBundle: { codePath: inject('workflowBundlePath') } };
+    await Worker.runReplayHistory(bundle, history);
+    const History = temporal.api.history.v1.History;
+    if (parseToolConfig().RECORD_HISTORIES === '1' && !existsSync(FIXTURE)) {
+      await writeFile(FIXTURE, JSON.stringify(History.toObject(History.fromObject(history), { longs: String, bytes: String })));
+    }
+    // The recorded one is what protects runs started by this version (test/integration/workflow-history.test.ts replays it too).
+    await Worker.runReplayHistory(bundle, History.fromObject(JSON.parse(await readFile(FIXTURE, 'utf8'))));
+  });
 });
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/histories/refunds-partial-declined-full.json', import.meta.url));
