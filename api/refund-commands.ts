@@ -9,6 +9,7 @@ import {
   refundUpdate,
   refundUpdateId,
   refundsWorkflowId,
+  type RefundFacts,
   type RefundRequest,
   type RefundState,
 } from '../common/refund-api.js';
@@ -69,7 +70,13 @@ export async function createRefund(ctx: MerchantContext, input: RefundInput): Pr
       message: `amount: ${input.amount} is more than the ${left} ${payment.currency} left to refund (captured ${capturedAmountOf(payment)}, refunded ${payment.amountRefunded})`,
     });
   }
-  const refund = await sendRefund(ctx, payment.id, {
+  const facts: RefundFacts = {
+    status: payment.status,
+    currency: payment.currency,
+    capturedAmount: capturedAmountOf(payment),
+    amountRefunded: payment.amountRefunded,
+  };
+  const refund = await sendRefund(ctx, payment.id, facts, {
     refundId,
     reason,
     ...(input.amount !== undefined ? { amount: input.amount } : {}),
@@ -78,7 +85,7 @@ export async function createRefund(ctx: MerchantContext, input: RefundInput): Pr
   return stateView(refund);
 }
 
-async function sendRefund(ctx: MerchantContext, paymentId: string, request: RefundRequest): Promise<RefundState> {
+async function sendRefund(ctx: MerchantContext, paymentId: string, facts: RefundFacts, request: RefundRequest): Promise<RefundState> {
   try {
     return await ctx.temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
       ctx.temporal.workflow.executeUpdateWithStart(refundUpdate, {
@@ -87,7 +94,8 @@ async function sendRefund(ctx: MerchantContext, paymentId: string, request: Refu
         startWorkflowOperation: new WithStartWorkflowOperation<typeof refundsWorkflow>(REFUNDS_WORKFLOW_TYPE, {
           workflowId: refundsWorkflowId(paymentId),
           taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-          args: [{ paymentId, merchantId: ctx.merchantId }],
+          // Used only if this starts a run: a running one already knows the payment.
+          args: [{ paymentId, merchantId: ctx.merchantId, payment: facts }],
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
       }),

@@ -20,6 +20,21 @@ export const refundUpdateId = (refundId: string): string => `refund:${refundId}`
 export interface RefundsWorkflowInput {
   paymentId: string;
   merchantId: string;
+  /**
+   * The payment as the API read it just before starting this run. Safe to validate against until the
+   * run has loaded it: a new run starts only after the previous one ended, and a run ends only after all
+   * its refunds were written, so this read saw every earlier refund. Lets a refund be accepted (and
+   * answered `pending`) while the payment's own webhooks are still being delivered, which can take hours.
+   */
+  payment?: RefundFacts;
+}
+
+/** What decides whether a refund fits. */
+export interface RefundFacts {
+  status: PaymentStatus;
+  currency: string;
+  capturedAmount: number;
+  amountRefunded: number;
 }
 
 export interface RefundRequest {

@@ -1,7 +1,8 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
@@ -12,6 +13,7 @@ import {
   refundUpdate,
   refundUpdateId,
   refundsWorkflowId,
+  type RefundFacts,
   type RefundRequest,
   type RefundablePayment,
 } from '../../common/refund-api.js';
@@ -42,7 +44,7 @@ async function settledPayment(options: { amount?: number; status?: PaymentStatus
 }
 
 /** As the API sends it: Update-With-Start on the payment's refunds workflow, the update id from the refund id. */
-function refund(payment: RefundablePayment, request: Partial<RefundRequest> & { refundId: string }) {
+function refund(payment: RefundablePayment, request: Partial<RefundRequest> & { refundId: string }, facts?: RefundFacts) {
   const { paymentId, merchantId } = payment.snapshot;
   return testbed.env.client.workflow.executeUpdateWithStart(refundUpdate, {
     args: [{ reason: null, ...request }],
@@ -50,7 +52,7 @@ function refund(payment: RefundablePayment, request: Partial<RefundRequest> & { 
     startWorkflowOperation: new WithStartWorkflowOperation(refundsWorkflow, {
       workflowId: refundsWorkflowId(paymentId),
       taskQueue: testbed.taskQueue,
-      args: [{ paymentId, merchantId }],
+      args: [{ paymentId, merchantId, ...(facts ? { payment: facts } : {}) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });
@@ -60,7 +62,7 @@ function refund(payment: RefundablePayment, request: Partial<RefundRequest> & { 
  * Only until the run accepted it: the outcome is then read from the run's result, so the server's clock
  * skips the gateway's retry backoff (it does not while a client waits on an update).
  */
-async function accept(payment: RefundablePayment, request: Partial<RefundRequest> & { refundId: string }) {
+async function accept(payment: RefundablePayment, request: Partial<RefundRequest> & { refundId: string }, facts?: RefundFacts) {
   const { paymentId, merchantId } = payment.snapshot;
   await testbed.env.client.workflow.startUpdateWithStart(refundUpdate, {
     args: [{ reason: null, ...request }],
@@ -69,7 +71,7 @@ async function accept(payment: RefundablePayment, request: Partial<RefundRequest
     startWorkflowOperation: new WithStartWorkflowOperation(refundsWorkflow, {
       workflowId: refundsWorkflowId(paymentId),
       taskQueue: testbed.taskQueue,
-      args: [{ paymentId, merchantId }],
+      args: [{ paymentId, merchantId, ...(facts ? { payment: facts } : {}) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });
@@ -258,6 +260,42 @@ describe('refunds workflow', () => {
     ]);
   });
 
+  it("while the payment still settles, a refund is judged on the API's read: accepted at once, refused at once, processed once loaded", async () => {
+    const payment = await settledPayment({ amount: 1000 });
+    const facts: RefundFacts = { status: 'completed', currency: 'EUR', capturedAmount: 1000, amountRefunded: 0 };
+    let settling = true;
+    const fake = fakeActivities({
+      refundable: () => {
+        if (settling) throw ApplicationFailure.retryable('payment is still delivering its webhooks', 'PaymentSettling');
+        return payment;
+      },
+    });
+    await testbed.using(fake.activities, async () => {
+      const started = Date.now();
+      await accept(payment, { refundId: refundId(), amount: 600 }, facts);
+      // Refused by the validator on the API's read, without waiting for the load.
+      const over = await refusal(refund(payment, { refundId: refundId(), amount: 401 }, facts));
+      expect(over.message).toBe('amount: 401 is more than the 400 EUR left to refund (captured 1000, refunded 0, being refunded 600)');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(fake.callsTo('projectRefund')).toHaveLength(0);
+      settling = false;
+      expect(await finish(payment)).toMatchObject({ refunds: [{ amount: 600, status: 'succeeded' }], amountRefunded: 600 });
+    });
+    expect(fake.refundSteps()[0]!.snapshot.version).toBe(5);
+  });
+
+  it("a refund accepted on the API's read but beyond what the loaded payment has left fails without a gateway call", async () => {
+    const payment = await settledPayment({ amount: 1000, status: 'partially_refunded', amountRefunded: 900 });
+    const stale: RefundFacts = { status: 'completed', currency: 'EUR', capturedAmount: 1000, amountRefunded: 0 };
+    const fake = fakeActivities({ refundable: () => payment });
+    await testbed.using(fake.activities, async () => {
+      await accept(payment, { refundId: refundId(), amount: 500 }, stale);
+      expect(await finish(payment)).toMatchObject({ refunds: [{ amount: 500, status: 'failed' }], amountRefunded: 900 });
+    });
+    expect(fake.callsTo('refundPayment')).toHaveLength(0);
+    expect(fake.refundSteps().at(-1)!.refund.failureReason).toBe('amount: 500 is more than the 100 EUR left to refund');
+  });
+
   it('a payment that did not complete is refused, and so is a payment the read model does not have', async () => {
     const failed = await settledPayment({ status: 'failed' });
     await testbed.using(fakeActivities({ refundable: () => failed }).activities, async () => {
@@ -294,8 +332,10 @@ describe('refunds workflow', () => {
     ]);
   });
 
-  it('its history replays with this code, and the recorded fixture (refunds-partial-declined-full) replays too', async () => {
+  it('its history replays with this code, and the recorded refunds fixtures replay too', async () => {
     const payment = await settledPayment({ amount: 1000 });
+    // As the API starts it: with its read of the payment.
+    const facts: RefundFacts = { status: 'completed', currency: 'EUR', capturedAmount: 1000, amountRefunded: 0 };
     let calls = 0;
     const fake = fakeActivities({
       refundable: () => payment,
@@ -305,22 +345,26 @@ describe('refunds workflow', () => {
       },
     });
     await testbed.using(fake.activities, async () => {
-      await refund(payment, { refundId: 're_fixture_1', amount: 300, reason: 'damaged' });
-      await refund(payment, { refundId: 're_fixture_2', amount: 200 });
-      await refusal(refund(payment, { refundId: 're_fixture_3', amount: 701 }));
-      await refund(payment, { refundId: 're_fixture_4' });
+      await refund(payment, { refundId: 're_fixture_1', amount: 300, reason: 'damaged' }, facts);
+      await refund(payment, { refundId: 're_fixture_2', amount: 200 }, facts);
+      await refusal(refund(payment, { refundId: 're_fixture_3', amount: 701 }, facts));
+      await refund(payment, { refundId: 're_fixture_4' }, facts);
       expect(await finish(payment)).toMatchObject({ amountRefunded: 1000 });
     });
     const history = await testbed.env.client.workflow.getHandle(refundsWorkflowId(payment.snapshot.paymentId)).fetchHistory();
     const bundle = { workflowBundle: { codePath: inject('workflowBundlePath') } };
     await Worker.runReplayHistory(bundle, history);
     const History = temporal.api.history.v1.History;
-    if (parseToolConfig().RECORD_HISTORIES === '1' && !existsSync(FIXTURE)) {
-      await writeFile(FIXTURE, JSON.stringify(History.toObject(History.fromObject(history), { longs: String, bytes: String })));
+    const recorded = path.join(FIXTURES, 'refunds-api-read-partial-declined-full.json');
+    if (parseToolConfig().RECORD_HISTORIES === '1' && !existsSync(recorded)) {
+      await writeFile(recorded, JSON.stringify(History.toObject(History.fromObject(history), { longs: String, bytes: String })));
     }
-    // The recorded one is what protects runs started by this version (test/integration/workflow-history.test.ts replays it too).
-    await Worker.runReplayHistory(bundle, History.fromObject(JSON.parse(await readFile(FIXTURE, 'utf8'))));
+    // The recorded ones protect runs started by earlier versions (test/integration/workflow-history.test.ts replays them too).
+    const fixtures = (await readdir(FIXTURES)).filter((f) => f.startsWith('refunds-'));
+    expect(fixtures).toEqual(['refunds-api-read-partial-declined-full.json', 'refunds-partial-declined-full.json']);
+    for (const f of fixtures)
+      await Worker.runReplayHistory(bundle, History.fromObject(JSON.parse(await readFile(path.join(FIXTURES, f), 'utf8'))));
   });
 });
 
-const FIXTURE = fileURLToPath(new URL('../fixtures/histories/refunds-partial-declined-full.json', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/histories', import.meta.url));

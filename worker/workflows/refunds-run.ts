@@ -3,6 +3,7 @@ import {
   REFUNDABLE_STATUSES,
   REFUND_REFUSED_ERROR,
   statusAfterRefunds,
+  type RefundFacts,
   type RefundRequest,
   type RefundState,
   type RefundablePayment,
@@ -39,15 +40,18 @@ export class RefundsRun {
     this.payment = await loadRefundablePayment(this.input.paymentId);
   }
 
-  /** The validator: refuses what is surely refused; before the payment is loaded, the handler decides. */
+  /** The validator: refuses what is surely refused; with nothing to judge by yet, the handler decides. */
   validate(request: RefundRequest): void {
-    if (this.byId.has(request.refundId) || this.payment === undefined) return;
+    if (this.byId.has(request.refundId) || this.facts() === undefined) return;
     this.refuse(request);
   }
 
-  /** The update: accepts the refund (or finds it again), then answers with it settled or still pending. */
+  /**
+   * The update: accepts the refund (or finds it again), then answers with it settled, or still pending
+   * after a few seconds. Written (`refund.created`) before the answer, unless the payment is still settling.
+   */
   async request(request: RefundRequest): Promise<RefundState> {
-    await condition(() => this.payment !== undefined);
+    await condition(() => this.facts() !== undefined);
     let refund = this.byId.get(request.refundId);
     if (!refund) {
       this.refuse(request);
@@ -55,8 +59,16 @@ export class RefundsRun {
     }
     const id = refund.refundId;
     await condition(() => this.settled.has(id), ANSWER_WITHIN);
-    await condition(() => this.created.has(id));
+    await condition(() => this.created.has(id) || this.payment === undefined);
     return { ...refund };
+  }
+
+  /** The loaded payment, else what the API read (null: no such payment); undefined: nothing yet. */
+  private facts(): RefundFacts | null | undefined {
+    if (this.payment === null) return null;
+    if (this.payment === undefined) return this.input.payment;
+    const { snapshot, capturedAmount, amountRefunded } = this.payment;
+    return { status: snapshot.status, currency: snapshot.currency, capturedAmount, amountRefunded };
   }
 
   next(): RefundState | undefined {
@@ -86,7 +98,10 @@ export class RefundsRun {
     this.created.add(refundId);
     const { paymentId, data } = payment.snapshot;
     const scenario = typeof data.simulate === 'string' ? data.simulate : undefined;
+    // Accepted on the API's read before the payment was loaded: the loaded state has the last word.
+    const beyond = this.beyondLoaded(refund);
     try {
+      if (beyond) throw new Error(beyond);
       await refundPayment({ paymentId, refundId, amount, currency, scenario });
       refund.status = 'succeeded';
       payment.amountRefunded += amount;
@@ -109,13 +124,24 @@ export class RefundsRun {
     return this.lanes.drain();
   }
 
+  /** Why a refund cannot go ahead on the loaded state (it was accepted on the API's read), if it cannot. */
+  private beyondLoaded(refund: RefundState): string | undefined {
+    const payment = this.payment!;
+    const { status, currency } = payment.snapshot;
+    if (!REFUNDABLE_STATUSES.includes(status))
+      return `payment is ${status}; only a completed or partially refunded payment can be refunded`;
+    const left = payment.capturedAmount - payment.amountRefunded;
+    if (refund.amount > left) return `amount: ${refund.amount} is more than the ${left} ${currency} left to refund`;
+    return undefined;
+  }
+
   /** Throws the refusal a client sees (the API answers 409 with its message). */
   private refuse(request: RefundRequest): void {
-    const payment = this.payment;
+    const payment = this.facts();
     const refused = (message: string) =>
       ApplicationFailure.create({ type: REFUND_REFUSED_ERROR, message, nonRetryable: true, details: [request.refundId] });
     if (!payment) throw refused(`no payment ${this.input.paymentId} to refund`);
-    const { status, currency } = payment.snapshot;
+    const { status, currency } = payment;
     if (!REFUNDABLE_STATUSES.includes(status)) {
       throw refused(`payment is ${status}; only a completed or partially refunded payment can be refunded`);
     }
@@ -132,7 +158,7 @@ export class RefundsRun {
   }
 
   private refundable(): number {
-    const payment = this.payment!;
+    const payment = this.facts()!;
     return payment.capturedAmount - payment.amountRefunded - this.inFlight;
   }
 
@@ -142,7 +168,7 @@ export class RefundsRun {
       refundId: request.refundId,
       paymentId: this.input.paymentId,
       amount: request.amount ?? this.refundable(),
-      currency: this.payment!.snapshot.currency,
+      currency: this.facts()!.currency,
       reason: request.reason,
       status: 'pending',
       failureReason: null,
