@@ -198,6 +198,14 @@ describe('refunds on the real services', () => {
     expect(mine[6]!.body).toMatchObject({ payment: { status: 'refunded', amountRefunded: 1000 } });
   });
 
+  it('the REST routes are in the OpenAPI document: POST answers 201, GET lists', async () => {
+    const { body } = await call('GET', '/api/v1/openapi.json');
+    const route = body.paths['/api/v1/payments/{id}/refunds'];
+    expect(Object.keys(route.post.responses)).toEqual(expect.arrayContaining(['201', '400', '404', '409']));
+    expect(Object.keys(route.get.responses)).toContain('200');
+    expect(route.post.requestBody.content['application/json'].schema.properties).toHaveProperty('amount');
+  });
+
   it('tRPC errors carry the same codes', async () => {
     const id = await completedPayment();
     const err = await trpc.payments.refund.mutate({ id, amount: 5000 }).catch((e: unknown) => e);
