@@ -14,7 +14,8 @@ let secret: string;
 let trpc: ReturnType<typeof createTRPCClient<AppRouter>>;
 
 beforeAll(async () => {
-  system = await startTestSystem({ env: { ANONYMOUS_AS_DEMO: 'false' } });
+  // Retries slow enough that a refund can be asked for while a payment message is still being retried.
+  system = await startTestSystem({ env: { ANONYMOUS_AS_DEMO: 'false', WEBHOOK_RETRY_SCHEDULE: '0,2s,2s,2s' } });
   const m = await createMerchant(system.database.db, 'Refund merchant');
   merchant = { id: m.id, key: m.apiKey.key };
   trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${system.apiUrl}/trpc`, headers: { 'x-api-key': merchant.key } })] });
@@ -196,6 +197,46 @@ describe('refunds on the real services', () => {
       payment: { status: 'partially_refunded', amountRefunded: 100 },
     });
     expect(mine[6]!.body).toMatchObject({ payment: { status: 'refunded', amountRefunded: 1000 } });
+  });
+
+  it('a refund asked for while payment.completed is still being retried to a receiver is delivered after it', async () => {
+    let failures = 0;
+    const slow = await startWebhookReceiver((_n, body) => {
+      const payment = body.payment as { description?: string } | undefined;
+      // The slow-lane payment's completion fails twice (retried 2 s apart) before it is accepted.
+      if (payment?.description === 'slow lane' && body.type === 'payment.completed' && failures < 2) {
+        failures += 1;
+        return 500;
+      }
+      return 200;
+    });
+    const endpoint = await call('POST', '/api/v1/webhook-endpoints', { url: slow.url });
+    try {
+      const created = await call('POST', '/api/v1/payments', { amount: 1000, currency: 'EUR', delaySeconds: 0, description: 'slow lane' });
+      const id = created.body.id as string;
+      await waitFor(async () => (await call('GET', `/api/v1/payments/${id}`)).body.status === 'completed', 'the payment completed');
+      expect(failures).toBeGreaterThanOrEqual(1);
+      expect(slow.received.filter((w) => w.body.payment_id === id && w.body.type === 'payment.completed')).toEqual([]);
+      const answer = await refund(id, { amount: 400, reason: 'while delivering' });
+      expect(answer.status).toBe(201);
+      expect(['pending', 'succeeded']).toContain(answer.body.status);
+      await settledRefunds(id, 1);
+      const lane = await waitFor(async () => {
+        const got = slow.received.filter((w) => w.body.payment_id === id);
+        return got.length === 5 && got;
+      }, 'five messages on the slow lane');
+      expect(lane.map((w) => `${w.body.sequence}:${w.body.type}`)).toEqual([
+        '1:payment.created',
+        '2:payment.processing',
+        '3:payment.completed',
+        '4:refund.created',
+        '5:refund.succeeded',
+      ]);
+      expect(failures).toBe(2);
+    } finally {
+      await call('POST', `/api/v1/webhook-endpoints/${endpoint.body.id}`, { enabled: false });
+      await slow.close();
+    }
   });
 
   it('the REST routes are in the OpenAPI document: POST answers 201, GET lists', async () => {
