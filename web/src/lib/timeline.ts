@@ -26,6 +26,8 @@ const FIELD: Record<string, string> = {
   statusCode: 'Receiver answered',
   attempts: 'Attempts',
   error: 'Error',
+  refundId: 'Refund',
+  amount: 'Amount (minor units)',
 };
 
 export function eventTitle(type: PaymentEventType): string {
