@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,8 @@ describe('refunds in the dashboard', () => {
     expect(await page.getByTestId('amount-refunded').innerText()).toBe('€2.34');
     expect(await page.getByTestId('status').innerText()).toBe('Partially refunded');
     expect(await seriousViolations(page)).toEqual([]);
+    await mkdir('test-results/screenshots', { recursive: true });
+    await page.screenshot({ path: 'test-results/screenshots/refunds-desktop.png', fullPage: true });
 
     await panel.getByLabel('Reason').fill('order canceled');
     await panel.getByRole('button', { name: 'Refund' }).click();
