@@ -4,7 +4,9 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
 import type { AppRouter } from '../../api/router.js';
-import { simulatorRefunds } from '../../db/schema.js';
+import { projectRefundState } from '../../db/refund-projection.js';
+import { payments, refunds as refundRows, simulatorRefunds } from '../../db/schema.js';
+import { snapshotOfRow } from '../../worker/activities/refunds.js';
 import { startTestSystem, startWebhookReceiver, waitFor, type TestSystem } from '../harness.js';
 
 let system: TestSystem;
@@ -237,6 +239,51 @@ describe('refunds on the real services', () => {
       await call('POST', `/api/v1/webhook-endpoints/${endpoint.body.id}`, { enabled: false });
       await slow.close();
     }
+  });
+
+  it('the refund projection is idempotent and never goes back: a replayed or late write changes nothing', async () => {
+    const id = await completedPayment();
+    const db = system.database.db;
+    const [row] = await db.select().from(payments).where(eq(payments.id, id));
+    const base = snapshotOfRow(row!);
+    const refund = {
+      refundId: `re_projection_${id}`,
+      paymentId: id,
+      amount: 100,
+      currency: 'EUR',
+      reason: null,
+      status: 'pending' as const,
+      failureReason: null,
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    };
+    const created = { ...base, version: base.version + 1, updatedAt: Date.now() };
+    const succeeded = {
+      ...base,
+      version: base.version + 2,
+      status: 'partially_refunded' as const,
+      amountRefunded: 100,
+      updatedAt: Date.now(),
+    };
+    const first = await projectRefundState(db, created, refund, { type: 'refund.created', details: {} });
+    await projectRefundState(db, succeeded, { ...refund, status: 'succeeded' }, { type: 'refund.succeeded', details: {} });
+    // The created step again (a retried activity, or a late one): same messages, nothing moves back.
+    const again = await projectRefundState(db, created, refund, { type: 'refund.created', details: {} });
+    expect(again.rowChanged).toBe(false);
+    expect(again.messages).toEqual(first.messages);
+    expect(first.messages.length).toBeGreaterThan(0);
+    const [payment] = await db.select().from(payments).where(eq(payments.id, id));
+    expect(payment).toMatchObject({ status: 'partially_refunded', amountRefunded: 100, version: base.version + 2 });
+    const [stored] = await db.select().from(refundRows).where(eq(refundRows.id, refund.refundId));
+    expect(stored).toMatchObject({ status: 'succeeded', merchantId: merchant.id, amount: 100 });
+    const timeline = (await call('GET', `/api/v1/payments/${id}/events`)).body as Array<{ type: string }>;
+    expect(timeline.map((e) => e.type)).toEqual([
+      'payment.created',
+      'payment.processing',
+      'payment.completed',
+      'refund.created',
+      'refund.succeeded',
+    ]);
   });
 
   it('the REST routes are in the OpenAPI document: POST answers 201, GET lists', async () => {
