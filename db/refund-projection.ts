@@ -7,17 +7,17 @@ import { webhookMessagesCte } from './webhook-messages.js';
 
 const at = (ms: number) => new Date(ms);
 
-/** A refund's fields as webhook receivers get them (beside the payment's). */
+/** A refund's fields as webhook receivers get them, named like the payment's beside them (and the API's refund). */
 export function refundPayload(refund: RefundState): Record<string, unknown> {
   return {
     id: refund.refundId,
-    payment_id: refund.paymentId,
+    paymentId: refund.paymentId,
     amount: refund.amount,
     currency: refund.currency,
     reason: refund.reason,
     status: refund.status,
-    failure_reason: refund.failureReason,
-    created_at: new Date(refund.createdAt).toISOString(),
+    failureReason: refund.failureReason,
+    createdAt: new Date(refund.createdAt).toISOString(),
   };
 }
 

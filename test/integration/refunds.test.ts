@@ -195,7 +195,7 @@ describe('refunds on the real services', () => {
       expect(() => new Webhook(secret).verify(w.raw, headers)).not.toThrow();
     }
     expect(mine[4]!.body).toMatchObject({
-      refund: { amount: 100, reason: 'first', status: 'succeeded', payment_id: id },
+      refund: { amount: 100, reason: 'first', status: 'succeeded', paymentId: id, failureReason: null },
       payment: { status: 'partially_refunded', amountRefunded: 100 },
     });
     expect(mine[6]!.body).toMatchObject({ payment: { status: 'refunded', amountRefunded: 1000 } });
