@@ -189,7 +189,7 @@ export async function sendUpdate(ctx: MerchantContext, id: string, action: strin
   }
 }
 
-function isDeadlineExceeded(err: unknown): boolean {
+export function isDeadlineExceeded(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   for (const e of errorChain(err)) {
     // gRPC status 4: DEADLINE_EXCEEDED.

@@ -45,6 +45,7 @@ export function toPaymentView(row: PaymentRow): PaymentView {
     captureMethod: row.captureMethod,
     capturedAmount: row.capturedAmount,
     captureBefore: row.captureBefore?.toISOString() ?? null,
+    amountRefunded: row.amountRefunded,
   };
 }
 

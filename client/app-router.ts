@@ -30,6 +30,63 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
         };
         transformer: false;
     }, import("@trpc/server").TRPCDecorateCreateRouterOptions<{
+        refund: import("@trpc/server").TRPCMutationProcedure<{
+            input: {
+                id: string;
+                amount?: number | undefined;
+                reason?: string | undefined;
+                idempotencyKey?: string | undefined;
+            };
+            output: {
+                id: string;
+                paymentId: string;
+                amount: number;
+                currency: string;
+                reason: string | null;
+                status: "pending" | "failed" | "succeeded";
+                failureReason: string | null;
+                createdAt: string;
+                updatedAt: string;
+            };
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+        refunds: import("@trpc/server").TRPCQueryProcedure<{
+            input: {
+                id: string;
+            };
+            output: {
+                id: string;
+                paymentId: string;
+                amount: number;
+                currency: string;
+                reason: string | null;
+                status: "pending" | "failed" | "succeeded";
+                failureReason: string | null;
+                createdAt: string;
+                updatedAt: string;
+            }[];
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
         create: import("@trpc/server").TRPCMutationProcedure<{
             input: {
                 amount: number;
@@ -67,6 +124,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 captureMethod: "automatic" | "manual";
                 capturedAmount: number | null;
                 captureBefore: string | null;
+                amountRefunded: number;
             };
             meta: object;
             errorShape: {
@@ -108,6 +166,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 captureMethod: "automatic" | "manual";
                 capturedAmount: number | null;
                 captureBefore: string | null;
+                amountRefunded: number;
             };
             meta: object;
             errorShape: {
@@ -160,6 +219,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                     captureMethod: "automatic" | "manual";
                     capturedAmount: number | null;
                     captureBefore: string | null;
+                    amountRefunded: number;
                 }[];
                 nextCursor: string | null;
                 prevCursor: string | null;
@@ -207,6 +267,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 captureMethod: "automatic" | "manual";
                 capturedAmount: number | null;
                 captureBefore: string | null;
+                amountRefunded: number;
             };
             meta: object;
             errorShape: {
@@ -248,6 +309,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 captureMethod: "automatic" | "manual";
                 capturedAmount: number | null;
                 captureBefore: string | null;
+                amountRefunded: number;
             };
             meta: object;
             errorShape: {
@@ -290,6 +352,7 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 captureMethod: "automatic" | "manual";
                 capturedAmount: number | null;
                 captureBefore: string | null;
+                amountRefunded: number;
             };
             meta: object;
             errorShape: {

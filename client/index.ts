@@ -8,6 +8,7 @@ export type { AppRouter, PaymentChange };
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type Payment = RouterOutputs['payments']['get'];
+export type Refund = RouterOutputs['payments']['refund'];
 export type PaymentsClient = TRPCClient<AppRouter>;
 // The error class of the @trpc/client this client was built with, so `instanceof` holds for its errors.
 export { TRPCClientError } from '@trpc/client';

@@ -152,6 +152,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A payment's refunds
+         * @description Oldest first.
+         */
+        get: operations["payments-refunds"];
+        put?: never;
+        /**
+         * Refund a payment
+         * @description All that is left, or `amount`, of a completed or partially refunded payment; several refunds may follow until the captured amount is used up. Answers once the outcome is known (`succeeded` or `failed`), or after a few seconds with the refund still `pending`. 409 for a payment that cannot be refunded or an amount above what is left.
+         */
+        post: operations["payments-refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payment-methods": {
         parameters: {
             query?: never;
@@ -602,6 +626,8 @@ export interface operations {
                             capturedAmount: number | null;
                             /** @description Manual capture: the authorization is voided at this time unless captured */
                             captureBefore: string | null;
+                            /** @description Minor units returned by succeeded refunds */
+                            amountRefunded: number;
                         }[];
                         nextCursor: string | null;
                         prevCursor: string | null;
@@ -734,6 +760,8 @@ export interface operations {
                         capturedAmount: number | null;
                         /** @description Manual capture: the authorization is voided at this time unless captured */
                         captureBefore: string | null;
+                        /** @description Minor units returned by succeeded refunds */
+                        amountRefunded: number;
                     };
                 };
             };
@@ -878,6 +906,8 @@ export interface operations {
                         capturedAmount: number | null;
                         /** @description Manual capture: the authorization is voided at this time unless captured */
                         captureBefore: string | null;
+                        /** @description Minor units returned by succeeded refunds */
+                        amountRefunded: number;
                     };
                 };
             };
@@ -992,6 +1022,8 @@ export interface operations {
                         capturedAmount: number | null;
                         /** @description Manual capture: the authorization is voided at this time unless captured */
                         captureBefore: string | null;
+                        /** @description Minor units returned by succeeded refunds */
+                        amountRefunded: number;
                     };
                 };
             };
@@ -1145,6 +1177,8 @@ export interface operations {
                         capturedAmount: number | null;
                         /** @description Manual capture: the authorization is voided at this time unless captured */
                         captureBefore: string | null;
+                        /** @description Minor units returned by succeeded refunds */
+                        amountRefunded: number;
                     };
                 };
             };
@@ -1305,6 +1339,8 @@ export interface operations {
                         capturedAmount: number | null;
                         /** @description Manual capture: the authorization is voided at this time unless captured */
                         captureBefore: string | null;
+                        /** @description Minor units returned by succeeded refunds */
+                        amountRefunded: number;
                     };
                 };
             };
@@ -1626,6 +1662,236 @@ export interface operations {
             };
             /** @description Postgres or Temporal is unavailable; retry shortly */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "payments-refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        paymentId: string;
+                        amount: number;
+                        currency: string;
+                        reason: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "succeeded" | "failed";
+                        failureReason: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    }[];
+                };
+            };
+            /** @description Invalid input: `message` and `issues` name each field and rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Temporal is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "payments-refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Minor units to return; without it, everything captured and not refunded yet */
+                    amount?: number;
+                    /** @description Why, in the merchant’s words (shown in the dashboard and sent in webhooks) */
+                    reason?: string;
+                    /** @description The same key on the same payment returns the first refund instead of refunding again (or the Idempotency-Key header) */
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        paymentId: string;
+                        amount: number;
+                        currency: string;
+                        reason: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "succeeded" | "failed";
+                        failureReason: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid input: `message` and `issues` name each field and rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the resource as it is (e.g. not pending any more, an Idempotency-Key reused with another body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body that is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Temporal is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow did not answer within the bound; the outcome is unknown, read the payment again */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -129,6 +129,7 @@ export const paymentView = z.object({
   captureMethod: captureMethod,
   capturedAmount: z.number().int().nullable().describe('What was captured; null until then'),
   captureBefore: z.string().nullable().describe('Manual capture: the authorization is voided at this time unless captured'),
+  amountRefunded: z.number().int().describe('Minor units returned by succeeded refunds'),
 });
 export type PaymentView = z.infer<typeof paymentView>;
 

@@ -81,6 +81,8 @@ export interface PaymentSnapshot extends PaymentFields {
   capturedAmount?: number | null;
   /** Manual capture: when the authorization is voided unless captured (epoch ms); null otherwise. */
   captureBefore?: number | null;
+  /** Minor units refunded so far (refunds run in the payment's refunds workflow); absent means 0. */
+  amountRefunded?: number;
 }
 
 export interface ProjectionEvent {

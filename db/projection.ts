@@ -34,6 +34,7 @@ export function paymentRow(s: PaymentSnapshot): typeof payments.$inferSelect {
     captureMethod: s.captureMethod ?? 'automatic',
     capturedAmount: s.capturedAmount ?? null,
     captureBefore: s.captureBefore == null ? null : at(s.captureBefore),
+    amountRefunded: s.amountRefunded ?? 0,
   };
 }
 

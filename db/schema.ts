@@ -22,6 +22,7 @@ import {
   PAYMENT_EVENT_TYPES,
   PAYMENT_METHOD_TYPES,
   PAYMENT_STATUSES,
+  REFUND_STATUSES,
   SIMULATOR_CHARGE_STATUSES,
   SUBSCRIBABLE_EVENT_TYPES,
   WEBHOOK_DELIVERY_STATUSES,
@@ -125,6 +126,8 @@ export const payments = pgTable(
     capturedAmount: bigint('captured_amount', { mode: 'number' }),
     /** A manual payment awaiting capture is voided at this time unless captured. */
     captureBefore: ts('capture_before'),
+    /** Minor units returned by succeeded refunds; written only by the refunds workflow's projection. */
+    amountRefunded: bigint('amount_refunded', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     // Not unique: the reference is derived from the id, which already is. A second unique index
@@ -353,5 +356,52 @@ export const events = pgTable(
     // The retention prune deletes the oldest first without reading the rest.
     index('events_created_at_idx').on(t.createdAt),
     oneOf('events_type_check', t.type, FEED_EVENT_TYPES),
+  ],
+);
+
+/**
+ * Refunds of a payment, projected by its refunds workflow: `pending` when accepted, then `succeeded`
+ * or `failed` (never back). The id is derived from the Idempotency-Key when one was given.
+ */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    paymentId: text('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    merchantId: text('merchant_id').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    reason: text('reason'),
+    status: text('status', { enum: REFUND_STATUSES }).notNull(),
+    failureReason: text('failure_reason'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [index('refunds_payment_idx').on(t.paymentId, t.createdAt), oneOf('refunds_status_check', t.status, REFUND_STATUSES)],
+);
+
+export const SIMULATOR_REFUND_STATUSES = ['attempted', 'succeeded', 'refused'] as const;
+
+/**
+ * The simulator's refund ledger: one row per refund id whatever the retries. It does not police the
+ * amounts (a test proves our side never asks for more than was captured by summing this ledger).
+ */
+export const simulatorRefunds = pgTable(
+  'simulator_refunds',
+  {
+    refundId: text('refund_id').primaryKey(),
+    paymentId: text('payment_id').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    status: text('status', { enum: SIMULATOR_REFUND_STATUSES }).notNull(),
+    calls: integer('calls').notNull().default(1),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('simulator_refunds_payment_idx').on(t.paymentId),
+    oneOf('simulator_refunds_status_check', t.status, SIMULATOR_REFUND_STATUSES),
   ],
 );

@@ -34,6 +34,7 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
       captureMethod: s.captureMethod ?? 'automatic',
       capturedAmount: s.capturedAmount ?? null,
       captureBefore: iso(s.captureBefore ?? null),
+      amountRefunded: s.amountRefunded ?? 0,
     },
   };
 }
@@ -41,13 +42,17 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
 /**
  * The CTEs `planned` (id, lane of every message the event produces) and `queued` (their insert), for
  * the projection's statement: one message per enabled endpoint subscribed to the event (none listed =
- * all), plus the payment's own webhookUrl for its final event. The ids are `webhookMessageId`,
+ * all), plus the payment's own webhookUrl for its final event; `extra` joins the payload (a refund's
+ * own fields). The ids are `webhookMessageId`,
  * computed in SQL, so a retried projection finds the same messages and returns them.
  */
-export function webhookMessagesCte(snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
+export function webhookMessagesCte(snapshot: PaymentSnapshot, event: ProjectionEvent, extra: Record<string, unknown> = {}): SQL {
   const applies = isSubscribable(event.type) && Boolean(snapshot.merchantId);
+  // Refund events go to subscribed endpoints only: the payment's own webhookUrl hears its final payment event, once.
   const final =
-    TERMINAL_STATUSES.includes(snapshot.status) && !(snapshot.notifyOwnWebhook === 'processed' && snapshot.status === 'canceled');
+    event.type.startsWith('payment.') &&
+    TERMINAL_STATUSES.includes(snapshot.status) &&
+    !(snapshot.notifyOwnWebhook === 'processed' && snapshot.status === 'canceled');
   const ownWebhook = applies && snapshot.webhookUrl && final ? snapshot.webhookUrl : null;
   const e = webhookEndpoints;
   return sql`receivers as (
@@ -64,7 +69,7 @@ export function webhookMessagesCte(snapshot: PaymentSnapshot, event: ProjectionE
     ),
     queued as (
       insert into ${webhookMessages} (id, merchant_id, payment_id, endpoint_id, url, event_type, sequence, payload)
-      select id, ${snapshot.merchantId ?? ''}::text, ${snapshot.paymentId}::text, endpoint_id, url, ${event.type}::text, ${snapshot.version}::int, ${JSON.stringify(webhookPayload(snapshot, event.type))}::jsonb
+      select id, ${snapshot.merchantId ?? ''}::text, ${snapshot.paymentId}::text, endpoint_id, url, ${event.type}::text, ${snapshot.version}::int, ${JSON.stringify({ ...webhookPayload(snapshot, event.type), ...extra })}::jsonb
       from planned
       on conflict (id) do nothing
     )`;

@@ -15,6 +15,7 @@ import {
   toPaymentView,
 } from '../payment-store.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
+import { refundProcedures } from './refunds.js';
 
 export const MAX_PAGE_SIZE = 100;
 const V1 = '/api/v1';
@@ -154,4 +155,6 @@ export const paymentsRouter = router({
   onChange: merchantProcedure.subscription(async function* ({ ctx, signal }) {
     yield* changesOf(ctx.changes, ctx.merchantId, signal);
   }),
+
+  ...refundProcedures,
 });

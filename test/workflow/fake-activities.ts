@@ -6,6 +6,7 @@ import {
   type WebhookDeliveryOutcome,
   type WebhookMessageRef,
 } from '../../common/workflow-api.js';
+import type { RefundablePayment, RefundState } from '../../common/refund-api.js';
 import type { Activities } from '../../worker/activities/index.js';
 
 export type ActivityName = keyof Activities;
@@ -25,6 +26,10 @@ export interface FakeActivityScript {
   refuse?: (snapshot: PaymentSnapshot, event: ProjectionEvent) => string | undefined;
   /** One delivery (default: delivered at once with 200). */
   deliver?: (messageId: string) => Promise<WebhookDeliveryOutcome>;
+  /** Refunds: the payment as the read model has it (throw to make it still settling; default: none). */
+  refundable?: (attempt: number) => RefundablePayment | null | Promise<RefundablePayment | null>;
+  /** Refunds: one gateway refund call (throw to fail it); `attempt` counts calls of that refund. */
+  refund?: (attempt: number, refundId: string) => void | Promise<void>;
 }
 
 /** A decline, as the real gateway activity reports it (final, so Temporal does not retry it). */
@@ -66,6 +71,21 @@ export function fakeActivities(script: FakeActivityScript = {}) {
     async voidAuthorization(request) {
       record('voidAuthorization', [request]);
     },
+    async loadRefundablePayment(paymentId) {
+      const attempt = record('loadRefundablePayment', [paymentId]);
+      return (await script.refundable?.(attempt)) ?? null;
+    },
+    async projectRefund(snapshot, refund, event) {
+      record('projectRefund', [snapshot, refund, event]);
+      return script.messages?.(snapshot, event) ?? [];
+    },
+    async refundPayment(request) {
+      record('refundPayment', [request]);
+      const attempt = calls.filter(
+        (c) => c.name === 'refundPayment' && (c.args[0] as { refundId: string }).refundId === request.refundId,
+      ).length;
+      await script.refund?.(attempt, request.refundId);
+    },
     async deliverWebhookMessage(messageId) {
       record('deliverWebhookMessage', [messageId]);
       deliveryLog.push({ messageId, phase: 'start' });
@@ -84,6 +104,11 @@ export function fakeActivities(script: FakeActivityScript = {}) {
     callsTo: (name: ActivityName) => calls.filter((c) => c.name === name),
     /** The events the workflow projected, in order (`payment.created`, …). */
     projectedEvents: () => calls.filter((c) => c.name === 'projectPayment').map((c) => (c.args[1] as ProjectionEvent).type),
+    /** The refund steps the refunds workflow projected, in order. */
+    refundSteps: () =>
+      calls
+        .filter((c) => c.name === 'projectRefund')
+        .map((c) => ({ snapshot: c.args[0] as PaymentSnapshot, refund: c.args[1] as RefundState, event: c.args[2] as ProjectionEvent })),
     projected: () =>
       calls
         .filter((c) => c.name === 'projectPayment')

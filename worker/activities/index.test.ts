@@ -15,7 +15,7 @@ function activitiesWith(gateway: Partial<Gateway>) {
   };
   return createActivities({
     db: new Proxy({}, { get: unused }) as unknown as Database,
-    gateway: { authorize: unused, capture: unused, void: unused, ...gateway },
+    gateway: { authorize: unused, capture: unused, void: unused, refund: unused, ...gateway },
     fetch: unused as unknown as typeof fetch,
     webhooks: { schedule: [0], timeoutMs: 1000, disableAfterMs: 60_000 },
   });

@@ -13,6 +13,7 @@ import {
 } from '../../common/workflow-api.js';
 import { GatewayDeclinedError, type AuthorizeRequest, type Gateway } from '../gateway/gateway.js';
 import { announceNotice } from './notice-delivery.js';
+import { createRefundActivities } from './refunds.js';
 import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
 
 export interface ActivityDependencies {
@@ -112,6 +113,8 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
     async deliverWebhookMessage(messageId: string): Promise<WebhookDeliveryOutcome> {
       return deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId);
     },
+
+    ...createRefundActivities({ db, gateway }),
   };
 }
 

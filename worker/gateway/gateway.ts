@@ -6,6 +6,20 @@ export interface Gateway {
   capture(request: { paymentId: string; authorizationId: string; amount?: number; scenario?: string }): Promise<void>;
   /** Releases an authorization that will not be captured (the saga's compensation). */
   void(request: { paymentId: string; authorizationId: string }): Promise<void>;
+  /**
+   * Returns captured funds; idempotent by refund id (a retry never refunds twice). Throws
+   * GatewayDeclinedError when the gateway refuses it for good; any other error is transient.
+   */
+  refund(request: RefundRequest): Promise<void>;
+}
+
+export interface RefundRequest {
+  paymentId: string;
+  refundId: string;
+  amount: number;
+  currency: string;
+  /** Simulator only: `data.simulate` of the payment. Real gateways ignore it. */
+  scenario?: string;
 }
 
 export interface AuthorizeRequest {

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { simulatorCharges } from '../../db/schema.js';
+import { simulateRefund } from './simulator-refunds.js';
 import { GatewayDeclinedError, type Gateway } from './gateway.js';
 
 /**
@@ -8,7 +9,9 @@ import { GatewayDeclinedError, type Gateway } from './gateway.js';
  * - `decline`: authorization refused for good;
  * - `error`: the first two authorize calls fail transiently, the third succeeds;
  * - `timeout`: the first authorize call hangs past the activity timeout, the retry succeeds;
- * - `capture_fail`: capture is refused for good after a successful authorization.
+ * - `capture_fail`: capture is refused for good after a successful authorization;
+ * - `refund_error`: the first two calls of each refund fail transiently, the third succeeds;
+ * - `refund_decline`: every refund is refused for good.
  */
 
 /**
@@ -76,6 +79,11 @@ export function createGatewaySimulator(options: { db: Database; latencyMs?: numb
         .update(simulatorCharges)
         .set({ status: 'voided', updatedAt: sql`now()` })
         .where(and(eq(simulatorCharges.paymentId, paymentId), eq(simulatorCharges.status, 'authorized')));
+    },
+
+    async refund(request) {
+      await latency();
+      await simulateRefund(db, request);
     },
   };
 }

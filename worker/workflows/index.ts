@@ -1,2 +1,3 @@
 export { paymentWorkflow } from './payment.js';
 export { webhookDeliveryWorkflow } from './webhook-delivery.js';
+export { refundsWorkflow } from './refunds.js';

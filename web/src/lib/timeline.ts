@@ -29,6 +29,8 @@ const FIELD: Record<string, string> = {
   capturableAmount: 'Capturable (minor units)',
   capturedAmount: 'Captured (minor units)',
   captureBefore: 'Capture before',
+  refundId: 'Refund',
+  amount: 'Amount (minor units)',
 };
 
 export function eventTitle(type: PaymentEventType): string {

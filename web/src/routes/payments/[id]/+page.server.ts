@@ -11,16 +11,18 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   if (id?.kind !== 'id') error(404, `There is no payment ${params.id}. Payment ids look like pay_01J… (find one on the Payments page).`);
   if (id.search !== params.id) redirect(308, `/payments/${id.search}`);
   try {
-    const [payment, events, messages] = await Promise.all([
+    const [payment, events, messages, refunds] = await Promise.all([
       locals.api.payments.get.query({ id: params.id }),
       locals.api.payments.events.query({ id: params.id }),
       locals.api.webhooks.listMessages.query({ paymentId: params.id }),
+      locals.api.payments.refunds.query({ id: params.id }),
     ]);
     const attempts = await Promise.all(messages.map((m) => locals.api.webhooks.listAttempts.query({ id: m.id })));
     return {
       payment,
       events,
       messages: messages.map((m, i) => ({ ...m, attempts: attempts[i]! })),
+      refunds,
       temporalLink: `${TEMPORAL_UI}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(payment.id)}`,
     };
   } catch (err) {
@@ -69,4 +71,24 @@ export const actions: Actions = {
     ),
   redeliver: (event) =>
     act(event, 'redeliver', (form) => event.locals.api.webhooks.redeliver.mutate({ id: String(form.get('messageId') ?? '') })),
+  /** The form key is the refund's Idempotency-Key: the API itself makes a resent form one refund. */
+  refund: async (event) => {
+    const form = await event.request.formData();
+    const text = String(form.get('amount') ?? '').trim();
+    const amount = text ? toMinorUnits(text, String(form.get('currency') ?? 'USD')) : undefined;
+    if (text && !amount) return fail(400, { refundError: `Amount: "${text}" is not an amount such as 12.50` });
+    const reason = String(form.get('reason') ?? '').trim() || undefined;
+    const formKey = String(form.get('formKey') ?? '');
+    try {
+      await event.locals.api.payments.refund.mutate({
+        id: event.params.id,
+        ...(amount ? { amount } : {}),
+        ...(reason ? { reason } : {}),
+        ...(formKey ? { idempotencyKey: `dashboard:${formKey}` } : {}),
+      });
+      return { refunded: true };
+    } catch (err) {
+      return fail(409, { refundError: apiMessage(err) });
+    }
+  },
 };

@@ -1,0 +1,107 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { and, count, eq } from 'drizzle-orm';
+import { gatewayCalls } from '../../common/metrics.js';
+import { capturedAmountOf, type RefundablePayment, type RefundState } from '../../common/refund-api.js';
+import { isTerminal } from '../../common/vocabulary.js';
+import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../../common/workflow-api.js';
+import type { Database } from '../../db/client.js';
+import { deterministicDatabaseError } from '../../db/errors.js';
+import { projectRefundState } from '../../db/refund-projection.js';
+import { payments, webhookMessages } from '../../db/schema.js';
+import { GatewayDeclinedError, type Gateway, type RefundRequest } from '../gateway/gateway.js';
+
+/** Failure type while the payment's own workflow still writes or delivers: retried until it is done. */
+export const PAYMENT_SETTLING_ERROR = 'PaymentSettling';
+
+type PaymentRow = typeof payments.$inferSelect;
+
+/** The read model's row as the snapshot the workflow projects from (the inverse of `paymentRow`). */
+export function snapshotOfRow(row: PaymentRow): PaymentSnapshot {
+  const ms = (d: Date | null) => (d === null ? null : d.getTime());
+  return {
+    paymentId: row.id,
+    merchantId: row.merchantId,
+    paymentMethodId: row.paymentMethodId,
+    reference: row.reference,
+    amount: row.amount,
+    currency: row.currency,
+    delaySeconds: row.delaySeconds,
+    webhookUrl: row.webhookUrl,
+    data: row.data,
+    metadata: row.metadata,
+    description: row.description,
+    createdAt: row.createdAt.getTime(),
+    status: row.status,
+    version: row.version,
+    scheduledAt: row.scheduledAt.getTime(),
+    workflowRunId: row.workflowRunId,
+    failureReason: row.failureReason,
+    compensated: row.compensated,
+    webhookStatus: row.webhookStatus,
+    updatedAt: row.updatedAt.getTime(),
+    completedAt: ms(row.completedAt),
+    amountRefunded: row.amountRefunded,
+  };
+}
+
+/** Activities of the refunds workflow, from the same dependencies as the payment's. */
+export function createRefundActivities({ db, gateway }: { db: Database; gateway: Gateway }) {
+  return {
+    /**
+     * The payment as its refunds start from, once its own workflow is done with it: its final state
+     * written, its own webhook's outcome recorded, no message of it still being delivered. Until then
+     * this throws a retryable failure, so refund events come after the payment's in version and in every
+     * receiver's lane. Null when there is no such payment.
+     */
+    async loadRefundablePayment(paymentId: string): Promise<RefundablePayment | null> {
+      const [row] = await db.select().from(payments).where(eq(payments.id, paymentId)).limit(1);
+      if (!row) return null;
+      const [inFlight] = await db
+        .select({ n: count() })
+        .from(webhookMessages)
+        .where(and(eq(webhookMessages.paymentId, paymentId), eq(webhookMessages.status, 'pending')));
+      if (!isTerminal(row.status) || row.webhookStatus === 'pending' || (inFlight?.n ?? 0) > 0) {
+        throw ApplicationFailure.retryable(
+          `payment ${paymentId} is still ${row.status} or delivering its webhooks; refunds wait for it`,
+          PAYMENT_SETTLING_ERROR,
+        );
+      }
+      return { snapshot: snapshotOfRow(row), capturedAmount: capturedAmountOf(row), amountRefunded: row.amountRefunded };
+    },
+
+    /** Writes one step of a refund with the payment's new state; returns the webhook messages to deliver. */
+    async projectRefund(snapshot: PaymentSnapshot, refund: RefundState, event: ProjectionEvent): Promise<WebhookMessageRef[]> {
+      try {
+        const { messages } = await projectRefundState(db, snapshot, refund, event);
+        Context.current().log.info('refund projected', {
+          paymentId: snapshot.paymentId,
+          refundId: refund.refundId,
+          status: refund.status,
+          version: snapshot.version,
+          event: event.type,
+        });
+        return messages;
+      } catch (err) {
+        const refused = deterministicDatabaseError(err);
+        // The API validated everything stored here, so this is a bug: loud, and not retried for ever.
+        if (refused) throw ApplicationFailure.nonRetryable(`the read model refused the refund (${refused.code}: ${refused.message})`);
+        throw err;
+      }
+    },
+
+    /** A refusal is final (non-retryable); any other error is retried by the workflow's policy. */
+    async refundPayment(request: RefundRequest): Promise<void> {
+      try {
+        await gateway.refund(request);
+        gatewayCalls.inc({ operation: 'refund', outcome: 'ok' });
+      } catch (err) {
+        if (err instanceof GatewayDeclinedError) {
+          gatewayCalls.inc({ operation: 'refund', outcome: 'declined' });
+          throw ApplicationFailure.nonRetryable(err.message, 'GatewayDeclined');
+        }
+        gatewayCalls.inc({ operation: 'refund', outcome: 'error' });
+        throw err;
+      }
+    },
+  };
+}
