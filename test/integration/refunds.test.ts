@@ -91,6 +91,29 @@ describe('refunds on the real services', () => {
     ]);
   });
 
+  it('a partially captured manual payment refunds at most what was captured, not its amount', async () => {
+    const created = await call('POST', '/api/v1/payments', { amount: 1000, currency: 'EUR', delaySeconds: 0, captureMethod: 'manual' });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    await waitFor(async () => (await call('GET', `/api/v1/payments/${id}`)).body.status === 'requires_capture', 'awaiting capture');
+    expect((await call('POST', `/api/v1/payments/${id}/capture`, { amount: 400 })).status).toBe(200);
+    expect(await system.temporal.workflow.getHandle(id).result()).toMatchObject({ status: 'completed' });
+
+    const tooMuch = await refund(id, { amount: 500 });
+    expect(tooMuch.status).toBe(409);
+    expect(tooMuch.body.message).toMatch(/captured 400/);
+    const all = await refund(id, { reason: 'whole capture back' });
+    expect(all.status).toBe(201);
+    expect(all.body).toMatchObject({ amount: 400, status: 'succeeded' });
+    expect((await call('GET', `/api/v1/payments/${id}`)).body).toMatchObject({
+      status: 'refunded',
+      amountRefunded: 400,
+      capturedAmount: 400,
+    });
+    const ledger = await system.database.db.select().from(simulatorRefunds).where(eq(simulatorRefunds.paymentId, id));
+    expect(ledger.reduce((sum, r) => sum + r.amount, 0)).toBe(400);
+  });
+
   it('bad input is a 400 naming the field; a payment that did not complete, or an amount above what is left, a 409', async () => {
     const id = await completedPayment();
     for (const [body, field] of [
