@@ -13,6 +13,8 @@ import type { CreatePaymentRequest, PaymentView } from '../common/payment.js';
 import { errorChain } from '../common/error-chain.js';
 import { newPaymentId, paymentCreatedAt, paymentReference } from '../common/payment-id.js';
 import {
+  INVALID_AMENDMENT_ERROR,
+  NOT_AMENDABLE_ERROR,
   NOT_PENDING_ERROR,
   PAYMENT_WORKFLOW_TYPE,
   cancelUpdate,
@@ -129,7 +131,7 @@ async function claimIdempotencyKey(ctx: MerchantContext, key: string, body: obje
 }
 
 /** JSON with sorted keys, so the same body hashes the same whatever its key order. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value)
@@ -160,7 +162,7 @@ type Handle = WorkflowHandle<typeof paymentWorkflow>;
 /** A call to Temporal inside a request answers within this (an update that does not is a 504). */
 export const TEMPORAL_DEADLINE_MS = 10_000;
 
-async function sendUpdate(ctx: MerchantContext, id: string, action: string, send: (handle: Handle) => Promise<unknown>) {
+export async function sendUpdate(ctx: MerchantContext, id: string, action: string, send: (handle: Handle) => Promise<unknown>) {
   try {
     const handle = ctx.temporal.workflow.getHandle<typeof paymentWorkflow>(paymentWorkflowId(id));
     await ctx.temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => send(handle));
@@ -174,6 +176,12 @@ async function sendUpdate(ctx: MerchantContext, id: string, action: string, send
     }
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === NOT_PENDING_ERROR) {
       throw new TRPCError({ code: 'CONFLICT', message: err.cause.message, cause: err });
+    }
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === NOT_AMENDABLE_ERROR) {
+      throw new TRPCError({ code: 'CONFLICT', message: err.cause.message, cause: err });
+    }
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === INVALID_AMENDMENT_ERROR) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: err.cause.message, cause: err });
     }
     if (err instanceof WorkflowNotFoundError) {
       // The workflow already finished; the projection tells in which state.

@@ -96,7 +96,7 @@ export function openApiDocument(baseUrl: string) {
       const ok = operation.responses['200'];
       const statuses = ['400', '401', '429', '500', '503'];
       if (path.includes('{')) statuses.push('404');
-      if (method === 'post') statuses.push('409', '413', '415', '422', '504');
+      if (method === 'post' || method === 'patch') statuses.push('409', '413', '415', '422', '504');
       operation.responses = {
         [String(successOf.get(`${method.toUpperCase()} ${path}`) ?? 200)]: ok,
         ...Object.fromEntries(statuses.sort().map((s) => [s, errorResponse(ERROR_STATUSES[s]!)])),

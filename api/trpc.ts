@@ -105,7 +105,7 @@ export { TRPCError };
 
 /** The REST face of a procedure, served by the REST bridge and described in the OpenAPI document. */
 export function rest(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PATCH',
   path: `/${string}`,
   summary: string,
   options: { description?: string; tag?: string; successStatus?: 201 } = {},

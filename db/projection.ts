@@ -79,6 +79,13 @@ function paymentUpsert(db: Queryable, snapshot: PaymentSnapshot) {
         scheduledAt: excluded('scheduled_at'),
         updatedAt: excluded('updated_at'),
         completedAt: excluded('completed_at'),
+        // What an amendment of a pending payment may change; otherwise the same in every version.
+        amount: excluded('amount'),
+        currency: excluded('currency'),
+        delaySeconds: excluded('delay_seconds'),
+        webhookUrl: excluded('webhook_url'),
+        description: excluded('description'),
+        metadata: excluded('metadata'),
       },
       setWhere: sql`${payments.version} < excluded.version`,
     })
