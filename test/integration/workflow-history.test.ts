@@ -31,6 +31,8 @@ const SCENARIOS = {
   'go-canceled': { delaySeconds: 60, data: {}, cancel: true, legacy: true },
   // Started around the API with data the database refuses (patched 'projection-refusal-ends-payment').
   'projection-refused': { delaySeconds: 0, data: { note: 'a\u0000b' }, direct: true },
+  // Amended while pending: a later schedule (the timer re-armed, patched 'amend-rearms-delay'), then one already past.
+  amended: { delaySeconds: 60, data: {}, amend: [{ delaySeconds: 120, amount: 1500 }, { delaySeconds: 0 }] },
 } as const;
 
 /** Starts a payment as the API would, without the API's validation. */
@@ -82,6 +84,7 @@ beforeAll(async () => {
               });
       if ('cancel' in scenario) await system.trpc.payments.cancel.mutate({ id: p.id });
       if ('processNow' in scenario) await system.trpc.payments.processNow.mutate({ id: p.id });
+      if ('amend' in scenario) for (const change of scenario.amend) await system.trpc.payments.amend.mutate({ id: p.id, ...change });
       const handle = system.temporal.workflow.getHandle(p.id);
       await handle.result();
       fresh.set(name, await handle.fetchHistory());
@@ -133,6 +136,12 @@ describe('workflow histories', () => {
     expect(count(fresh.get('completed-delay-0')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(0);
     expect(count(fresh.get('declined')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(0);
     expect(count(fresh.get('completed-delay-1')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(1);
+  });
+
+  it('an amendment that moves the schedule re-arms the timer; one already past ends the wait', () => {
+    expect(count(fresh.get('amended')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(2);
+    expect(count(fresh.get('amended')!, EventType.EVENT_TYPE_TIMER_CANCELED)).toBe(2);
+    expect(count(fresh.get('amended')!, EventType.EVENT_TYPE_TIMER_FIRED)).toBe(0);
   });
 
   it('costs Temporal at most 1.5× the events of a minimal validate → charge → webhook workflow', () => {
