@@ -3,6 +3,8 @@ import type { Actions, PageServerLoad, RequestEvent } from './$types';
 import { TEMPORAL_NAMESPACE, TEMPORAL_UI, apiFailure, apiMessage } from '$lib/server/api';
 import { once } from '$lib/server/once';
 import { parsePaymentSearch } from '$lib/payment-search';
+import { amendFormValues } from '$lib/amend-form';
+import { amendFromForm } from '$lib/server/amend-action';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   // Not an id at all is a page that does not exist, not a validation error; a lower-case id is the same payment.
@@ -18,6 +20,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
     const attempts = await Promise.all(messages.map((m) => locals.api.webhooks.listAttempts.query({ id: m.id })));
     return {
       payment,
+      amendValues: amendFormValues(payment),
       events,
       messages: messages.map((m, i) => ({ ...m, attempts: attempts[i]! })),
       temporalLink: `${TEMPORAL_UI}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(payment.id)}`,
@@ -45,6 +48,7 @@ export const actions: Actions = {
   cancel: (event) =>
     act(event, 'cancel', () => event.locals.api.payments.cancel.mutate({ id: event.params.id, reason: 'canceled from the dashboard' })),
   processNow: (event) => act(event, 'processNow', () => event.locals.api.payments.processNow.mutate({ id: event.params.id })),
+  amend: async (event) => amendFromForm(event.locals.api, event.params.id, await event.request.formData()),
   redeliver: (event) =>
     act(event, 'redeliver', (form) => event.locals.api.webhooks.redeliver.mutate({ id: String(form.get('messageId') ?? '') })),
 };
