@@ -7,6 +7,7 @@ import { createLogger } from '../common/logger.js';
 import { INVALID_AMENDMENT_ERROR, NOT_AMENDABLE_ERROR } from '../common/workflow-api.js';
 import type { Database } from '../db/client.js';
 import { createContextInner } from './context.js';
+import { openApiDocument } from './rest.js';
 import type { PaymentChangeFeed } from './payment-changes.js';
 import { appRouter } from './router.js';
 import { createCallerFactory } from './trpc.js';
@@ -115,5 +116,17 @@ describe('payments.amend', () => {
     const options = updates[0]!.options as { args: unknown[]; updateId?: string };
     expect(options.args).toEqual([{ currency: 'EUR', webhookUrl: null }]);
     expect(options.updateId).toMatch(/^amend-[0-9a-f]{64}$/);
+  });
+
+  it('the OpenAPI document says what an empty amendment is: the PATCH body needs one amendable field', () => {
+    const patch = (openApiDocument('http://localhost').paths?.['/api/v1/payments/{id}'] as Record<string, unknown>).patch as {
+      requestBody: { required: boolean; content: { 'application/json': { schema: { anyOf?: unknown[] } } } };
+      responses: Record<string, unknown>;
+    };
+    expect(patch.requestBody.required).toBe(true);
+    expect(patch.requestBody.content['application/json'].schema.anyOf).toEqual(
+      ['amount', 'currency', 'delaySeconds', 'webhookUrl', 'description', 'metadata'].map((field) => ({ required: [field] })),
+    );
+    expect(Object.keys(patch.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '409']));
   });
 });

@@ -887,7 +887,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": {
                     amount?: number;
@@ -904,7 +904,7 @@ export interface operations {
                         [key: string]: string;
                     };
                     idempotencyKey?: string;
-                };
+                } | unknown | unknown | unknown | unknown | unknown | unknown;
             };
         };
         responses: {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createPaymentInput, paymentEventView, paymentId, paymentStatus, paymentView } from '../../common/payment.js';
 import { dateTime, freeText } from '../../common/text-rules.js';
 import { cancelPayment, createPayment, processPaymentNow } from '../payment-commands.js';
-import { amendPaymentInput } from '../../common/amend-payment-input.js';
+import { AMENDABLE_FIELDS, amendPaymentInput } from '../../common/amend-payment-input.js';
 import { amendPayment } from '../amend-commands.js';
 import { changesOf } from '../payment-change-stream.js';
 import { LIST_CURSOR, PAYMENT_SORTS } from '../payment-list-query.js';
@@ -110,6 +110,7 @@ export const paymentsRouter = router({
       rest('PATCH', `${V1}/payments/{id}`, 'Amend a pending payment', {
         description:
           'Changes amount, currency, delay (counted from creation), webhook URL, description or metadata while the payment is pending; the new schedule applies at once and the change is a `payment.amended` event. Answers 409 once processing began, and for a payment created through the Go-compatible door.',
+        bodyRequiresOneOf: AMENDABLE_FIELDS,
       }),
     )
     .input(amendPaymentInput)
