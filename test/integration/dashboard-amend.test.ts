@@ -17,13 +17,15 @@ let web: Listening;
 let browser: Browser;
 let signedIn: BrowserContext;
 let api: ReturnType<typeof createPaymentsClient>;
+let apiKey: string;
 
 beforeAll(async () => {
   await ensureDashboardBuilt();
   system = await startTestSystem();
   web = await startDashboard({ port: 0, host: '127.0.0.1', env: { API_URL: system.apiUrl } });
   const merchant = await createMerchant(system.database.db, 'Amend merchant');
-  api = createPaymentsClient({ url: system.apiUrl, apiKey: merchant.apiKey.key });
+  apiKey = merchant.apiKey.key;
+  api = createPaymentsClient({ url: system.apiUrl, apiKey });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
   signedIn = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await signedIn.addCookies([{ name: 'payments_api_key', value: merchant.apiKey.key, url: web.url }]);
@@ -45,6 +47,23 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 describe('amend form', () => {
+  it('open, fits a 375 px phone without sideways scrolling', async () => {
+    const created = await api.payments.create.mutate({ amount: 4200, currency: 'EUR', delaySeconds: 3600, description: 'phone' });
+    const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, isMobile: true });
+    await phone.addCookies([{ name: 'payments_api_key', value: apiKey, url: web.url }]);
+    const page = await phone.newPage();
+    try {
+      await page.goto(`${web.url}/payments/${created.id}`);
+      await page.getByText('Amend payment').click();
+      await page.getByRole('form', { name: 'Amend the payment' }).getByLabel('Amount').waitFor();
+      expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      await phone.close();
+      await api.payments.cancel.mutate({ id: created.id });
+    }
+  });
+
   it('amends a pending payment: the page, the timeline and the API show the new values; a bad field is named beside it', async () => {
     const created = await api.payments.create.mutate({ amount: 4200, currency: 'EUR', delaySeconds: 3600, description: 'before' });
     const page = await signedIn.newPage();
