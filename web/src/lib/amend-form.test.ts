@@ -8,7 +8,7 @@ const payment = {
   webhookUrl: 'https://receiver.example/hook',
   description: 'T-shirt',
   metadata: { orderId: 'A-17', channel: 'web' },
-} as Parameters<typeof amendFormValues>[0];
+} satisfies Parameters<typeof amendFormValues>[0];
 
 describe('the amend form', () => {
   it('shows amounts in major units exactly, for 0, 2 and 3 minor digits', () => {

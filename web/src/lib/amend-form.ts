@@ -3,7 +3,8 @@ import { toMinorUnits } from './format.js';
 
 /** The amend form's rules, apart from the server so they can be tested alone. */
 
-type Payment = RouterOutputs['payments']['get'];
+/** What of a payment the form shows and compares. */
+type Payment = Pick<RouterOutputs['payments']['get'], 'amount' | 'currency' | 'delaySeconds' | 'webhookUrl' | 'description' | 'metadata'>;
 export type Amendment = Omit<RouterInputs['payments']['amend'], 'id'>;
 
 /** What the amend form shows for a payment: its current values as a person types them. */
