@@ -223,4 +223,23 @@ describe('amending a pending payment', () => {
     expect(messages[5]).toMatch(/^data: cannot be amended/);
     expect(fake.projectedEvents()).not.toContain('payment.amended');
   });
+
+  it('the write that follows an amendment waits for it: projections never overlap, versions in order', async () => {
+    // The amendment's write is slow; the processing it makes due at once is projected only after it.
+    const fake = fakeActivities({
+      project: (_snapshot, event) =>
+        event.type === 'payment.amended' ? new Promise((resolve) => setTimeout(resolve, 300)) : Promise.resolve(),
+    });
+    await testbed.using(fake.activities, async () => {
+      const { handle } = await startPending(fake);
+      await handle.executeUpdate(amendUpdate, { args: [{ delaySeconds: 0 }] });
+      await handle.result();
+    });
+    expect(fake.projectionLog).toEqual(
+      [1, 2, 3, 4].flatMap((version) => [
+        { version, phase: 'start' },
+        { version, phase: 'end' },
+      ]),
+    );
+  });
 });
