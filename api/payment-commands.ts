@@ -13,6 +13,8 @@ import type { CreatePaymentRequest, PaymentView } from '../common/payment.js';
 import { errorChain } from '../common/error-chain.js';
 import { newPaymentId, paymentCreatedAt, paymentReference } from '../common/payment-id.js';
 import {
+  INVALID_AMENDMENT_ERROR,
+  NOT_AMENDABLE_ERROR,
   NOT_PENDING_ERROR,
   PAYMENT_WORKFLOW_TYPE,
   cancelUpdate,
@@ -133,7 +135,7 @@ async function claimIdempotencyKey(ctx: MerchantContext, key: string, body: obje
 }
 
 /** JSON with sorted keys, so the same body hashes the same whatever its key order. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value)
@@ -179,6 +181,12 @@ export async function sendUpdate(ctx: MerchantContext, id: string, action: strin
     }
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === NOT_PENDING_ERROR) {
       throw new TRPCError({ code: 'CONFLICT', message: err.cause.message, cause: err });
+    }
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === NOT_AMENDABLE_ERROR) {
+      throw new TRPCError({ code: 'CONFLICT', message: err.cause.message, cause: err });
+    }
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === INVALID_AMENDMENT_ERROR) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: err.cause.message, cause: err });
     }
     if (err instanceof WorkflowNotFoundError) {
       // The workflow already finished; the projection tells in which state.

@@ -82,6 +82,11 @@ export function openApiDocument(baseUrl: string) {
     baseUrl,
   });
   const procedures = restRouter._def.procedures as unknown as Record<string, { _def: { meta?: RestMeta } }>;
+  const oneOfRequired = new Map<string, readonly string[]>(
+    Object.values(procedures).flatMap(({ _def: { meta } }) =>
+      meta?.bodyRequiresOneOf ? [[`${meta.openapi?.method} ${meta.openapi?.path}`, meta.bodyRequiresOneOf] as const] : [],
+    ),
+  );
   const successOf = new Map(
     Object.values(procedures).map(({ _def: { meta } }) => [`${meta?.openapi?.method} ${meta?.openapi?.path}`, meta?.successStatus ?? 200]),
   );
@@ -96,7 +101,7 @@ export function openApiDocument(baseUrl: string) {
       const ok = operation.responses['200'];
       const statuses = ['400', '401', '429', '500', '503'];
       if (path.includes('{')) statuses.push('404');
-      if (method === 'post') statuses.push('409', '413', '415', '422', '504');
+      if (method === 'post' || method === 'patch') statuses.push('409', '413', '415', '422', '504');
       operation.responses = {
         [String(successOf.get(`${method.toUpperCase()} ${path}`) ?? 200)]: ok,
         ...Object.fromEntries(statuses.sort().map((s) => [s, errorResponse(ERROR_STATUSES[s]!)])),
@@ -107,6 +112,12 @@ export function openApiDocument(baseUrl: string) {
       const body = (operation as { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: string[] } }> } })
         .requestBody;
       if (body) body.required = Boolean(body.content?.['application/json']?.schema?.required?.length);
+      const oneOf = oneOfRequired.get(`${method.toUpperCase()} ${path}`);
+      const bodySchema = body?.content?.['application/json']?.schema as Record<string, unknown> | undefined;
+      if (body && bodySchema && oneOf) {
+        bodySchema.anyOf = oneOf.map((field) => ({ required: [field] }));
+        body.required = true;
+      }
       const extra = objectParams.get(`${method.toUpperCase()} ${path}`) ?? [];
       (operation as { parameters?: unknown[] }).parameters = [...((operation as { parameters?: unknown[] }).parameters ?? []), ...extra];
     }

@@ -18,7 +18,11 @@ export function describeZodError(error: ZodError): string {
 }
 
 /** A procedure's REST face; `successStatus` where it is not 200 (creations answer 201). */
-export type RestMeta = OpenApiMeta & { successStatus?: 201 };
+export type RestMeta = OpenApiMeta & {
+  successStatus?: 201;
+  /** The body must hold at least one of these fields (a rule zod's refinements cannot put in the document). */
+  bodyRequiresOneOf?: readonly string[];
+};
 
 /** What a client learns of an internal error; the details are in the log under its request id. */
 export const INTERNAL_MESSAGE = 'internal error; it was logged with the request id';
@@ -105,13 +109,14 @@ export { TRPCError };
 
 /** The REST face of a procedure, served by the REST bridge and described in the OpenAPI document. */
 export function rest(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PATCH',
   path: `/${string}`,
   summary: string,
-  options: { description?: string; tag?: string; successStatus?: 201 } = {},
+  options: { description?: string; tag?: string; successStatus?: 201; bodyRequiresOneOf?: readonly string[] } = {},
 ): RestMeta {
   return {
     openapi: { method, path, summary, description: options.description, tags: [options.tag ?? 'payments'], protect: true },
     ...(options.successStatus ? { successStatus: options.successStatus } : {}),
+    ...(options.bodyRequiresOneOf ? { bodyRequiresOneOf: options.bodyRequiresOneOf } : {}),
   };
 }

@@ -366,6 +366,55 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
             };
         }>;
+        amend: import("@trpc/server").TRPCMutationProcedure<{
+            input: {
+                id: string;
+                amount?: number | undefined;
+                currency?: string | undefined;
+                delaySeconds?: number | undefined;
+                webhookUrl?: string | null | undefined;
+                description?: string | null | undefined;
+                metadata?: Record<string, string> | undefined;
+                idempotencyKey?: string | undefined;
+            };
+            output: {
+                id: string;
+                reference: string;
+                amount: number;
+                currency: string;
+                status: "pending" | "processing" | "requires_capture" | "completed" | "failed" | "canceled" | "partially_refunded" | "refunded";
+                delaySeconds: number;
+                scheduledAt: string;
+                webhookUrl: string | null;
+                webhookStatus: "pending" | "failed" | "delivered" | null;
+                data: Record<string, unknown>;
+                metadata: Record<string, string>;
+                description: string | null;
+                paymentMethodId: string | null;
+                workflowRunId: string | null;
+                failureReason: string | null;
+                compensated: boolean;
+                version: number;
+                createdAt: string;
+                updatedAt: string;
+                completedAt: string | null;
+                captureMethod: "automatic" | "manual";
+                capturedAmount: number | null;
+                captureBefore: string | null;
+                amountRefunded: number;
+            };
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
         events: import("@trpc/server").TRPCQueryProcedure<{
             input: {
                 id: string;

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { PaymentEventType, PaymentStatus, WebhookDeliveryStatus } from './vocabulary.js';
+import type { PaymentAmendment } from './amendment-rules.js';
 
 export const PAYMENT_WORKFLOW_TYPE = 'paymentWorkflow';
 
@@ -137,3 +138,17 @@ export function initialSnapshot(fields: PaymentFields, workflowRunId: string): P
     completedAt: null,
   };
 }
+
+export type { PaymentAmendment } from './amendment-rules.js';
+
+/**
+ * Changes a pending payment (amount, currency, delay, webhook URL, description, metadata); refused
+ * once processing began (NOT_PENDING_ERROR), for a payment that cannot be amended
+ * (NOT_AMENDABLE_ERROR) and for an invalid change (INVALID_AMENDMENT_ERROR). Answers once the
+ * amended state is in the read model.
+ */
+export const amendUpdate = defineUpdate<PaymentWorkflowState, [PaymentAmendment]>('amend');
+/** The amend validator's refusal of a payment that is pending but cannot be amended; a CONFLICT. */
+export const NOT_AMENDABLE_ERROR = 'PaymentNotAmendable';
+/** The amend validator's refusal of the change itself; a BAD_REQUEST (the API checks first). */
+export const INVALID_AMENDMENT_ERROR = 'InvalidAmendment';

@@ -86,6 +86,13 @@ function paymentUpsert(db: Queryable, snapshot: PaymentSnapshot) {
         completedAt: excluded('completed_at'),
         capturedAmount: excluded('captured_amount'),
         captureBefore: excluded('capture_before'),
+        // What an amendment of a pending payment may change; otherwise the same in every version.
+        amount: excluded('amount'),
+        currency: excluded('currency'),
+        delaySeconds: excluded('delay_seconds'),
+        webhookUrl: excluded('webhook_url'),
+        description: excluded('description'),
+        metadata: excluded('metadata'),
       },
       setWhere: sql`${payments.version} < excluded.version`,
     })

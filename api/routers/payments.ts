@@ -3,6 +3,8 @@ import { createPaymentInput, paymentEventView, paymentId, paymentStatus, payment
 import { dateTime, freeText } from '../../common/text-rules.js';
 import { capturePayment } from '../capture-commands.js';
 import { cancelPayment, createPayment, processPaymentNow } from '../payment-commands.js';
+import { AMENDABLE_FIELDS, amendPaymentInput } from '../../common/amend-payment-input.js';
+import { amendPayment } from '../amend-commands.js';
 import { changesOf } from '../payment-change-stream.js';
 import { LIST_CURSOR, PAYMENT_SORTS } from '../payment-list-query.js';
 import {
@@ -128,6 +130,17 @@ export const paymentsRouter = router({
     )
     .output(paymentView)
     .mutation(({ ctx, input }) => capturePayment(ctx, input.id, input.amount)),
+  amend: merchantProcedure
+    .meta(
+      rest('PATCH', `${V1}/payments/{id}`, 'Amend a pending payment', {
+        description:
+          'Changes amount, currency, delay (counted from creation), webhook URL, description or metadata while the payment is pending; the new schedule applies at once and the change is a `payment.amended` event. Answers 409 once processing began, and for a payment created through the Go-compatible door.',
+        bodyRequiresOneOf: AMENDABLE_FIELDS,
+      }),
+    )
+    .input(amendPaymentInput)
+    .output(paymentView)
+    .mutation(({ ctx, input }) => amendPayment(ctx, input)),
 
   events: merchantProcedure
     .meta(rest('GET', `${V1}/payments/{id}/events`, "A payment's timeline"))

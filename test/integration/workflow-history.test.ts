@@ -33,6 +33,8 @@ const SCENARIOS = {
   'projection-refused': { delaySeconds: 0, data: { note: 'a\u0000b' }, direct: true },
   // Manual capture: authorized, awaiting capture, then 400 of the 1000 captured.
   'manual-captured': { delaySeconds: 0, data: {}, captureMethod: 'manual', capture: 400 },
+  // Amended while pending: a later schedule (the timer re-armed, patched 'amend-rearms-delay'), then one already past.
+  amended: { delaySeconds: 60, data: {}, amend: [{ delaySeconds: 120, amount: 1500 }, { delaySeconds: 0 }] },
 } as const;
 
 /** Starts a payment as the API would, without the API's validation. */
@@ -89,6 +91,7 @@ beforeAll(async () => {
         await waitFor(async () => (await system.trpc.payments.get.query({ id: p.id })).status === 'requires_capture', 'requires_capture');
         await system.trpc.payments.capture.mutate({ id: p.id, amount: scenario.capture });
       }
+      if ('amend' in scenario) for (const change of scenario.amend) await system.trpc.payments.amend.mutate({ id: p.id, ...change });
       const handle = system.temporal.workflow.getHandle(p.id);
       await handle.result();
       fresh.set(name, await handle.fetchHistory());
@@ -140,6 +143,12 @@ describe('workflow histories', () => {
     expect(count(fresh.get('completed-delay-0')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(0);
     expect(count(fresh.get('declined')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(0);
     expect(count(fresh.get('completed-delay-1')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(1);
+  });
+
+  it('an amendment that moves the schedule re-arms the timer; one already past ends the wait', () => {
+    expect(count(fresh.get('amended')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(2);
+    expect(count(fresh.get('amended')!, EventType.EVENT_TYPE_TIMER_CANCELED)).toBe(2);
+    expect(count(fresh.get('amended')!, EventType.EVENT_TYPE_TIMER_FIRED)).toBe(0);
   });
 
   it('costs Temporal at most 1.5× the events of a minimal validate → charge → webhook workflow', () => {

@@ -20,6 +20,8 @@ export interface FakeActivityScript {
   /** Throw to fail the call (an ApplicationFailure.nonRetryable for a final answer); `attempt` counts calls. */
   authorize?: (attempt: number) => void | Promise<void>;
   capture?: (attempt: number) => void | Promise<void>;
+  /** Awaited by a projection before it answers (e.g. to make one slow). */
+  project?: (snapshot: PaymentSnapshot, event: ProjectionEvent) => Promise<void>;
   /** The webhook messages a projection enqueues (default none). */
   messages?: (snapshot: PaymentSnapshot, event: ProjectionEvent) => WebhookMessageRef[];
   /** A reason makes the projection of this state refused for good, as the database would. */
@@ -43,6 +45,8 @@ export function fakeActivities(script: FakeActivityScript = {}) {
   const calls: ActivityCall[] = [];
   /** Delivery starts and ends in order, to check that a lane never overlaps its own messages. */
   const deliveryLog: Array<{ messageId: string; phase: 'start' | 'end' }> = [];
+  /** Projection starts and ends in order, to check that writes never overlap. */
+  const projectionLog: Array<{ version: number; phase: 'start' | 'end' }> = [];
   const record = (name: ActivityName, args: unknown[]) => {
     calls.push({ name, args: structuredClone(args) });
     return calls.filter((c) => c.name === name).length;
@@ -51,6 +55,12 @@ export function fakeActivities(script: FakeActivityScript = {}) {
   const activities: Activities = {
     async projectPayment(snapshot, event) {
       record('projectPayment', [snapshot, event]);
+      projectionLog.push({ version: snapshot.version, phase: 'start' });
+      try {
+        await script.project?.(snapshot, event);
+      } finally {
+        projectionLog.push({ version: snapshot.version, phase: 'end' });
+      }
       const refusal = script.refuse?.(snapshot, event);
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, PROJECTION_REFUSED_ERROR);
       return script.messages?.(snapshot, event) ?? [];
@@ -101,6 +111,7 @@ export function fakeActivities(script: FakeActivityScript = {}) {
     activities,
     calls,
     deliveryLog,
+    projectionLog,
     callsTo: (name: ActivityName) => calls.filter((c) => c.name === name),
     /** The events the workflow projected, in order (`payment.created`, …). */
     projectedEvents: () => calls.filter((c) => c.name === 'projectPayment').map((c) => (c.args[1] as ProjectionEvent).type),

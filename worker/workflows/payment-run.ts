@@ -27,6 +27,8 @@ export class PaymentRun {
   readonly snapshot: PaymentSnapshot;
   /** The highest version the read model has: an update answers only once its state is written. */
   private projectedVersion = 0;
+  /** The latest projection still in flight (settled, never rejecting), or null. */
+  private writing: Promise<void> | null = null;
   /** Set by the cancel update: the delay ends and the payment is canceled. */
   private requestedCancel: string | null = null;
   /** Set by the processNow update: the delay ends and the payment is charged at once. */
@@ -95,10 +97,34 @@ export class PaymentRun {
     });
   }
 
-  /** Writes the snapshot as it is now and queues the webhook messages the write produced. */
-  async project(event: ProjectionEvent): Promise<void> {
-    this.lanes.enqueue(await projectPayment({ ...this.snapshot }, event));
-    this.projectedVersion = Math.max(this.projectedVersion, this.snapshot.version);
+  /**
+   * Writes the snapshot as it is now and queues the webhook messages the write produced. Writes
+   * run one after another: an amendment can start one while another is in flight, and its
+   * receivers must still get the events in version order. A write with none in flight starts at
+   * once, as it always did, so recorded histories replay unchanged.
+   */
+  project(event: ProjectionEvent): Promise<void> {
+    const snapshot = { ...this.snapshot };
+    const write = async () => {
+      this.lanes.enqueue(await projectPayment(snapshot, event));
+      this.projectedVersion = Math.max(this.projectedVersion, snapshot.version);
+    };
+    const written = this.writing ? this.writing.then(write, write) : write();
+    const settled = written.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writing = settled;
+    void settled.then(() => {
+      if (this.writing === settled) this.writing = null;
+    });
+    return written;
+  }
+
+  /** New values at once (so the timer and the validators see them), then the `payment.amended` write. */
+  amend(change: Partial<PaymentSnapshot>, details: Record<string, unknown>): Promise<void> {
+    Object.assign(this.snapshot, change, { version: this.snapshot.version + 1, updatedAt: Date.now() });
+    return this.project({ type: 'payment.amended', details });
   }
 
   /** The status changes at once (so update validators see it), then the write follows. */

@@ -9,6 +9,7 @@ import {
   type PaymentWorkflowResult,
 } from '../../common/workflow-api.js';
 import { acceptCaptureRequests, refuseCancelUnlessCancelable } from './capture.js';
+import { acceptAmendments } from './amend.js';
 import { charge } from './charge.js';
 import { refusalOf } from './failures.js';
 import { PaymentRun } from './payment-run.js';
@@ -33,7 +34,7 @@ export async function paymentWorkflow(fields: PaymentWorkflowInput): Promise<Pay
   return payment.result();
 }
 
-/** The state query, the two updates a pending payment accepts, and capture. */
+/** The state query, the updates a pending payment accepts (amend, cancel, process now), and capture. */
 function acceptRequests(payment: PaymentRun): void {
   setHandler(getStateQuery, () => payment.state());
   setHandler(
@@ -57,6 +58,7 @@ function acceptRequests(payment: PaymentRun): void {
     { validator: () => payment.refuseUnlessPending('processed early') },
   );
   acceptCaptureRequests(payment);
+  acceptAmendments(payment);
 }
 
 /** created → failed (invalid input) | canceled | charged, then every webhook delivered. */
@@ -73,11 +75,20 @@ async function live(payment: PaymentRun): Promise<void> {
   await payment.drainWebhooks();
 }
 
-/** Sleeps the payment's delay, or less if a caller cancels it or asks to process it now. */
+/**
+ * Sleeps the payment's delay, or less if a caller cancels it or asks to process it now. An
+ * amendment that moves the schedule wakes it, and it sleeps again until the new time.
+ */
 async function waitUntilDue(payment: PaymentRun): Promise<void> {
-  // A zero or past-due delay must not create a timer: it would cost history events for nothing.
-  const remaining = payment.snapshot.scheduledAt - Date.now();
-  if (remaining > 0 && !payment.interrupted) await condition(() => payment.interrupted, remaining);
+  for (;;) {
+    const due = payment.snapshot.scheduledAt;
+    // A zero or past-due delay must not create a timer: it would cost history events for nothing.
+    const remaining = due - Date.now();
+    if (remaining <= 0 || payment.interrupted) return;
+    await condition(() => payment.interrupted || payment.snapshot.scheduledAt !== due, remaining);
+    // Histories recorded before amendments existed never moved the schedule, so never get past here.
+    if (payment.snapshot.scheduledAt === due || !patched('amend-rearms-delay')) return;
+  }
 }
 
 async function cancel(payment: PaymentRun, reason: string): Promise<void> {

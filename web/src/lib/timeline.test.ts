@@ -18,4 +18,20 @@ describe('timeline for humans', () => {
   it('keeps the name of a detail it has no label for (negative control)', () => {
     expect(eventFacts({ gatewayCode: 'E42' })).toEqual([{ label: 'gatewayCode', value: 'E42' }]);
   });
+
+  it('reads an amendment as before → after per field', () => {
+    expect(
+      eventFacts({
+        changes: {
+          amount: { before: 2500, after: 4200 },
+          webhookUrl: { before: 'https://a.example/h', after: null },
+          metadata: { before: {}, after: { o: '1' } },
+        },
+      }),
+    ).toEqual([
+      { label: 'Amount (minor units)', value: '2500 → 4200' },
+      { label: 'Webhook URL', value: 'https://a.example/h → none' },
+      { label: 'Metadata', value: '{} → {"o":"1"}' },
+    ]);
+  });
 });

@@ -41,9 +41,41 @@ export function eventTitle(type: PaymentEventType): string {
 export function eventFacts(details: Record<string, unknown>): Array<{ label: string; value: string }> {
   const facts: Array<{ label: string; value: string }> = [];
   for (const [key, value] of Object.entries(details)) {
+    if (key === 'changes' && isChanges(value)) {
+      facts.push(...amendedFacts(value));
+      continue;
+    }
     if (value === null || value === undefined || value === '') continue;
     if (typeof value === 'boolean') facts.push({ label: FIELD[key] ?? key, value: value ? 'yes' : 'no' });
     else if (typeof value === 'string' || typeof value === 'number') facts.push({ label: FIELD[key] ?? key, value: String(value) });
   }
   return facts;
+}
+
+/** How each amended field reads (payment.amended's `changes`). */
+const AMENDED: Record<string, string> = {
+  amount: 'Amount (minor units)',
+  currency: 'Currency',
+  delaySeconds: 'Delay (s from creation)',
+  scheduledAt: 'Scheduled',
+  webhookUrl: 'Webhook URL',
+  description: 'Description',
+  metadata: 'Metadata',
+};
+
+type Changes = Record<string, { before: unknown; after: unknown }>;
+
+function isChanges(value: unknown): value is Changes {
+  return (
+    !!value && typeof value === 'object' && Object.values(value).every((c) => !!c && typeof c === 'object' && 'before' in c && 'after' in c)
+  );
+}
+
+/** One fact per amended field: before → after (a removed value reads as "none"). */
+function amendedFacts(changes: Changes): Array<{ label: string; value: string }> {
+  const text = (v: unknown) => (v === null || v === undefined ? 'none' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return Object.entries(changes).map(([field, { before, after }]) => ({
+    label: AMENDED[field] ?? field,
+    value: `${text(before)} → ${text(after)}`,
+  }));
 }

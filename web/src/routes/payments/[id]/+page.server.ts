@@ -4,6 +4,8 @@ import { TEMPORAL_NAMESPACE, TEMPORAL_UI, apiFailure, apiMessage } from '$lib/se
 import { once } from '$lib/server/once';
 import { parsePaymentSearch } from '$lib/payment-search';
 import { toMinorUnits } from '$lib/format';
+import { amendFormValues } from '$lib/amend-form';
+import { amendFromForm } from '$lib/server/amend-action';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   // Not an id at all is a page that does not exist, not a validation error; a lower-case id is the same payment.
@@ -20,6 +22,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
     const attempts = await Promise.all(messages.map((m) => locals.api.webhooks.listAttempts.query({ id: m.id })));
     return {
       payment,
+      amendValues: amendFormValues(payment),
       events,
       messages: messages.map((m, i) => ({ ...m, attempts: attempts[i]! })),
       refunds,
@@ -69,6 +72,7 @@ export const actions: Actions = {
     act(event, 'void', () =>
       event.locals.api.payments.cancel.mutate({ id: event.params.id, reason: 'authorization voided from the dashboard' }),
     ),
+  amend: async (event) => amendFromForm(event.locals.api, event.params.id, await event.request.formData()),
   redeliver: (event) =>
     act(event, 'redeliver', (form) => event.locals.api.webhooks.redeliver.mutate({ id: String(form.get('messageId') ?? '') })),
   /** The form key is the refund's Idempotency-Key: the API itself makes a resent form one refund. */
