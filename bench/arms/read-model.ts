@@ -1,7 +1,8 @@
 import { PAYMENTS_QUEUE, type BenchEnvironment } from '../environment.js';
 import { closedLoop, firstTrue, openLoad, repeatFor } from '../load.js';
 import { createPayment, type RunLedger } from '../payments.js';
-import { armOrder, percentile, ratioOfMedians, round } from '../stats.js';
+import { alternate } from '../alternate.js';
+import { percentile, ratioOfMedians, round } from '../stats.js';
 
 /**
  * 4. Read model: list-by-status (a page of 50) and get-by-id through our API, over the demo
@@ -37,13 +38,8 @@ export async function measureReadModel(
     createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url }),
   );
 
-  const p99 = { list: [] as number[], get: [] as number[], visibility: [] as number[] };
-  const reads = { visibility, list, get };
-  for (let rep = 0; rep < plan.reps; rep++) {
-    for (const arm of armOrder(['visibility', 'list', 'get'] as const, rep)) {
-      p99[arm].push(percentile(await repeatFor(plan.readSeconds * 1000, reads[arm]), 99));
-    }
-  }
+  const p99Of = (read: () => Promise<unknown>) => async () => percentile(await repeatFor(plan.readSeconds * 1000, read), 99);
+  const p99 = await alternate({ visibility: p99Of(visibility), list: p99Of(list), get: p99Of(get) }, { reps: plan.reps });
   const freshness = await measureFreshness(env, ledger, plan.freshnessSamples);
   const writeLoad = await writes;
   return {
