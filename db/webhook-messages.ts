@@ -1,13 +1,10 @@
-import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { TERMINAL_STATUSES, isSubscribable } from '../common/vocabulary.js';
+import { isSubscribable } from '../common/vocabulary.js';
+import { ownWebhookUrl } from '../common/webhook-message-id.js';
 import { OWN_WEBHOOK_LANE, type PaymentSnapshot, type ProjectionEvent } from '../common/workflow-api.js';
 import { webhookEndpoints, webhookMessages } from './schema.js';
 
-/** Stable per (payment, version, receiver): the `webhook-id` receivers dedupe on. */
-export function webhookMessageId(paymentId: string, version: number, lane: string): string {
-  return `msg_${createHash('sha256').update(`${paymentId}:${version}:${lane}`).digest('base64url').slice(0, 26)}`;
-}
+export { webhookMessageId } from '../common/webhook-message-id.js';
 
 /** What every receiver gets: the earlier Go system's fields (`payment_id`, `timestamp`, `data`) and more. */
 export function webhookPayload(s: PaymentSnapshot, type: string): Record<string, unknown> {
@@ -43,9 +40,7 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
  */
 export function webhookMessagesCte(snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
   const applies = isSubscribable(event.type) && Boolean(snapshot.merchantId);
-  const final =
-    TERMINAL_STATUSES.includes(snapshot.status) && !(snapshot.notifyOwnWebhook === 'processed' && snapshot.status === 'canceled');
-  const ownWebhook = applies && snapshot.webhookUrl && final ? snapshot.webhookUrl : null;
+  const ownWebhook = ownWebhookUrl(snapshot, event);
   const e = webhookEndpoints;
   return sql`receivers as (
       select ${e.id} as lane, ${e.id} as endpoint_id, ${e.url} as url from ${e}
