@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { PAYMENTS_QUEUE, type BenchEnvironment } from '../environment.js';
 import { closedLoop, firstTrue, openLoad, repeatFor } from '../load.js';
 import { createPayment, type RunLedger } from '../payments.js';
@@ -16,7 +17,7 @@ export async function measureReadModel(
   plan: { rows: number; readSeconds: number; reps: number; freshnessSamples: number },
   bareTopRate: number,
 ) {
-  const seeded = await seedSyntheticPayments(env, plan.rows);
+  const seeded = await seedSyntheticPayments(env.database.pool, plan.rows);
   const { rows: sample } = await env.database.pool.query<{ id: string }>(
     `select id from payments where data ? 'synthetic' order by random() limit 500`,
   );
@@ -61,11 +62,11 @@ export async function measureReadModel(
  * Bulk rows straight into the read model, with the change trigger off so no listener drowns, in
  * chunks that each stay within the pool's statement timeout.
  */
-async function seedSyntheticPayments(env: BenchEnvironment, rows: number): Promise<number> {
+export async function seedSyntheticPayments(pool: Pool, rows: number): Promise<number> {
   const chunk = 25_000;
   let inserted = 0;
   for (let from = 1; from <= rows; from += chunk) {
-    const client = await env.database.pool.connect();
+    const client = await pool.connect();
     try {
       await client.query('begin');
       await client.query('set local session_replication_role = replica');
@@ -83,7 +84,7 @@ async function seedSyntheticPayments(env: BenchEnvironment, rows: number): Promi
       client.release();
     }
   }
-  await env.database.pool.query('analyze payments');
+  await pool.query('analyze payments');
   return inserted;
 }
 
