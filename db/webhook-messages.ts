@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { isSubscribable } from '../common/vocabulary.js';
-import { ownWebhookUrl } from '../common/webhook-message-id.js';
+import { TERMINAL_STATUSES, isSubscribable } from '../common/vocabulary.js';
 import { OWN_WEBHOOK_LANE, type PaymentSnapshot, type ProjectionEvent } from '../common/workflow-api.js';
 import { webhookEndpoints, webhookMessages } from './schema.js';
 
-export { webhookMessageId } from '../common/webhook-message-id.js';
+/** Stable per (payment, version, receiver): the `webhook-id` receivers dedupe on. */
+export function webhookMessageId(paymentId: string, version: number, lane: string): string {
+  return `msg_${createHash('sha256').update(`${paymentId}:${version}:${lane}`).digest('base64url').slice(0, 26)}`;
+}
 
 /** What every receiver gets: the earlier Go system's fields (`payment_id`, `timestamp`, `data`) and more. */
 export function webhookPayload(s: PaymentSnapshot, type: string): Record<string, unknown> {
@@ -40,7 +43,9 @@ export function webhookPayload(s: PaymentSnapshot, type: string): Record<string,
  */
 export function webhookMessagesCte(snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
   const applies = isSubscribable(event.type) && Boolean(snapshot.merchantId);
-  const ownWebhook = ownWebhookUrl(snapshot, event);
+  const final =
+    TERMINAL_STATUSES.includes(snapshot.status) && !(snapshot.notifyOwnWebhook === 'processed' && snapshot.status === 'canceled');
+  const ownWebhook = applies && snapshot.webhookUrl && final ? snapshot.webhookUrl : null;
   const e = webhookEndpoints;
   return sql`receivers as (
       select ${e.id} as lane, ${e.id} as endpoint_id, ${e.url} as url from ${e}

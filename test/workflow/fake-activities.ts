@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import {
   PROJECTION_REFUSED_ERROR,
   type PaymentSnapshot,
@@ -43,17 +43,12 @@ export function fakeActivities(script: FakeActivityScript = {}) {
     return calls.filter((c) => c.name === name).length;
   };
 
-  /** Every message a projection enqueued, as the real write leaves its row behind. */
-  const written = new Set<string>();
-
   const activities: Activities = {
     async projectPayment(snapshot, event) {
       record('projectPayment', [snapshot, event]);
       const refusal = script.refuse?.(snapshot, event);
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, PROJECTION_REFUSED_ERROR);
-      const messages = script.messages?.(snapshot, event) ?? [];
-      for (const m of messages) written.add(m.id);
-      return messages;
+      return script.messages?.(snapshot, event) ?? [];
     },
     async recordRefusedPayment(snapshot, reason) {
       record('recordRefusedPayment', [snapshot, reason]);
@@ -71,13 +66,8 @@ export function fakeActivities(script: FakeActivityScript = {}) {
     async voidAuthorization(request) {
       record('voidAuthorization', [request]);
     },
-    async deliverWebhookMessage(messageId, options) {
-      // As the real activity: a delivery scheduled beside its projection waits for the message row.
-      while (options?.awaitProjection && !written.has(messageId)) {
-        Context.current().heartbeat();
-        await Context.current().sleep(5);
-      }
-      record('deliverWebhookMessage', options ? [messageId, options] : [messageId]);
+    async deliverWebhookMessage(messageId) {
+      record('deliverWebhookMessage', [messageId]);
       deliveryLog.push({ messageId, phase: 'start' });
       try {
         return await (script.deliver?.(messageId) ?? Promise.resolve({ delivered: true, statusCode: 200, attempts: 1, error: null }));

@@ -13,7 +13,7 @@ import {
   type WebhookMessageRef,
 } from '../../common/workflow-api.js';
 import { GatewayDeclinedError, type AuthorizeRequest, type Gateway } from '../gateway/gateway.js';
-import { deliverWebhookMessage, type DeliveryOptions, type WebhookDeliveryConfig } from './webhook.js';
+import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
 
 export interface ActivityDependencies {
   db: Database;
@@ -106,8 +106,8 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
       return gatewayCall('void', () => gateway.void(request));
     },
 
-    async deliverWebhookMessage(messageId: string, options?: DeliveryOptions): Promise<WebhookDeliveryOutcome> {
-      return deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId, options);
+    async deliverWebhookMessage(messageId: string): Promise<WebhookDeliveryOutcome> {
+      return deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId);
     },
   };
 }

@@ -8,13 +8,6 @@ import { merchants, webhookAttempts, webhookEndpoints, webhookMessages, webhookN
 
 /** The message, its endpoint (none for a payment's own webhookUrl) and the merchant's default secret, in one round trip. */
 export async function loadMessage(db: Database, messageId: string) {
-  const found = await findMessage(db, messageId);
-  if (!found) throw ApplicationFailure.nonRetryable(`no webhook message ${messageId}`, 'WebhookMessageMissing');
-  return found;
-}
-
-/** As `loadMessage`, or undefined while the message is not written. */
-export async function findMessage(db: Database, messageId: string) {
   const [found] = await db
     .select({
       message: webhookMessages,
@@ -29,6 +22,7 @@ export async function findMessage(db: Database, messageId: string) {
     .leftJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookMessages.endpointId))
     .leftJoin(merchants, eq(merchants.id, webhookMessages.merchantId))
     .where(eq(webhookMessages.id, messageId));
+  if (!found) throw ApplicationFailure.nonRetryable(`no webhook message ${messageId}`, 'WebhookMessageMissing');
   return found;
 }
 

@@ -4,7 +4,6 @@ import type { WebhookDeliveryOutcome } from '../../common/workflow-api.js';
 import type { Database } from '../../db/client.js';
 import {
   disableEndpoint,
-  findMessage,
   loadMessage,
   markEndpointFailing,
   markEndpointHealthy,
@@ -34,14 +33,6 @@ interface Deps {
   config: WebhookDeliveryConfig;
 }
 
-export interface DeliveryOptions {
-  /**
-   * The workflow scheduled this delivery beside the projection that writes the message (and, in the
-   * same statement, the payment's state): wait for that write instead of failing on a missing row.
-   */
-  awaitProjection?: boolean;
-}
-
 type Message = LoadedMessage['message'];
 type Failure = Extract<AttemptVerdict, { kind: 'gone' | 'failed' }>;
 
@@ -51,11 +42,9 @@ type Failure = Extract<AttemptVerdict, { kind: 'gone' | 'failed' }>;
  * endpoint at once; anything else is retried until the schedule is exhausted, and the message is
  * then dead-lettered (`failed`). The outcome is returned, never thrown, once it is final.
  */
-export async function deliverWebhookMessage(deps: Deps, messageId: string, options: DeliveryOptions = {}): Promise<WebhookDeliveryOutcome> {
+export async function deliverWebhookMessage(deps: Deps, messageId: string): Promise<WebhookDeliveryOutcome> {
   const { db, config } = deps;
-  const { message, endpoint, defaultSecret } = options.awaitProjection
-    ? await awaitMessage(db, messageId)
-    : await loadMessage(db, messageId);
+  const { message, endpoint, defaultSecret } = await loadMessage(db, messageId);
   // A deleted endpoint's messages are kept for audit but never sent (nor signed with the default secret).
   if (message.endpointId && !endpoint) return settleMessage(db, message.id, false, null, 'endpoint deleted');
   if (endpoint && !endpoint.enabled) {
@@ -86,20 +75,6 @@ export async function deliverWebhookMessage(deps: Deps, messageId: string, optio
   if (verdict.kind === 'delivered') return delivered(db, message, endpoint, verdict.statusCode);
   const disabled = await endpointGivenUp(deps, message, endpoint, verdict);
   return disabled ?? paceOrDeadLetter(deps, message, verdict);
-}
-
-/**
- * Polls until the projection has written the message, heartbeating so the workflow's cancellation (its
- * projection was refused) reaches the wait. The projection retries until the database takes it, so
- * the wait ends either way.
- */
-async function awaitMessage(db: Database, messageId: string): Promise<LoadedMessage> {
-  for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 500)) {
-    const found = await findMessage(db, messageId);
-    if (found) return found;
-    Context.current().heartbeat();
-    await Context.current().sleep(waitMs);
-  }
 }
 
 async function delivered(db: Database, message: Message, endpoint: Endpoint | null, statusCode: number): Promise<WebhookDeliveryOutcome> {

@@ -8,13 +8,6 @@ export const { projectPayment, recordRefusedPayment } = proxyLocalActivities<Act
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-// The same write as a task-queue activity, for a final state whose own webhook goes out beside it: a
-// local activity holds the workflow task (and every command in it) until it returns.
-export const { projectPayment: projectPaymentOnQueue } = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
-
 export const { authorizePayment, capturePayment } = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { isTerminal, type PaymentStatus } from '../../common/vocabulary.js';
 import {
   NOT_PENDING_ERROR,
@@ -12,8 +12,7 @@ import {
   type WebhookDeliveryOutcome,
   type WebhookMessageRef,
 } from '../../common/workflow-api.js';
-import { ownWebhookUrl, webhookMessageId } from '../../common/webhook-message-id.js';
-import { deliverWebhookMessage, projectPayment, projectPaymentOnQueue, recordRefusedPayment } from './activity-proxies.js';
+import { deliverWebhookMessage, projectPayment, recordRefusedPayment } from './activity-proxies.js';
 import { failureMessage } from './failures.js';
 import { WebhookLanes } from './webhook-lanes.js';
 
@@ -34,8 +33,6 @@ export class PaymentRun {
   /** Set when the read model refused the payment for good; its result then reports no webhook. */
   private refusal: string | null = null;
   private readonly lanes = new WebhookLanes((message) => this.deliver(message));
-  /** Own-webhook deliveries scheduled beside their projection, by message id: cancelled if it fails. */
-  private readonly besideProjection = new Map<string, CancellationScope>();
 
   constructor(fields: PaymentFields, runId: string) {
     this.snapshot = initialSnapshot(fields, runId);
@@ -97,38 +94,8 @@ export class PaymentRun {
 
   /** Writes the snapshot as it is now and queues the webhook messages the write produced. */
   async project(event: ProjectionEvent): Promise<void> {
-    const version = this.snapshot.version;
-    const early = this.ownWebhookBesideProjection(event);
-    let messages: WebhookMessageRef[];
-    try {
-      messages = await (early ? projectPaymentOnQueue : projectPayment)({ ...this.snapshot }, event);
-    } catch (err) {
-      early?.scope.cancel();
-      throw err;
-    }
-    // The write enqueued the message under the id the workflow computed; anything else is delivered as usual.
-    if (early && !messages.some((m) => m.id === early.id)) early.scope.cancel();
-    this.lanes.enqueue(messages.filter((m) => m.id !== early?.id));
-    this.projectedVersion = Math.max(this.projectedVersion, version);
-  }
-
-  /**
-   * The payment's own webhook of its final state is scheduled in the same workflow task as the
-   * projection, under the id the projection's SQL gives it, and the projection runs as a task-queue
-   * activity: with a local activity the task (so the delivery's schedule) would wait for the write.
-   * The delivery waits for the message row itself, which the write commits with the state, so a
-   * receiver never hears of a state the read model does not show yet.
-   */
-  private ownWebhookBesideProjection(event: ProjectionEvent): { id: string; scope: CancellationScope } | undefined {
-    if (ownWebhookUrl(this.snapshot, event) === null || !patched('own-webhook-beside-final-projection')) return undefined;
-    const early = {
-      id: webhookMessageId(this.snapshot.paymentId, this.snapshot.version, OWN_WEBHOOK_LANE),
-      scope: new CancellationScope(),
-    };
-    this.besideProjection.set(early.id, early.scope);
-    // The own lane is idle (only a final state has an own message), so the delivery starts in this activation.
-    this.lanes.enqueue([{ id: early.id, lane: OWN_WEBHOOK_LANE }]);
-    return early;
+    this.lanes.enqueue(await projectPayment({ ...this.snapshot }, event));
+    this.projectedVersion = Math.max(this.projectedVersion, this.snapshot.version);
   }
 
   /** The status changes at once (so update validators see it), then the write follows. */
@@ -162,14 +129,9 @@ export class PaymentRun {
 
   private async deliver(message: WebhookMessageRef): Promise<void> {
     let outcome: WebhookDeliveryOutcome;
-    const beside = this.besideProjection.get(message.id);
     try {
-      outcome = beside
-        ? await beside.run(() => deliverWebhookMessage(message.id, { awaitProjection: true }))
-        : await deliverWebhookMessage(message.id);
+      outcome = await deliverWebhookMessage(message.id);
     } catch (err) {
-      // Its projection failed or enqueued no such message: there is no outcome to record.
-      if (beside && isCancellation(err)) return;
       // The activity itself failed (not the receiver): a failed delivery, not a failed payment.
       outcome = { delivered: false, statusCode: null, attempts: 0, error: failureMessage(err) };
     }
