@@ -1,7 +1,8 @@
 import type { BenchEnvironment } from '../environment.js';
 import { openLoad } from '../load.js';
 import { createPayment, type Door, type RunLedger } from '../payments.js';
-import { armOrder, percentile, ratioOfMedians, round } from '../stats.js';
+import { alternate } from '../alternate.js';
+import { percentile, ratioOfMedians, round } from '../stats.js';
 
 /**
  * 3. API overhead: REST and tRPC create against B-direct (a plain `client.workflow.start` of the same
@@ -14,33 +15,32 @@ export async function measureCreate(
   plan: { seconds: number; reps: number },
   bareTopRate: number,
 ) {
-  const doors: Door[] = ['direct', 'rest', 'trpc'];
   const atRates = [];
   let errors = 0;
   for (const fraction of [0.5, 0.8]) {
     const rate = round(bareTopRate * fraction, 1);
     const send = (door: Door) => () => createPayment(env, ledger, door, { amount: 1, currency: 'EUR', delaySeconds: 3600 });
-    for (const door of doors) await openLoad(rate, 1, send(door)); // warm-up, discarded
-    const p50: Record<Door, number[]> = { direct: [], rest: [], trpc: [] };
-    const p99: Record<Door, number[]> = { direct: [], rest: [], trpc: [] };
-    for (let rep = 0; rep < plan.reps; rep++) {
-      for (const door of armOrder(doors, rep)) {
-        const r = await openLoad(rate, plan.seconds, send(door));
-        errors += r.errors;
-        p50[door].push(percentile(r.latencies, 50));
-        p99[door].push(percentile(r.latencies, 99));
-      }
-    }
+    const measure = (door: Door) => async () => {
+      const r = await openLoad(rate, plan.seconds, send(door));
+      errors += r.errors;
+      return { p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99) };
+    };
+    const runs = await alternate(
+      { direct: measure('direct'), rest: measure('rest'), trpc: measure('trpc') },
+      { reps: plan.reps, warmUp: (door) => openLoad(rate, 1, send(door)) },
+    );
+    const p50 = (door: Door) => runs[door].map((r) => r.p50);
+    const p99 = (door: Door) => runs[door].map((r) => r.p99);
     const ms = (values: number[]) => round(percentile(values, 50), 1);
     atRates.push({
       fraction,
       ratePerSecond: rate,
-      restP50Ratio: ratioOfMedians(p50.rest, p50.direct),
-      restP99Ratio: ratioOfMedians(p99.rest, p99.direct),
-      trpcP50Ratio: ratioOfMedians(p50.trpc, p50.direct),
-      trpcP99Ratio: ratioOfMedians(p99.trpc, p99.direct),
-      msP50: { direct: ms(p50.direct), rest: ms(p50.rest), trpc: ms(p50.trpc) },
-      msP99: { direct: ms(p99.direct), rest: ms(p99.rest), trpc: ms(p99.trpc) },
+      restP50Ratio: ratioOfMedians(p50('rest'), p50('direct')),
+      restP99Ratio: ratioOfMedians(p99('rest'), p99('direct')),
+      trpcP50Ratio: ratioOfMedians(p50('trpc'), p50('direct')),
+      trpcP99Ratio: ratioOfMedians(p99('trpc'), p99('direct')),
+      msP50: { direct: ms(p50('direct')), rest: ms(p50('rest')), trpc: ms(p50('trpc')) },
+      msP99: { direct: ms(p99('direct')), rest: ms(p99('rest')), trpc: ms(p99('trpc')) },
     });
   }
   return { errors, atRates };

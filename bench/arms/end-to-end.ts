@@ -1,7 +1,8 @@
 import { BARE_QUEUE, type BenchEnvironment } from '../environment.js';
 import { closedLoop, firstTrue } from '../load.js';
 import { BARE_WORKFLOW, createPayment, type RunLedger } from '../payments.js';
-import { armOrder, median, round } from '../stats.js';
+import { alternate } from '../alternate.js';
+import { median, round } from '../stats.js';
 
 /**
  * 1. End to end: a burst of payments accepted through REST until the last webhook arrived, against a
@@ -27,16 +28,7 @@ export async function measureEndToEnd(env: BenchEnvironment, ledger: RunLedger, 
     await Promise.all(handles.map((h) => h.result()));
     return plan.burst / ((Date.now() - started) / 1000);
   };
-  await bare(); // warm-up, discarded
-  await ours();
-  const oursPerSecond: number[] = [];
-  const barePerSecond: number[] = [];
-  for (let rep = 0; rep < plan.reps; rep++) {
-    for (const arm of armOrder(['bare', 'ours'] as const, rep)) {
-      if (arm === 'bare') barePerSecond.push(await bare());
-      else oursPerSecond.push(await ours());
-    }
-  }
+  const { ours: oursPerSecond, bare: barePerSecond } = await alternate({ bare, ours }, { reps: plan.reps, warmUp: true });
   return {
     burst: plan.burst,
     ratio: round(median(oursPerSecond) / median(barePerSecond)),

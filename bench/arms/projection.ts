@@ -4,7 +4,8 @@ import { initialSnapshot, type PaymentSnapshot, type ProjectionEvent } from '../
 import { paymentStateStatement, projectPaymentState } from '../../db/projection.js';
 import type { BenchEnvironment } from '../environment.js';
 import { closedLoop } from '../load.js';
-import { armOrder, percentile, ratioOfMedians } from '../stats.js';
+import { alternate } from '../alternate.js';
+import { percentile, ratioOfMedians } from '../stats.js';
 
 interface Sample {
   perSecond: number;
@@ -31,16 +32,10 @@ export async function measureProjection(env: BenchEnvironment, plan: { writes: n
     });
     return { perSecond: plan.writes / ((performance.now() - started) / 1000), p99: percentile(latencies, 99) };
   };
-  await measure(drizzleWrite); // warm-up, discarded
-  await measure(rawWrite);
-  const drizzle: Sample[] = [];
-  const raw: Sample[] = [];
-  for (let rep = 0; rep < plan.reps; rep++) {
-    for (const arm of armOrder(['drizzle', 'raw'] as const, rep)) {
-      if (arm === 'drizzle') drizzle.push(await measure(drizzleWrite));
-      else raw.push(await measure(rawWrite));
-    }
-  }
+  const { drizzle, raw } = await alternate(
+    { drizzle: () => measure(drizzleWrite), raw: () => measure(rawWrite) },
+    { reps: plan.reps, warmUp: true },
+  );
   return {
     throughputRatio: ratioOfMedians(
       drizzle.map((s) => s.perSecond),

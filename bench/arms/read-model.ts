@@ -1,7 +1,9 @@
+import type { Pool } from 'pg';
 import { PAYMENTS_QUEUE, type BenchEnvironment } from '../environment.js';
 import { closedLoop, firstTrue, openLoad, repeatFor } from '../load.js';
 import { createPayment, type RunLedger } from '../payments.js';
-import { armOrder, percentile, ratioOfMedians, round } from '../stats.js';
+import { alternate } from '../alternate.js';
+import { percentile, ratioOfMedians, round } from '../stats.js';
 
 /**
  * 4. Read model: list-by-status (a page of 50) and get-by-id through our API, over the demo
@@ -15,7 +17,7 @@ export async function measureReadModel(
   plan: { rows: number; readSeconds: number; reps: number; freshnessSamples: number },
   bareTopRate: number,
 ) {
-  const seeded = await seedSyntheticPayments(env, plan.rows);
+  const seeded = await seedSyntheticPayments(env.database.pool, plan.rows);
   const { rows: sample } = await env.database.pool.query<{ id: string }>(
     `select id from payments where data ? 'synthetic' order by random() limit 500`,
   );
@@ -37,13 +39,8 @@ export async function measureReadModel(
     createPayment(env, ledger, 'rest', { amount: 1, currency: 'EUR', delaySeconds: 0, webhookUrl: env.sink.url }),
   );
 
-  const p99 = { list: [] as number[], get: [] as number[], visibility: [] as number[] };
-  const reads = { visibility, list, get };
-  for (let rep = 0; rep < plan.reps; rep++) {
-    for (const arm of armOrder(['visibility', 'list', 'get'] as const, rep)) {
-      p99[arm].push(percentile(await repeatFor(plan.readSeconds * 1000, reads[arm]), 99));
-    }
-  }
+  const p99Of = (read: () => Promise<unknown>) => async () => percentile(await repeatFor(plan.readSeconds * 1000, read), 99);
+  const p99 = await alternate({ visibility: p99Of(visibility), list: p99Of(list), get: p99Of(get) }, { reps: plan.reps });
   const freshness = await measureFreshness(env, ledger, plan.freshnessSamples);
   const writeLoad = await writes;
   return {
@@ -65,11 +62,11 @@ export async function measureReadModel(
  * Bulk rows straight into the read model, with the change trigger off so no listener drowns, in
  * chunks that each stay within the pool's statement timeout.
  */
-async function seedSyntheticPayments(env: BenchEnvironment, rows: number): Promise<number> {
+export async function seedSyntheticPayments(pool: Pool, rows: number): Promise<number> {
   const chunk = 25_000;
   let inserted = 0;
   for (let from = 1; from <= rows; from += chunk) {
-    const client = await env.database.pool.connect();
+    const client = await pool.connect();
     try {
       await client.query('begin');
       await client.query('set local session_replication_role = replica');
@@ -87,7 +84,7 @@ async function seedSyntheticPayments(env: BenchEnvironment, rows: number): Promi
       client.release();
     }
   }
-  await env.database.pool.query('analyze payments');
+  await pool.query('analyze payments');
   return inserted;
 }
 

@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import { BARE_QUEUE, type BenchEnvironment } from '../environment.js';
 import { closedLoop, firstTrue, openLoad } from '../load.js';
 import { BARE_WORKFLOW, createPayment, type RunLedger } from '../payments.js';
-import { armOrder, percentile, ratioOfMedians, round } from '../stats.js';
+import { alternate } from '../alternate.js';
+import { percentile, ratioOfMedians, round } from '../stats.js';
 
 /**
  * 5. Webhook latency: final status → receipt at the sink, against the schedule-to-close time of B0's
@@ -52,14 +53,7 @@ export async function measureWebhooks(
     );
   };
   const bareScheduleToStart: number[] = [];
-  const oursP99: number[] = [];
-  const bareP99: number[] = [];
-  for (let rep = 0; rep < plan.reps; rep++) {
-    for (const arm of armOrder(['bare', 'ours'] as const, rep)) {
-      if (arm === 'bare') bareP99.push(await bare());
-      else oursP99.push(await ours());
-    }
-  }
+  const { ours: oursP99, bare: bareP99 } = await alternate({ bare, ours }, { reps: plan.reps });
 
   // Where our time goes, from the histories of a sample: final state → delivery scheduled (the final
   // projection and the workflow task), scheduled → started (Temporal's dispatch), started → received.
