@@ -1,16 +1,13 @@
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { describeViolation, launchChromium, seriousViolations } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
 import { createPaymentsClient } from '../../client/index.js';
-import { parseToolConfig } from '../../common/config.js';
 import type { Listening } from '../../runtime/listen.js';
 import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
 
 /** The amend form of a pending payment's page, in Chromium against the real API and workflow. */
-const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let system: TestSystem;
 let web: Listening;
@@ -26,7 +23,7 @@ beforeAll(async () => {
   const merchant = await createMerchant(system.database.db, 'Amend merchant');
   apiKey = merchant.apiKey.key;
   api = createPaymentsClient({ url: system.apiUrl, apiKey });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  browser = await launchChromium();
   signedIn = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await signedIn.addCookies([{ name: 'payments_api_key', value: merchant.apiKey.key, url: web.url }]);
 }, 240_000);
@@ -36,15 +33,6 @@ afterAll(async () => {
   await web?.close();
   await system?.stop();
 });
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string | null }> }> } }).axe;
-    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-}
 
 describe('amend form', () => {
   it('open, fits a 375 px phone without sideways scrolling', async () => {
@@ -57,7 +45,7 @@ describe('amend form', () => {
       await page.getByText('Amend payment').click();
       await page.getByRole('form', { name: 'Amend the payment' }).getByLabel('Amount').waitFor();
       expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(375);
-      expect(await seriousViolations(page)).toEqual([]);
+      expect((await seriousViolations(page)).map(describeViolation)).toEqual([]);
     } finally {
       await phone.close();
       await api.payments.cancel.mutate({ id: created.id });
@@ -72,7 +60,7 @@ describe('amend form', () => {
       await page.getByText('Amend payment').click();
       const form = page.getByRole('form', { name: 'Amend the payment' });
       expect(await form.getByLabel('Amount').inputValue()).toBe('42.00');
-      expect(await seriousViolations(page)).toEqual([]);
+      expect((await seriousViolations(page)).map(describeViolation)).toEqual([]);
 
       // A field the form cannot read is named beside it, and nothing is sent.
       await form.getByLabel('Metadata (JSON)').fill('[1]');

@@ -1,7 +1,7 @@
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchChromium } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
-import { parseToolConfig } from '../../common/config.js';
 import { createPaymentsClient } from '../../client/index.js';
 import type { Listening } from '../../runtime/listen.js';
 import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
@@ -11,7 +11,6 @@ import { startTestSystem, waitFor, type TestSystem } from '../harness.js';
  * Manual capture in the dashboard, in Chromium: the create form's capture method, the capture panel
  * of a payment awaiting capture (a partial amount typed in major units), and void.
  */
-const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
 const KEY_COOKIE = 'payments_api_key';
 
 let system: TestSystem;
@@ -26,7 +25,7 @@ beforeAll(async () => {
   web = await startDashboard({ port: 0, host: '127.0.0.1', env: { API_URL: system.apiUrl } });
   const merchant = await createMerchant(system.database.db, 'Capture dashboard merchant');
   api = createPaymentsClient({ url: system.apiUrl, apiKey: merchant.apiKey.key });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  browser = await launchChromium();
   signedIn = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await signedIn.addCookies([{ name: KEY_COOKIE, value: merchant.apiKey.key, url: web.url }]);
 }, 240_000);

@@ -1,14 +1,13 @@
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchChromium } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
-import { parseToolConfig } from '../../common/config.js';
 import { createPaymentsClient } from '../../client/index.js';
 import type { Listening } from '../../runtime/listen.js';
 import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
 
 /** The dashboard's events page (/activity) in Chromium: type filter and paging both ways. */
-const CHROMIUM = parseToolConfig().CHROMIUM_PATH;
 
 let system: TestSystem;
 let web: Listening;
@@ -26,7 +25,7 @@ beforeAll(async () => {
     Array.from({ length: 9 }, async () => (await api.payments.create.mutate({ amount: 500, currency: 'EUR', delaySeconds: 0 })).id),
   );
   await Promise.all(ids.map((id) => system.temporal.workflow.getHandle(id).result()));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  browser = await launchChromium();
   signedIn = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await signedIn.addCookies([{ name: 'payments_api_key', value: created.apiKey.key, url: web.url }]);
 }, 240_000);

@@ -1,16 +1,13 @@
-import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { describeViolation, launchChromium, seriousViolations, SCREENSHOTS } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
 import { createPaymentsClient } from '../../client/index.js';
-import { parseToolConfig } from '../../common/config.js';
 import type { Listening } from '../../runtime/listen.js';
 import { ensureDashboardBuilt, startDashboard } from '../../web/serve.js';
 import { startTestSystem, type TestSystem } from '../harness.js';
 
 /** The refund panel of a payment's page in Chromium: refund part, then the rest; a bad amount; accessibility. */
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let system: TestSystem;
 let web: Listening;
@@ -24,10 +21,7 @@ beforeAll(async () => {
   web = await startDashboard({ port: 0, host: '127.0.0.1', env: { API_URL: system.apiUrl } });
   const merchant = await createMerchant(system.database.db, 'Dashboard refunds merchant');
   api = createPaymentsClient({ url: system.apiUrl, apiKey: merchant.apiKey.key });
-  browser = await chromium.launch({
-    executablePath: parseToolConfig().CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
+  browser = await launchChromium();
   signedIn = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await signedIn.addCookies([{ name: 'payments_api_key', value: merchant.apiKey.key, url: web.url }]);
 }, 240_000);
@@ -44,14 +38,6 @@ async function completedPayment(): Promise<string> {
   return id;
 }
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string | null }> }> } }).axe;
-    return (await axe.run()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  });
-}
-
 describe('refunds in the dashboard', () => {
   it('refunds part with a reason, then the rest; the list and the amount refunded follow, and the form goes', async () => {
     const id = await completedPayment();
@@ -65,9 +51,8 @@ describe('refunds in the dashboard', () => {
     await expect.poll(() => panel.getByTestId('refund').first().innerText()).toMatch(/€2\.34\s+succeeded\s+one item damaged/);
     expect(await page.getByTestId('amount-refunded').innerText()).toBe('€2.34');
     expect(await page.getByTestId('status').innerText()).toBe('Partially refunded');
-    expect(await seriousViolations(page)).toEqual([]);
-    await mkdir('test-results/screenshots', { recursive: true });
-    await page.screenshot({ path: 'test-results/screenshots/refunds-desktop.png', fullPage: true });
+    expect((await seriousViolations(page)).map(describeViolation)).toEqual([]);
+    await page.screenshot({ path: `${SCREENSHOTS}/refunds-desktop.png`, fullPage: true });
 
     await panel.getByLabel('Reason').fill('order canceled');
     await panel.getByRole('button', { name: 'Refund' }).click();
