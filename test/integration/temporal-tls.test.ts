@@ -189,8 +189,11 @@ describe('a TLS frontend requiring client certificates', () => {
       );
       expect(done).toMatchObject({ status: 'completed', webhookStatus: 'delivered', amount: 1234, currency: 'EUR' });
       expect(receiver.received.filter((w) => w.body.payment_id === created.id)).toHaveLength(1);
-      // The workflow ran on the secured cluster, not on the suite's plaintext dev server.
-      const described = await system.temporal.workflow.getHandle(created.id).describe();
+      // The workflow ran on the secured cluster, not on the suite's plaintext dev server. Its last
+      // projection lands a workflow task before it closes, so wait for the close, not just the read model.
+      const handle = system.temporal.workflow.getHandle(created.id);
+      await handle.result();
+      const described = await handle.describe();
       expect(described.status.name).toBe('COMPLETED');
 
       // The CLI tools read the same variables.
