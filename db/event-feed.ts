@@ -8,14 +8,14 @@ import { webhookPayload } from './webhook-messages.js';
 /**
  * The CTE `feed` for the projection's statement: one feed row for the timeline entry the
  * statement inserted (`entry`), none when the entry existed already, so a retried or late
- * projection adds nothing. The payload is the event's webhook payload.
+ * projection adds nothing. The payload is the event's webhook payload (`extra` as the webhook's: a refund's object).
  */
-export function feedEntryCte(snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
+export function feedEntryCte(snapshot: PaymentSnapshot, event: ProjectionEvent, extra: Record<string, unknown> = {}): SQL {
   // Histories recorded before merchants existed carry none: their row belongs to the demo merchant.
   const merchantId = snapshot.merchantId || DEMO_MERCHANT_ID;
   return sql`feed as (
       insert into ${events} (merchant_id, type, payment_id, payment_version, payload)
-      select ${merchantId}::text, ${event.type}::text, ${snapshot.paymentId}::text, version, ${JSON.stringify(webhookPayload(snapshot, event.type))}::jsonb
+      select ${merchantId}::text, ${event.type}::text, ${snapshot.paymentId}::text, version, ${JSON.stringify({ ...webhookPayload(snapshot, event.type), ...extra })}::jsonb
       from entry
     )`;
 }

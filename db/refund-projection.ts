@@ -2,6 +2,7 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { RefundState } from '../common/refund-api.js';
 import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../common/workflow-api.js';
 import type { Database } from './client.js';
+import { feedEntryCte } from './event-feed.js';
 import { paymentEvents, payments, refunds } from './schema.js';
 import { webhookMessagesCte } from './webhook-messages.js';
 
@@ -24,7 +25,7 @@ export function refundPayload(refund: RefundState): Record<string, unknown> {
 /**
  * Writes one step of a refund in one statement, like a payment's own state change: the payment row
  * (status, amount refunded, version) moves only to a higher version, the timeline entry is unique per
- * (payment, version), the refund row never leaves a final status, and the webhook messages of the event
+ * (payment, version) and so is its events-feed row, the refund row never leaves a final status, and the webhook messages of the event
  * are enqueued in the payment's sequence. Applied twice, it changes nothing and returns the same messages.
  */
 export async function projectRefundState(
@@ -53,7 +54,8 @@ export async function projectRefundState(
       occurredAt: at(snapshot.updatedAt),
       details: event.details,
     })
-    .onConflictDoNothing({ target: [paymentEvents.paymentId, paymentEvents.version] });
+    .onConflictDoNothing({ target: [paymentEvents.paymentId, paymentEvents.version] })
+    .returning({ version: paymentEvents.version });
   const written = db
     .insert(refunds)
     .values({
@@ -78,8 +80,10 @@ export async function projectRefundState(
       // A late replay of `pending` never undoes the outcome.
       setWhere: sql`${refunds.status} = 'pending'`,
     });
+  // The feed's entry carries what the webhook carries: the refund beside the payment.
+  const extra = { refund: refundPayload(refund) };
   const result = await db.execute<{ changed: number; messages: WebhookMessageRef[] }>(
-    sql`with moved as ${moved}, entry as ${entry}, refund as ${written}, ${webhookMessagesCte(snapshot, event, { refund: refundPayload(refund) })}
+    sql`with moved as ${moved}, entry as ${entry}, refund as ${written}, ${feedEntryCte(snapshot, event, extra)}, ${webhookMessagesCte(snapshot, event, extra)}
     select (select count(*)::int from moved) as changed,
            coalesce((select json_agg(json_build_object('id', id, 'lane', lane)) from planned), '[]'::json) as messages`,
   );

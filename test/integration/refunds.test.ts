@@ -114,6 +114,21 @@ describe('refunds on the real services', () => {
     expect(ledger.reduce((sum, r) => sum + r.amount, 0)).toBe(400);
   });
 
+  it('refund events are in the events feed, carrying the refund beside the payment, like their webhooks', async () => {
+    const id = await completedPayment();
+    expect((await refund(id, { amount: 250, reason: 'feed check' })).status).toBe(201);
+    await settledRefunds(id, 1);
+    const feed = await call('GET', `/api/v1/events?paymentId=${id}&types=refund.created&types=refund.succeeded`);
+    expect(feed.status).toBe(200);
+    expect(feed.body.items.map((e: { type: string }) => e.type)).toEqual(['refund.succeeded', 'refund.created']);
+    expect(feed.body.items[0].data).toMatchObject({
+      type: 'refund.succeeded',
+      payment_id: id,
+      refund: { amount: 250, status: 'succeeded', reason: 'feed check' },
+      payment: { status: 'partially_refunded', amountRefunded: 250 },
+    });
+  });
+
   it('bad input is a 400 naming the field; a payment that did not complete, or an amount above what is left, a 409', async () => {
     const id = await completedPayment();
     for (const [body, field] of [

@@ -165,7 +165,13 @@ beforeAll(async () => {
   guard = loopbackOnly();
   // Auth-failure limiting is the API's own, tested elsewhere: schemathesis sends invalid keys on
   // purpose (ignored_auth), which would otherwise turn its expected 401s into 429s after 20.
-  system = await startTestSystem({ env: { ANONYMOUS_AS_DEMO: 'false', AUTH_FAILURES_PER_MINUTE: '100000' } });
+  // Webhooks retry on the production schedule, not the suite's 100 ms one: the fuzzer creates
+  // thousands of payments and endpoints with unreachable URLs, and the suite's schedule turns them
+  // into a storm of attempts, dead letters and notices within seconds, starving the payments' own
+  // updates of worker slots on two cores, which no deployment would see.
+  system = await startTestSystem({
+    env: { ANONYMOUS_AS_DEMO: 'false', AUTH_FAILURES_PER_MINUTE: '100000', WEBHOOK_RETRY_SCHEDULE: '0,5s,5m,30m,2h,5h,10h,10h' },
+  });
   key = (await createMerchant(system.database.db, 'Schemathesis')).apiKey.key;
 }, 600_000);
 afterAll(async () => {
