@@ -199,24 +199,38 @@ describe('refunds workflow', () => {
     expect(fake.refundSteps().at(-1)!.snapshot.status).toBe('partially_refunded');
   });
 
-  it('transient errors past the retry limit fail the refund; nothing is refunded', async () => {
+  it('transient errors are retried past the old limit of 4 attempts; the refund stays pending, then succeeds once', async () => {
     const payment = await settledPayment();
+    let calls = 0;
     const fake = fakeActivities({
       refundable: () => payment,
       refund: () => {
-        throw new Error('gateway temporarily unavailable');
+        // The outcome of each of these is unknown to the workflow: failing the refund could pay it twice.
+        if (++calls <= 8) throw new Error('gateway temporarily unavailable');
       },
     });
     await testbed.using(fake.activities, async () => {
       await accept(payment, { refundId: refundId(), amount: 500 });
-      expect(await finish(payment)).toMatchObject({ refunds: [{ status: 'failed' }], amountRefunded: 0 });
+      expect(await finish(payment)).toMatchObject({ refunds: [{ status: 'succeeded' }], amountRefunded: 500 });
     });
-    expect(fake.callsTo('refundPayment')).toHaveLength(4);
-    expect(fake.refundSteps().at(-1)).toMatchObject({
-      event: { type: 'refund.failed', details: { reason: 'gateway temporarily unavailable' } },
-      snapshot: { status: 'completed', amountRefunded: 0 },
-      refund: { status: 'failed', failureReason: 'gateway temporarily unavailable' },
+    expect(fake.callsTo('refundPayment')).toHaveLength(9);
+    expect(fake.refundSteps().map((s) => s.event.type)).toEqual(['refund.created', 'refund.succeeded']);
+    expect(fake.refundSteps().at(-1)).toMatchObject({ snapshot: { status: 'partially_refunded', amountRefunded: 500 } });
+  });
+
+  it('the validator refuses a non-positive or non-integer amount and an over-long reason (an update bypassing the API)', async () => {
+    const payment = await settledPayment({ amount: 1000 });
+    const fake = fakeActivities({ refundable: () => payment });
+    await testbed.using(fake.activities, async () => {
+      for (const amount of [-100, 0, 0.5]) {
+        expect((await refusal(refund(payment, { refundId: refundId(), amount }))).message).toMatch(/^amount: /);
+      }
+      const reason = 'x'.repeat(501);
+      expect((await refusal(refund(payment, { refundId: refundId(), amount: 100, reason }))).message).toMatch(/^reason: /);
+      expect(await refund(payment, { refundId: refundId(), amount: 100 })).toMatchObject({ status: 'succeeded' });
+      expect(await finish(payment)).toMatchObject({ refunds: [{ amount: 100, status: 'succeeded' }], amountRefunded: 100 });
     });
+    expect(fake.callsTo('refundPayment')).toHaveLength(1);
   });
 
   it('a refusal by the gateway fails the refund at once; the amount is refundable again', async () => {

@@ -60,12 +60,16 @@ export function createRefundActivities({ db, gateway }: { db: Database; gateway:
         .select({ n: count() })
         .from(webhookMessages)
         .where(and(eq(webhookMessages.paymentId, paymentId), eq(webhookMessages.status, 'pending')));
-      if (!isTerminal(row.status) || row.webhookStatus === 'pending' || (inFlight?.n ?? 0) > 0) {
-        throw ApplicationFailure.retryable(
-          `payment ${paymentId} is still ${row.status} or delivering its webhooks; refunds wait for it`,
-          PAYMENT_SETTLING_ERROR,
-        );
-      }
+      const pending = inFlight?.n ?? 0;
+      // Says which wait holds: "still completed" read as nonsense in the retry's failure.
+      const waiting = !isTerminal(row.status)
+        ? `is still ${row.status}`
+        : row.webhookStatus === 'pending'
+          ? 'is still delivering its webhookUrl notification'
+          : pending > 0
+            ? `still has ${pending} webhook message(s) being delivered`
+            : undefined;
+      if (waiting) throw ApplicationFailure.retryable(`payment ${paymentId} ${waiting}; refunds wait for it`, PAYMENT_SETTLING_ERROR);
       return { snapshot: snapshotOfRow(row), capturedAmount: capturedAmountOf(row), amountRefunded: row.amountRefunded };
     },
 

@@ -13,9 +13,10 @@ export const { loadRefundablePayment } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
 });
 
-// Transient gateway errors are retried a few times, then the refund fails (the merchant may try again);
-// a refusal is non-retryable and fails it at once.
+// A transient error leaves the outcome unknown (the gateway may have refunded and lost its answer), so
+// it is retried without limit: the gateway refunds idempotently by refund id, and failing the refund would
+// make its amount refundable again — paid twice. Only a refusal (non-retryable) fails it.
 export const { refundPayment } = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
 });

@@ -10,6 +10,10 @@ import {
   type RefundsWorkflowInput,
   type RefundsWorkflowResult,
 } from '../../common/refund-api.js';
+import { MAX_AMOUNT } from '../../common/payment-rules.js';
+
+/** As the API's refund schema (common/refund.ts). */
+const MAX_REASON = 500;
 import type { ProjectionEvent, WebhookMessageRef } from '../../common/workflow-api.js';
 import { deliverWebhookMessage } from './activity-proxies.js';
 import { failureMessage } from './failures.js';
@@ -42,6 +46,13 @@ export class RefundsRun {
 
   /** The validator: refuses what is surely refused; with nothing to judge by yet, the handler decides. */
   validate(request: RefundRequest): void {
+    // The API checks these too, but anyone with Temporal access can send an update: a bad amount would
+    // reach the gateway and the read model (which refuses it and failed the run).
+    const { amount, reason } = request;
+    if (amount !== undefined && !(Number.isSafeInteger(amount) && amount > 0 && amount <= MAX_AMOUNT))
+      throw this.refused(request, `amount: must be an integer number of minor units from 1 to ${MAX_AMOUNT}`);
+    if (reason !== null && reason !== undefined && (typeof reason !== 'string' || reason.length < 1 || reason.length > MAX_REASON))
+      throw this.refused(request, `reason: must be 1 to ${MAX_REASON} characters`);
     if (this.byId.has(request.refundId) || this.facts() === undefined) return;
     this.refuse(request);
   }
@@ -135,11 +146,14 @@ export class RefundsRun {
     return undefined;
   }
 
+  private refused(request: RefundRequest, message: string): ApplicationFailure {
+    return ApplicationFailure.create({ type: REFUND_REFUSED_ERROR, message, nonRetryable: true, details: [request.refundId] });
+  }
+
   /** Throws the refusal a client sees (the API answers 409 with its message). */
   private refuse(request: RefundRequest): void {
     const payment = this.facts();
-    const refused = (message: string) =>
-      ApplicationFailure.create({ type: REFUND_REFUSED_ERROR, message, nonRetryable: true, details: [request.refundId] });
+    const refused = (message: string) => this.refused(request, message);
     if (!payment) throw refused(`no payment ${this.input.paymentId} to refund`);
     const { status, currency } = payment;
     if (!REFUNDABLE_STATUSES.includes(status)) {
