@@ -85,6 +85,9 @@ export function fakeActivities(script: FakeActivityScript = {}) {
       const attempt = record('loadRefundablePayment', [paymentId]);
       return (await script.refundable?.(attempt)) ?? null;
     },
+    async recordAcceptedRefund(refund, merchantId) {
+      record('recordAcceptedRefund', [refund, merchantId]);
+    },
     async projectRefund(snapshot, refund, event) {
       record('projectRefund', [snapshot, refund, event]);
       return script.messages?.(snapshot, event) ?? [];

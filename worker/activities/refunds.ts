@@ -7,7 +7,7 @@ import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../../
 import type { Database } from '../../db/client.js';
 import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectRefundState } from '../../db/refund-projection.js';
-import { payments, webhookMessages } from '../../db/schema.js';
+import { payments, refunds, webhookMessages } from '../../db/schema.js';
 import { GatewayDeclinedError, type Gateway, type RefundRequest } from '../gateway/gateway.js';
 
 /** Failure type while the payment's own workflow still writes or delivers: retried until it is done. */
@@ -41,12 +41,38 @@ export function snapshotOfRow(row: PaymentRow): PaymentSnapshot {
     updatedAt: row.updatedAt.getTime(),
     completedAt: ms(row.completedAt),
     amountRefunded: row.amountRefunded,
+    // Refund webhooks and feed entries show the payment as it is, manual capture included.
+    ...(row.captureMethod === 'manual' ? { captureMethod: 'manual' as const } : {}),
+    capturedAmount: row.capturedAmount,
+    captureBefore: ms(row.captureBefore),
   };
 }
 
 /** Activities of the refunds workflow, from the same dependencies as the payment's. */
 export function createRefundActivities({ db, gateway }: { db: Database; gateway: Gateway }) {
   return {
+    /**
+     * Lists an accepted refund at once, `pending`, before its turn comes (which may wait for the
+     * payment's own webhooks, or for the refunds before it). Never overwrites: its steps do that.
+     */
+    async recordAcceptedRefund(refund: RefundState, merchantId: string): Promise<void> {
+      await db
+        .insert(refunds)
+        .values({
+          id: refund.refundId,
+          paymentId: refund.paymentId,
+          merchantId,
+          amount: refund.amount,
+          currency: refund.currency,
+          reason: refund.reason,
+          status: 'pending',
+          failureReason: null,
+          createdAt: new Date(refund.createdAt),
+          updatedAt: new Date(refund.updatedAt),
+        })
+        .onConflictDoNothing({ target: refunds.id });
+    },
+
     /**
      * The payment as its refunds start from, once its own workflow is done with it: its final state
      * written, its own webhook's outcome recorded, no message of it still being delivered. Until then

@@ -2,7 +2,7 @@ import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
 // Like the payment's projection: a short upsert, retried without limit so the read model converges.
-export const { projectRefund } = proxyLocalActivities<Activities>({
+export const { projectRefund, recordAcceptedRefund } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });

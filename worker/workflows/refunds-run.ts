@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
 import {
   REFUNDABLE_STATUSES,
   REFUND_REFUSED_ERROR,
@@ -17,7 +17,7 @@ const MAX_REASON = 500;
 import type { ProjectionEvent, WebhookMessageRef } from '../../common/workflow-api.js';
 import { deliverWebhookMessage } from './activity-proxies.js';
 import { failureMessage } from './failures.js';
-import { loadRefundablePayment, projectRefund, refundPayment } from './refund-activities.js';
+import { loadRefundablePayment, projectRefund, recordAcceptedRefund, refundPayment } from './refund-activities.js';
 import { WebhookLanes } from './webhook-lanes.js';
 
 /** How long a refund request waits for the outcome before it answers with the refund still pending. */
@@ -64,13 +64,17 @@ export class RefundsRun {
   async request(request: RefundRequest): Promise<RefundState> {
     await condition(() => this.facts() !== undefined);
     let refund = this.byId.get(request.refundId);
+    const listedAtOnce = patched('refund-listed-when-accepted');
     if (!refund) {
       this.refuse(request);
       refund = this.accept(request);
+      // Listed now, so the answer never has to wait for its turn (behind the payment's own webhooks or
+      // other refunds) to be readable: it answers within ANSWER_WITHIN, settled or still pending.
+      if (listedAtOnce) await recordAcceptedRefund({ ...refund }, this.input.merchantId);
     }
     const id = refund.refundId;
     await condition(() => this.settled.has(id), ANSWER_WITHIN);
-    await condition(() => this.created.has(id) || this.payment === undefined);
+    if (!listedAtOnce) await condition(() => this.created.has(id) || this.payment === undefined);
     return { ...refund };
   }
 
