@@ -65,6 +65,18 @@ describe('charging', () => {
     expect(fake.callsTo('capturePayment')).toHaveLength(1);
   });
 
+  it('a capture whose answers keep getting lost is retried past any attempt limit, never voided, then completes', async () => {
+    // Outcome unknown (the gateway may have taken the money): voiding and failing would misreport a charged card.
+    const { fake, result } = await runPayment({
+      capture: (attempt) => {
+        if (attempt <= 8) throw new Error('socket hang up');
+      },
+    });
+    expect(result.status).toBe('completed');
+    expect(fake.callsTo('capturePayment')).toHaveLength(9);
+    expect(fake.callsTo('voidAuthorization')).toHaveLength(0);
+  });
+
   it('a capture failing for good voids the authorization once, then fails the payment as compensated', async () => {
     const { fake, input, result } = await runPayment({
       capture: () => {

@@ -8,9 +8,19 @@ export const { projectPayment, recordRefusedPayment } = proxyLocalActivities<Act
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-export const { authorizePayment, capturePayment } = proxyActivities<Activities>({
+export const { authorizePayment } = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+});
+
+// A transient capture error leaves the outcome unknown (the gateway may have taken the money), so
+// giving up and voiding would report `failed` for a charged card. Capture is idempotent by payment id
+// at the gateway: retry without limit; only a definite refusal (non-retryable GatewayDeclined) fails.
+// Only the retry policy changed, not the commands the workflow emits, so recorded histories replay
+// (test/integration/workflow-history.test.ts) without patched().
+export const { capturePayment } = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
 });
 
 // The activity paces its own retries along the configured schedule (nextRetryDelay) and returns

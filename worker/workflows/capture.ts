@@ -77,11 +77,18 @@ export function refuseCancelUnlessCancelable(payment: PaymentRun): void {
   if (payment.snapshot.status === 'requires_capture') {
     throw ApplicationFailure.create({
       type: NOT_PENDING_ERROR,
-      message: `payment is ${payment.cancelReason !== null ? 'being canceled' : 'being captured'}; it can no longer be canceled`,
+      message: `payment is ${cancelRefusalState(payment)}; it can no longer be canceled`,
       nonRetryable: true,
     });
   }
   payment.refuseUnlessPending('canceled');
+}
+
+// Validator text only (a rejected update leaves no history), so no patched() is needed.
+function cancelRefusalState(payment: PaymentRun): string {
+  if (payment.cancelReason !== null) return 'being canceled';
+  if (payment.captures.closed) return 'past its capture window (its authorization is being voided)';
+  return 'being captured';
 }
 
 /**
