@@ -268,11 +268,12 @@ describe('refunds workflow', () => {
     expect(fake.callsTo('loadRefundablePayment')).toHaveLength(3);
     // Listed at once (accepted on the API's read), but its first step waits for the loaded payment.
     const firstRefundCall = fake.calls.findIndex((c) => c.name === 'projectRefund');
-    expect(fake.calls.slice(0, firstRefundCall).filter((c) => c.name !== 'recordAcceptedRefund').map((c) => c.name)).toEqual([
-      'loadRefundablePayment',
-      'loadRefundablePayment',
-      'loadRefundablePayment',
-    ]);
+    expect(
+      fake.calls
+        .slice(0, firstRefundCall)
+        .filter((c) => c.name !== 'recordAcceptedRefund')
+        .map((c) => c.name),
+    ).toEqual(['loadRefundablePayment', 'loadRefundablePayment', 'loadRefundablePayment']);
     expect(fake.callsTo('recordAcceptedRefund')).toHaveLength(1);
   });
 
