@@ -51,6 +51,12 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
 /** One line a failing assertion can show. */
 export const describeViolation = (v: AxeViolation): string => `${v.impact} ${v.id} — ${v.help} at ${v.targets.join(', ')}`;
 
+/** Opens the page and waits until it is hydrated (the layout marks `<html data-hydrated>`): typing earlier is undone by hydration. */
+export async function gotoHydrated(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+}
+
 /** Polls `probe` until `ok` holds for its value, or fails after the deadline with the last value seen. */
 export async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

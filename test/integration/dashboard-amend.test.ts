@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext } from 'playwright-core';
-import { describeViolation, launchChromium, seriousViolations } from '../browser.js';
+import { describeViolation, launchChromium, seriousViolations, gotoHydrated } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
 import { createPaymentsClient } from '../../client/index.js';
@@ -41,7 +41,7 @@ describe('amend form', () => {
     await phone.addCookies([{ name: 'payments_api_key', value: apiKey, url: web.url }]);
     const page = await phone.newPage();
     try {
-      await page.goto(`${web.url}/payments/${created.id}`);
+      await gotoHydrated(page, `${web.url}/payments/${created.id}`);
       await page.getByText('Amend payment').click();
       await page.getByRole('form', { name: 'Amend the payment' }).getByLabel('Amount').waitFor();
       expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(375);
@@ -56,7 +56,7 @@ describe('amend form', () => {
     const created = await api.payments.create.mutate({ amount: 4200, currency: 'EUR', delaySeconds: 3600, description: 'before' });
     const page = await signedIn.newPage();
     try {
-      await page.goto(`${web.url}/payments/${created.id}`);
+      await gotoHydrated(page, `${web.url}/payments/${created.id}`);
       await page.getByText('Amend payment').click();
       const form = page.getByRole('form', { name: 'Amend the payment' });
       expect(await form.getByLabel('Amount').inputValue()).toBe('42.00');

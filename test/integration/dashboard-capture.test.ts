@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext } from 'playwright-core';
-import { launchChromium } from '../browser.js';
+import { launchChromium, gotoHydrated } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
 import { createPaymentsClient } from '../../client/index.js';
@@ -42,7 +42,7 @@ const awaitingCapture = (id: string) =>
 describe('manual capture in the dashboard', () => {
   it('creates a manual payment from the form; its capture panel captures 4.50 of 12.00; the page shows what was captured', async () => {
     const page = await signedIn.newPage();
-    await page.goto(`${web.url}/payments/new`);
+    await gotoHydrated(page, `${web.url}/payments/new`);
     await page.fill('input[name=amount]', '12.00');
     await page.fill('input[name=currency]', 'EUR');
     await page.fill('input[name=delaySeconds]', '0');
@@ -52,7 +52,7 @@ describe('manual capture in the dashboard', () => {
     expect((await api.payments.get.query({ id })).captureMethod).toBe('manual');
     await awaitingCapture(id);
 
-    await page.reload();
+    await gotoHydrated(page, page.url());
     const panel = page.getByTestId('capture-panel');
     await panel.waitFor();
     // The whole authorization is offered by default.
@@ -71,7 +71,7 @@ describe('manual capture in the dashboard', () => {
     const { id } = await api.payments.create.mutate({ amount: 800, currency: 'USD', delaySeconds: 0, captureMethod: 'manual' });
     await awaitingCapture(id);
     const page = await signedIn.newPage();
-    await page.goto(`${web.url}/payments/${id}`);
+    await gotoHydrated(page, `${web.url}/payments/${id}`);
     await page.getByTestId('capture-amount').fill('9.00');
     await page.getByTestId('capture-panel').getByRole('button', { name: 'Capture' }).click();
     // The page's own alert (the layout may hold others).

@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext } from 'playwright-core';
-import { describeViolation, launchChromium, seriousViolations, SCREENSHOTS } from '../browser.js';
+import { describeViolation, launchChromium, seriousViolations, SCREENSHOTS, gotoHydrated } from '../browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
 import { createPaymentsClient } from '../../client/index.js';
@@ -42,7 +42,7 @@ describe('refunds in the dashboard', () => {
   it('refunds part with a reason, then the rest; the list and the amount refunded follow, and the form goes', async () => {
     const id = await completedPayment();
     const page = await signedIn.newPage();
-    await page.goto(`${web.url}/payments/${id}`);
+    await gotoHydrated(page, `${web.url}/payments/${id}`);
     const panel = page.getByTestId('refunds');
     await panel.getByLabel('Amount (EUR)').fill('2.34');
     await panel.getByLabel('Reason').fill('one item damaged');
@@ -70,7 +70,7 @@ describe('refunds in the dashboard', () => {
   it('an amount that is not one, or above what is left, is refused with a message and nothing is refunded', async () => {
     const id = await completedPayment();
     const page = await signedIn.newPage();
-    await page.goto(`${web.url}/payments/${id}`);
+    await gotoHydrated(page, `${web.url}/payments/${id}`);
     const panel = page.getByTestId('refunds');
     await panel.getByLabel('Amount (EUR)').fill('abc');
     await panel.getByLabel('Reason').fill('typo');
