@@ -84,7 +84,7 @@ export const webhooksRouter = router({
 
   getEndpoint: merchantProcedure
     .meta(rest('GET', '/api/v1/webhook-endpoints/{id}', 'An endpoint with its delivery stats and last error', TAG))
-    .input(z.object({ id: endpointId }))
+    .input(z.object({ id: endpointId }).strict())
     .output(endpointWithStats)
     .query(({ ctx, input }) => webhooks.getEndpoint(ctx, input.id)),
 
@@ -95,13 +95,13 @@ export const webhooksRouter = router({
         description: 'Its messages and attempts are kept for audit; messages still being retried are not sent again.',
       }),
     )
-    .input(z.object({ id: endpointId }))
+    .input(z.object({ id: endpointId }).strict())
     .output(z.object({ id: z.string(), deleted: z.literal(true) }))
     .mutation(({ ctx, input }) => webhooks.deleteEndpoint(ctx, input.id)),
 
   endpointSecret: merchantProcedure
     .meta(rest('GET', '/api/v1/webhook-endpoints/{id}/secret', "An endpoint's current signing secret", TAG))
-    .input(z.object({ id: endpointId }))
+    .input(z.object({ id: endpointId }).strict())
     .output(secretAnswer)
     .query(({ ctx, input }) => webhooks.endpointSecret(ctx, input.id)),
 
@@ -130,7 +130,7 @@ export const webhooksRouter = router({
           '(WEBHOOK_SECRET_ROTATION_OVERLAP, default 24 h); rotating again within that time drops the older one at once.',
       }),
     )
-    .input(z.object({ id: endpointId, idempotencyKey }))
+    .input(z.object({ id: endpointId, idempotencyKey }).strict())
     .output(endpointWithSecret)
     .mutation(({ ctx, input }) => idempotent(ctx, 'rotateSecret', input, () => webhooks.rotateEndpointSecret(ctx, input.id))),
 
@@ -153,13 +153,13 @@ export const webhooksRouter = router({
 
   sendTest: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/test', 'Send a test event to an endpoint', TAG))
-    .input(z.object({ id: endpointId, idempotencyKey }))
+    .input(z.object({ id: endpointId, idempotencyKey }).strict())
     .output(z.object({ messageId: z.string() }))
     .mutation(({ ctx, input }) => idempotent(ctx, 'sendTest', input, () => webhooks.sendTestEvent(ctx, input.id))),
 
   replayFailed: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-endpoints/{id}/replay', 'Send again every failed message of an endpoint since a time', TAG))
-    .input(z.object({ id: endpointId, since: dateTime, idempotencyKey }))
+    .input(z.object({ id: endpointId, since: dateTime, idempotencyKey }).strict())
     .output(z.object({ replayed: z.number().int() }))
     .mutation(({ ctx, input }) => idempotent(ctx, 'replayFailed', input, () => webhooks.replayFailed(ctx, input.id, input.since))),
 
@@ -181,7 +181,7 @@ export const webhooksRouter = router({
 
   listAttempts: merchantProcedure
     .meta(rest('GET', '/api/v1/webhook-messages/{id}/attempts', "A message's delivery attempts", TAG))
-    .input(z.object({ id: messageId }))
+    .input(z.object({ id: messageId }).strict())
     .output(
       z.array(
         z.object({
@@ -197,7 +197,7 @@ export const webhooksRouter = router({
 
   redeliver: merchantProcedure
     .meta(rest('POST', '/api/v1/webhook-messages/{id}/redeliver', 'Deliver a message again', TAG))
-    .input(z.object({ id: messageId, idempotencyKey }))
+    .input(z.object({ id: messageId, idempotencyKey }).strict())
     .output(message)
     .mutation(({ ctx, input }) => idempotent(ctx, 'redeliver', input, () => webhooks.redeliverMessage(ctx, input.id))),
 
