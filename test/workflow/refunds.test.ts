@@ -218,21 +218,6 @@ describe('refunds workflow', () => {
     expect(fake.refundSteps().at(-1)).toMatchObject({ snapshot: { status: 'partially_refunded', amountRefunded: 500 } });
   });
 
-  it('the validator refuses a non-positive or non-integer amount and an over-long reason (an update bypassing the API)', async () => {
-    const payment = await settledPayment({ amount: 1000 });
-    const fake = fakeActivities({ refundable: () => payment });
-    await testbed.using(fake.activities, async () => {
-      for (const amount of [-100, 0, 0.5]) {
-        expect((await refusal(refund(payment, { refundId: refundId(), amount }))).message).toMatch(/^amount: /);
-      }
-      const reason = 'x'.repeat(501);
-      expect((await refusal(refund(payment, { refundId: refundId(), amount: 100, reason }))).message).toMatch(/^reason: /);
-      expect(await refund(payment, { refundId: refundId(), amount: 100 })).toMatchObject({ status: 'succeeded' });
-      expect(await finish(payment)).toMatchObject({ refunds: [{ amount: 100, status: 'succeeded' }], amountRefunded: 100 });
-    });
-    expect(fake.callsTo('refundPayment')).toHaveLength(1);
-  });
-
   it('a refusal by the gateway fails the refund at once; the amount is refundable again', async () => {
     const payment = await settledPayment({ amount: 800 });
     let refuse = true;
