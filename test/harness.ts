@@ -100,6 +100,19 @@ export interface ReceivedWebhook {
  * A local HTTP receiver. `received` holds the deliveries it accepted (2xx), `all` every request;
  * `respond` decides each answer's status (and may add headers).
  */
+/** A REST caller for one API: JSON in and out, with headers every call carries (an API key) and per-call extras. */
+export function restCaller(apiUrl: string, always: Record<string, string> = {}) {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { ...always, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text) as any, text };
+  };
+}
+
 export async function startWebhookReceiver(
   respond: (n: number, body: Record<string, unknown>) => number | { status: number; headers: Record<string, string> } = () => 200,
 ) {

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatorCharges } from '../../db/schema.js';
 import { createGatewaySimulator } from '../../worker/gateway/simulator.js';
-import { startTestSystem, waitFor, type TestSystem } from '../harness.js';
+import { startTestSystem, waitFor, type TestSystem, restCaller } from '../harness.js';
 
 let system: TestSystem;
 let lostAnswers = 0;
@@ -31,15 +31,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${system.apiUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: JSON.parse(text) as any, text };
-}
+const call: ReturnType<typeof restCaller> = (...args) => restCaller(system.apiUrl)(...args);
 
 describe('a manual capture whose gateway answers are lost', () => {
   it('money taken at the gateway is never reported as a failed payment: the capture retries until answered', async () => {

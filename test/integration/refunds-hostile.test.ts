@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatorRefunds } from '../../db/schema.js';
 import { createGatewaySimulator } from '../../worker/gateway/simulator.js';
-import { startTestSystem, waitFor, type TestSystem } from '../harness.js';
+import { startTestSystem, waitFor, type TestSystem, restCaller } from '../harness.js';
 
 let system: TestSystem;
 /** The first refund of each payment: the network loses its first LOST answers (the refund itself is done at the gateway). */
@@ -39,15 +39,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${system.apiUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: JSON.parse(text) as any, text };
-}
+const call: ReturnType<typeof restCaller> = (...args) => restCaller(system.apiUrl)(...args);
 
 describe('a refund whose gateway answer is lost', () => {
   it('stays pending while the answers are lost, then succeeds; the customer never gets back more than was captured', async () => {

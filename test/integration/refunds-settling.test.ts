@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createMerchant } from '../../api/merchants.js';
 import { simulatorRefunds } from '../../db/schema.js';
-import { startTestSystem, startWebhookReceiver, waitFor, type TestSystem } from '../harness.js';
+import { startTestSystem, startWebhookReceiver, waitFor, type TestSystem, restCaller } from '../harness.js';
 
 let system: TestSystem;
 let key: string;
@@ -27,15 +27,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${system.apiUrl}${path}`, {
-    method,
-    headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: JSON.parse(text) as any, text };
-}
+const call: ReturnType<typeof restCaller> = (...args) => restCaller(system.apiUrl, { 'x-api-key': key })(...args);
 
 /** Completed in the read model, its webhook messages still being retried. */
 async function settlingPayment(): Promise<string> {

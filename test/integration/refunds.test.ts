@@ -7,7 +7,7 @@ import type { AppRouter } from '../../api/router.js';
 import { projectRefundState } from '../../db/refund-projection.js';
 import { payments, refunds as refundRows, simulatorRefunds } from '../../db/schema.js';
 import { snapshotOfRow } from '../../worker/activities/refunds.js';
-import { startTestSystem, startWebhookReceiver, waitFor, type TestSystem } from '../harness.js';
+import { startTestSystem, startWebhookReceiver, waitFor, type TestSystem, restCaller } from '../harness.js';
 
 let system: TestSystem;
 let merchant: { id: string; key: string };
@@ -31,14 +31,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${system.apiUrl}${path}`, {
-    method,
-    headers: { 'x-api-key': merchant.key, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call: ReturnType<typeof restCaller> = (...args) => restCaller(system.apiUrl, { 'x-api-key': merchant.key })(...args);
 
 /** A payment charged and finished (its workflow closed), ready to be refunded. */
 async function completedPayment(extra: Record<string, unknown> = {}): Promise<string> {
