@@ -31,7 +31,7 @@ export const paymentsFinished = new Counter({
 
 export const gatewayCalls = new Counter({
   name: 'gateway_calls_total',
-  help: 'Gateway calls by operation and outcome',
+  help: 'Connector calls by operation and outcome',
   labelNames: ['operation', 'outcome'] as const,
   registers: [registry],
 });

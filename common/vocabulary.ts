@@ -70,6 +70,21 @@ export type RefundStatus = (typeof REFUND_STATUSES)[number];
 export const PAYMENT_METHOD_TYPES = ['card', 'bank_account'] as const;
 export type PaymentMethodType = (typeof PAYMENT_METHOD_TYPES)[number];
 
+/** The processors a merchant can connect; `simulator` is the built-in one every merchant starts with. */
+export const CONNECTOR_KINDS = ['simulator', 'stripe'] as const;
+export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
+
+/** The calls the workflow makes to a connector, as the attempts log names them. */
+export const CONNECTOR_STEPS = ['authorize', 'capture', 'void', 'refund', 'status'] as const;
+export type ConnectorStep = (typeof CONNECTOR_STEPS)[number];
+
+/**
+ * How one call to a connector ended: `declined` for good; `unavailable` provably unprocessed (safe to
+ * fail over); `unknown` (timeout, 5xx: retried with the same key); `skipped` not sent (circuit open).
+ */
+export const ATTEMPT_OUTCOMES = ['succeeded', 'declined', 'unavailable', 'unknown', 'skipped'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
 /** The built-in gateway simulator's ledger. */
 export const SIMULATOR_CHARGE_STATUSES = ['attempted', 'authorized', 'captured', 'voided'] as const;
 export type SimulatorChargeStatus = (typeof SIMULATOR_CHARGE_STATUSES)[number];

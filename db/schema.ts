@@ -17,7 +17,10 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import {
+  ATTEMPT_OUTCOMES,
   CAPTURE_METHODS,
+  CONNECTOR_KINDS,
+  CONNECTOR_STEPS,
   NOTICE_TYPES,
   PAYMENT_EVENT_TYPES,
   PAYMENT_METHOD_TYPES,
@@ -128,6 +131,12 @@ export const payments = pgTable(
     captureBefore: ts('capture_before'),
     /** Minor units returned by succeeded refunds; written only by the refunds workflow's projection. */
     amountRefunded: bigint('amount_refunded', { mode: 'number' }).notNull().default(0),
+    /** The connector account that authorized the payment; null for the built-in simulator (or not yet). */
+    connectorAccountId: text('connector_account_id'),
+    /** Its kind, kept beside the id so the row reads on its own after the account is removed. */
+    connector: text('connector', { enum: CONNECTOR_KINDS }),
+    /** The processor's reference of the authorization (a Stripe PaymentIntent id, `auth_…` for the simulator). */
+    processorReference: text('processor_reference'),
   },
   (t) => [
     // Not unique: the reference is derived from the id, which already is. A second unique index
@@ -150,6 +159,7 @@ export const payments = pgTable(
     oneOf('payments_status_check', t.status, PAYMENT_STATUSES),
     oneOf('payments_webhook_status_check', t.webhookStatus, WEBHOOK_DELIVERY_STATUSES),
     oneOf('payments_capture_method_check', t.captureMethod, CAPTURE_METHODS),
+    oneOf('payments_connector_check', t.connector, CONNECTOR_KINDS),
   ],
 );
 
@@ -192,14 +202,15 @@ export const idempotencyKeys = pgTable(
 );
 
 /**
- * The built-in gateway simulator's ledger: one row per payment whatever the retries, so a test can
- * prove nothing was charged twice. `calls` counts authorize calls, including failed ones.
+ * The built-in gateway simulator's ledger: one row per authorize attempt (its idempotency key)
+ * whatever the retries, so a test can prove nothing was charged twice. A payment has one row, or one
+ * per simulator account its route tried. `calls` counts authorize calls, including failed ones.
  */
 export const simulatorCharges = pgTable(
   'simulator_charges',
   {
-    paymentId: text('payment_id').primaryKey(),
-    authorizationId: text('authorization_id').notNull(),
+    authorizationId: text('authorization_id').primaryKey(),
+    paymentId: text('payment_id').notNull(),
     amount: bigint('amount', { mode: 'number' }).notNull(),
     currency: char('currency', { length: 3 }).notNull(),
     status: text('status', { enum: SIMULATOR_CHARGE_STATUSES }).notNull(),
@@ -209,7 +220,74 @@ export const simulatorCharges = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [oneOf('simulator_charges_status_check', t.status, SIMULATOR_CHARGE_STATUSES)],
+  (t) => [
+    index('simulator_charges_payment_idx').on(t.paymentId),
+    oneOf('simulator_charges_status_check', t.status, SIMULATOR_CHARGE_STATUSES),
+  ],
+);
+
+/**
+ * A merchant's processor accounts, in the order its route tries them (`position`), each with the
+ * rules a payment must meet to go there (null: any). Credentials are sealed (envelope encryption:
+ * a data key per account, wrapped by the key `credentialsKeyId` names) and never read back by the API.
+ */
+export const connectorAccounts = pgTable(
+  'connector_accounts',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    kind: text('kind', { enum: CONNECTOR_KINDS }).notNull(),
+    label: text('label').notNull(),
+    position: integer('position').notNull(),
+    currencies: text('currencies').array(),
+    minAmount: bigint('min_amount', { mode: 'number' }),
+    maxAmount: bigint('max_amount', { mode: 'number' }),
+    paymentMethodTypes: text('payment_method_types').array(),
+    /** The sealed credentials (JSON of the envelope); null for the simulator, which needs none. */
+    sealedCredentials: text('sealed_credentials'),
+    /** The master key that wrapped the data key: rotation rewraps every account still on an old one. */
+    credentialsKeyId: text('credentials_key_id'),
+    /** What the dashboard may show of the credentials (`sk_test_…4242`). */
+    credentialsHint: text('credentials_hint'),
+    /** Removed accounts stay, so payments they took still name them; they no longer route. */
+    removedAt: ts('removed_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('connector_accounts_merchant_idx').on(t.merchantId, t.position),
+    oneOf('connector_accounts_kind_check', t.kind, CONNECTOR_KINDS),
+  ],
+);
+
+/**
+ * Every call the workflow made to a connector, one row per activity attempt: which connector,
+ * which step of which route attempt, how it ended and how long it took.
+ */
+export const paymentAttempts = pgTable(
+  'payment_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    paymentId: text('payment_id').notNull(),
+    merchantId: text('merchant_id').notNull(),
+    step: text('step', { enum: CONNECTOR_STEPS }).notNull(),
+    routeAttempt: integer('route_attempt').notNull(),
+    connectorAccountId: text('connector_account_id'),
+    connector: text('connector', { enum: CONNECTOR_KINDS }).notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    outcome: text('outcome', { enum: ATTEMPT_OUTCOMES }).notNull(),
+    latencyMs: integer('latency_ms').notNull(),
+    error: text('error'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('payment_attempts_payment_idx').on(t.paymentId, t.id),
+    oneOf('payment_attempts_step_check', t.step, CONNECTOR_STEPS),
+    oneOf('payment_attempts_connector_check', t.connector, CONNECTOR_KINDS),
+    oneOf('payment_attempts_outcome_check', t.outcome, ATTEMPT_OUTCOMES),
+  ],
 );
 
 /** Where a merchant wants payment events delivered. An empty `eventTypes` means every type. */

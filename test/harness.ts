@@ -13,7 +13,7 @@ import { stopSequence } from '../runtime/shutdown.js';
 import { openSystem } from '../runtime/system.js';
 import { startWorker } from '../runtime/worker.js';
 import type { Activities } from '../worker/activities/index.js';
-import type { Gateway } from '../worker/gateway/gateway.js';
+import type { Connector } from '../worker/connectors/connector.js';
 
 let queueCounter = 0;
 
@@ -34,7 +34,7 @@ export interface TestSystem {
 export async function startTestSystem(
   options: {
     env?: Record<string, string>;
-    gateway?: (db: DatabaseHandle) => Gateway;
+    gateway?: (db: DatabaseHandle) => Connector;
     logger?: Logger;
     tracing?: Tracing;
     wrapActivities?: (activities: Activities) => Activities;

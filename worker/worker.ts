@@ -10,8 +10,8 @@ import type { Database } from '../db/client.js';
 import { describeTemporalConnection, type TemporalConnectionSettings } from '../runtime/temporal-connection.js';
 import { createActivities, type Activities } from './activities/index.js';
 import { guardedWebhookFetch } from './activities/webhook.js';
-import { createGatewaySimulator } from './gateway/simulator.js';
-import type { Gateway } from './gateway/gateway.js';
+import { createSimulatorConnector } from './connectors/simulator.js';
+import type { Connector } from './connectors/connector.js';
 
 /**
  * `npm run build` writes the bundle beside the built worker; run from sources (tsx), the worker
@@ -26,7 +26,7 @@ export interface PaymentWorkerOptions {
   /** Where and how to reach Temporal (runtime/temporal-connection.ts). */
   temporal: TemporalConnectionSettings;
   db: Database;
-  gateway?: Gateway;
+  gateway?: Connector;
   /** Path of a prebuilt workflow bundle; defaults to dist/workflow-bundle.js when present. */
   bundlePath?: string;
   /** Identity shown in Temporal (defaults to pid@host). */
@@ -64,7 +64,7 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
     activities: (options.wrapActivities ?? ((a: Activities) => a))(
       createActivities({
         db,
-        gateway: options.gateway ?? createGatewaySimulator({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
+        gateway: options.gateway ?? createSimulatorConnector({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
         fetch: guardedWebhookFetch(parseCidrList(config.WEBHOOK_ALLOWED_CIDRS)),
         webhooks: {
           schedule: config.WEBHOOK_RETRY_SCHEDULE,

@@ -7,13 +7,13 @@ import { parseConfig, parseToolConfig } from '../../common/config.js';
 import { createLogger } from '../../common/logger.js';
 import { connectDatabase } from '../../db/client.js';
 import { temporalConnectionSettings } from '../../runtime/temporal-connection.js';
-import { createGatewaySimulator } from '../../worker/gateway/simulator.js';
+import { createSimulatorConnector } from '../../worker/connectors/simulator.js';
 import { startPaymentWorker } from '../../worker/worker.js';
 
 const config = parseConfig();
 const marker = parseToolConfig().CRASH_MARKER!;
 const database = await connectDatabase(config.DATABASE_URL!, 2);
-const simulator = createGatewaySimulator({ db: database.db });
+const simulator = createSimulatorConnector({ db: database.db });
 const worker = await startPaymentWorker({
   config,
   logger: createLogger(config),

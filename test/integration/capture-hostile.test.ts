@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatorCharges } from '../../db/schema.js';
-import { createGatewaySimulator } from '../../worker/gateway/simulator.js';
+import { createSimulatorConnector } from '../../worker/connectors/simulator.js';
 import { startTestSystem, waitFor, type TestSystem, restCaller } from '../harness.js';
 
 let system: TestSystem;
@@ -15,7 +15,7 @@ let lostAnswers = 0;
 beforeAll(async () => {
   system = await startTestSystem({
     gateway: ({ db }) => {
-      const simulator = createGatewaySimulator({ db });
+      const simulator = createSimulatorConnector({ db });
       return {
         ...simulator,
         async capture(request) {

@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatorRefunds } from '../../db/schema.js';
-import { createGatewaySimulator } from '../../worker/gateway/simulator.js';
+import { createSimulatorConnector } from '../../worker/connectors/simulator.js';
 import { startTestSystem, waitFor, type TestSystem, restCaller } from '../harness.js';
 
 let system: TestSystem;
@@ -19,7 +19,7 @@ const lostAnswers = new Map<string, number>();
 beforeAll(async () => {
   system = await startTestSystem({
     gateway: ({ db }) => {
-      const simulator = createGatewaySimulator({ db });
+      const simulator = createSimulatorConnector({ db });
       return {
         ...simulator,
         async refund(request) {

@@ -3,13 +3,13 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client.js';
-import { GatewayDeclinedError, type AuthorizeRequest, type Gateway } from '../gateway/gateway.js';
+import { ConnectorDeclinedError, type AuthorizeRequest, type Connector } from '../connectors/connector.js';
 import { createActivities } from './index.js';
 
 const quiet = { logger: new DefaultLogger('ERROR') };
 
-/** Gateway calls never reach the database: an empty stand-in proves it (any use would throw). */
-function activitiesWith(gateway: Partial<Gateway>) {
+/** Connector calls never reach the database: an empty stand-in proves it (any use would throw). */
+function activitiesWith(gateway: Partial<Connector>) {
   const unused = () => {
     throw new Error('this test must not reach it');
   };
@@ -49,7 +49,7 @@ describe('gateway activities', () => {
   it('a decline is final: a non-retryable GatewayDeclined failure with the gateway message', async () => {
     const { authorizePayment } = activitiesWith({
       authorize: async () => {
-        throw new GatewayDeclinedError('card declined by issuer');
+        throw new ConnectorDeclinedError('card declined by issuer');
       },
     });
     const failure = await new MockActivityEnvironment({}, quiet).run(authorizePayment, request).catch((err: unknown) => err);

@@ -11,14 +11,14 @@ import {
   type WebhookDeliveryOutcome,
   type WebhookMessageRef,
 } from '../../common/workflow-api.js';
-import { GatewayDeclinedError, type AuthorizeRequest, type Gateway } from '../gateway/gateway.js';
+import { ConnectorDeclinedError, type AuthorizeRequest, type Connector } from '../connectors/connector.js';
 import { announceNotice } from './notice-delivery.js';
 import { createRefundActivities } from './refunds.js';
 import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
 
 export interface ActivityDependencies {
   db: Database;
-  gateway: Gateway;
+  gateway: Connector;
   fetch: typeof fetch;
   webhooks: WebhookDeliveryConfig;
 }
@@ -127,7 +127,7 @@ async function gatewayCall<T>(operation: string, call: () => Promise<T>): Promis
     gatewayCalls.inc({ operation, outcome: 'ok' });
     return result;
   } catch (err) {
-    if (err instanceof GatewayDeclinedError) {
+    if (err instanceof ConnectorDeclinedError) {
       gatewayCalls.inc({ operation, outcome: 'declined' });
       throw ApplicationFailure.nonRetryable(err.message, 'GatewayDeclined');
     }

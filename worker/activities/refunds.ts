@@ -8,7 +8,7 @@ import type { Database } from '../../db/client.js';
 import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectRefundState } from '../../db/refund-projection.js';
 import { payments, refunds, webhookMessages } from '../../db/schema.js';
-import { GatewayDeclinedError, type Gateway, type RefundRequest } from '../gateway/gateway.js';
+import { ConnectorDeclinedError, type Connector, type RefundRequest } from '../connectors/connector.js';
 
 /** Failure type while the payment's own workflow still writes or delivers: retried until it is done. */
 export const PAYMENT_SETTLING_ERROR = 'PaymentSettling';
@@ -49,7 +49,7 @@ export function snapshotOfRow(row: PaymentRow): PaymentSnapshot {
 }
 
 /** Activities of the refunds workflow, from the same dependencies as the payment's. */
-export function createRefundActivities({ db, gateway }: { db: Database; gateway: Gateway }) {
+export function createRefundActivities({ db, gateway }: { db: Database; gateway: Connector }) {
   return {
     /**
      * Lists an accepted refund at once, `pending`, before its turn comes (which may wait for the
@@ -125,7 +125,7 @@ export function createRefundActivities({ db, gateway }: { db: Database; gateway:
         await gateway.refund(request);
         gatewayCalls.inc({ operation: 'refund', outcome: 'ok' });
       } catch (err) {
-        if (err instanceof GatewayDeclinedError) {
+        if (err instanceof ConnectorDeclinedError) {
           gatewayCalls.inc({ operation: 'refund', outcome: 'declined' });
           throw ApplicationFailure.nonRetryable(err.message, 'GatewayDeclined');
         }

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { simulatorRefunds } from '../../db/schema.js';
-import { GatewayDeclinedError, type RefundRequest } from './gateway.js';
+import { ConnectorDeclinedError, type RefundRequest } from './connector.js';
 
 /**
  * The simulator's refunds: one ledger row per refund id, so a retried call never refunds twice.
@@ -20,7 +20,7 @@ export async function simulateRefund(db: Database, { paymentId, refundId, amount
   if (entry!.status === 'succeeded') return;
   if (entry!.status === 'refused' || scenario === 'refund_decline') {
     await settle(db, refundId, 'refused');
-    throw new GatewayDeclinedError('refund refused by acquirer (simulated)');
+    throw new ConnectorDeclinedError('refund refused by acquirer (simulated)');
   }
   if (scenario === 'refund_error' && entry!.calls <= 2) throw new Error('gateway temporarily unavailable for refunds (simulated)');
   await settle(db, refundId, 'succeeded');

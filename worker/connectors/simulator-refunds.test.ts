@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client.js';
-import { GatewayDeclinedError } from './gateway.js';
+import { ConnectorDeclinedError } from './connector.js';
 import { simulateRefund } from './simulator-refunds.js';
 
 /** Drizzle's chain stood in for: awaiting any statement gives the scripted ledger row; `set` values are kept. */
@@ -34,12 +34,12 @@ describe('simulator refunds', () => {
     expect(settled).toEqual(['succeeded']);
   });
 
-  it('refund_decline refuses for good (GatewayDeclinedError), and a refused refund stays refused', async () => {
+  it('refund_decline refuses for good (ConnectorDeclinedError), and a refused refund stays refused', async () => {
     const first = ledger({ status: 'attempted', calls: 1 });
-    await expect(simulateRefund(first.db, { ...request, scenario: 'refund_decline' })).rejects.toBeInstanceOf(GatewayDeclinedError);
+    await expect(simulateRefund(first.db, { ...request, scenario: 'refund_decline' })).rejects.toBeInstanceOf(ConnectorDeclinedError);
     expect(first.settled).toEqual(['refused']);
     const again = ledger({ status: 'refused', calls: 2 });
-    await expect(simulateRefund(again.db, request)).rejects.toBeInstanceOf(GatewayDeclinedError);
+    await expect(simulateRefund(again.db, request)).rejects.toBeInstanceOf(ConnectorDeclinedError);
   });
 
   it('refund_error fails the first two calls transiently, then succeeds', async () => {
@@ -47,7 +47,7 @@ describe('simulator refunds', () => {
       const { db, settled } = ledger({ status: 'attempted', calls });
       const err = await simulateRefund(db, { ...request, scenario: 'refund_error' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
-      expect(err).not.toBeInstanceOf(GatewayDeclinedError);
+      expect(err).not.toBeInstanceOf(ConnectorDeclinedError);
       expect(settled).toEqual([]);
     }
     const third = ledger({ status: 'attempted', calls: 3 });

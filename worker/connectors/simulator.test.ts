@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client.js';
-import { GatewayDeclinedError } from './gateway.js';
-import { createGatewaySimulator } from './simulator.js';
+import { ConnectorDeclinedError } from './connector.js';
+import { createSimulatorConnector } from './simulator.js';
 
 /**
  * A stand-in for Drizzle's query builder: every chained call returns the chain, and awaiting it
@@ -26,7 +26,7 @@ function fakeLedger(row: () => { status: string; calls: number }) {
 describe('gateway simulator', () => {
   it('its latency ends at once when the caller aborts', async () => {
     const { db } = fakeLedger(() => ({ status: 'attempted', calls: 1 }));
-    const gateway = createGatewaySimulator({ db, latencyMs: 60_000 });
+    const gateway = createSimulatorConnector({ db, latencyMs: 60_000 });
     const abort = new AbortController();
     const started = Date.now();
     const call = gateway.authorize({ paymentId: 'pay_1', amount: 100, currency: 'USD', signal: abort.signal });
@@ -38,23 +38,23 @@ describe('gateway simulator', () => {
   it('scenarios: decline is final, error fails the first two calls only, capture_fail refuses the capture', async () => {
     let calls = 0;
     const { db } = fakeLedger(() => ({ status: 'attempted', calls: ++calls }));
-    const gateway = createGatewaySimulator({ db });
+    const gateway = createSimulatorConnector({ db });
     await expect(gateway.authorize({ paymentId: 'pay_d', amount: 1, currency: 'USD', scenario: 'decline' })).rejects.toBeInstanceOf(
-      GatewayDeclinedError,
+      ConnectorDeclinedError,
     );
     calls = 0;
     const transient = () => gateway.authorize({ paymentId: 'pay_e', amount: 1, currency: 'USD', scenario: 'error' });
-    await expect(transient()).rejects.not.toBeInstanceOf(GatewayDeclinedError);
+    await expect(transient()).rejects.not.toBeInstanceOf(ConnectorDeclinedError);
     await expect(transient()).rejects.toThrow('temporarily unavailable');
     await expect(transient()).resolves.toEqual({ authorizationId: 'auth_e' });
     await expect(gateway.capture({ paymentId: 'pay_c', authorizationId: 'auth_c', scenario: 'capture_fail' })).rejects.toBeInstanceOf(
-      GatewayDeclinedError,
+      ConnectorDeclinedError,
     );
   });
 
   it('a retried authorize of an authorized payment answers the same authorization without charging again', async () => {
     const { db, statements } = fakeLedger(() => ({ status: 'authorized', calls: 2 }));
-    const gateway = createGatewaySimulator({ db });
+    const gateway = createSimulatorConnector({ db });
     await expect(gateway.authorize({ paymentId: 'pay_r', amount: 1, currency: 'USD', scenario: 'decline' })).resolves.toEqual({
       authorizationId: 'auth_r',
     });

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { simulatorCharges } from '../../db/schema.js';
 import { simulateRefund } from './simulator-refunds.js';
-import { GatewayDeclinedError, type Gateway } from './gateway.js';
+import { ConnectorDeclinedError, type Connector, type ProcessorStatus } from './connector.js';
 
 /**
  * Scenarios a payment can ask for with `data.simulate`:
@@ -16,27 +16,29 @@ import { GatewayDeclinedError, type Gateway } from './gateway.js';
 
 /**
  * The built-in gateway. Its ledger lives in Postgres, so it remembers charges across worker
- * crashes and a retried call never charges twice.
+ * crashes and a retried call never charges twice: one ledger row per authorize attempt, named by
+ * the attempt's idempotency key.
  */
-export function createGatewaySimulator(options: { db: Database; latencyMs?: number; hangMs?: number }): Gateway {
+export function createSimulatorConnector(options: { db: Database; latencyMs?: number; hangMs?: number }): Connector {
   const { db } = options;
   // The simulated latency ends early on cancellation, like a real client's request would.
   const latency = (signal?: AbortSignal) => wait(options.latencyMs ?? 0, signal);
 
   return {
-    async authorize({ paymentId, amount, currency, scenario, signal }) {
+    kind: 'simulator',
+    async authorize({ paymentId, idempotencyKey, amount, currency, scenario, signal }) {
       await latency(signal);
-      const authorizationId = `auth_${paymentId.replace(/^pay_/, '')}`;
+      const authorizationId = simulatorAuthorizationId(paymentId, idempotencyKey);
       const [entry] = await db
         .insert(simulatorCharges)
         .values({ paymentId, authorizationId, amount, currency, status: 'attempted' })
         .onConflictDoUpdate({
-          target: simulatorCharges.paymentId,
+          target: simulatorCharges.authorizationId,
           set: { calls: sql`${simulatorCharges.calls} + 1`, updatedAt: sql`now()` },
         })
         .returning({ status: simulatorCharges.status, calls: simulatorCharges.calls });
       if (entry!.status !== 'attempted') return { authorizationId };
-      if (scenario === 'decline') throw new GatewayDeclinedError('card declined by issuer (simulated)');
+      if (scenario === 'decline') throw new ConnectorDeclinedError('card declined by issuer (simulated)');
       if (scenario === 'error' && entry!.calls <= 2) throw new Error('gateway temporarily unavailable (simulated)');
       if (scenario === 'timeout' && entry!.calls === 1) {
         await wait(options.hangMs ?? 60_000, signal);
@@ -45,13 +47,13 @@ export function createGatewaySimulator(options: { db: Database; latencyMs?: numb
       await db
         .update(simulatorCharges)
         .set({ status: 'authorized', updatedAt: sql`now()` })
-        .where(and(eq(simulatorCharges.paymentId, paymentId), eq(simulatorCharges.status, 'attempted')));
+        .where(and(eq(simulatorCharges.authorizationId, authorizationId), eq(simulatorCharges.status, 'attempted')));
       return { authorizationId };
     },
 
-    async capture({ paymentId, amount, scenario }) {
+    async capture({ paymentId, authorizationId, amount, scenario }) {
       await latency();
-      if (scenario === 'capture_fail') throw new GatewayDeclinedError('capture refused by acquirer (simulated)');
+      if (scenario === 'capture_fail') throw new ConnectorDeclinedError('capture refused by acquirer (simulated)');
       // A retried capture finds the entry captured already and leaves its amount as the first call set it.
       const updated = await db
         .update(simulatorCharges)
@@ -62,7 +64,7 @@ export function createGatewaySimulator(options: { db: Database; latencyMs?: numb
         })
         .where(
           and(
-            eq(simulatorCharges.paymentId, paymentId),
+            eq(simulatorCharges.authorizationId, authorizationId),
             inArray(simulatorCharges.status, ['authorized', 'captured']),
             // More than was authorized is refused, as an acquirer would.
             amount === undefined ? undefined : sql`${simulatorCharges.amount} >= ${amount}`,
@@ -70,15 +72,23 @@ export function createGatewaySimulator(options: { db: Database; latencyMs?: numb
         )
         .returning({ id: simulatorCharges.paymentId });
       if (updated.length === 0)
-        throw new GatewayDeclinedError(`no authorization of at least ${amount ?? 'the amount'} to capture for ${paymentId}`);
+        throw new ConnectorDeclinedError(`no authorization of at least ${amount ?? 'the amount'} to capture for ${paymentId}`);
     },
 
-    async void({ paymentId }) {
+    async void({ authorizationId }) {
       await latency();
       await db
         .update(simulatorCharges)
         .set({ status: 'voided', updatedAt: sql`now()` })
-        .where(and(eq(simulatorCharges.paymentId, paymentId), eq(simulatorCharges.status, 'authorized')));
+        .where(and(eq(simulatorCharges.authorizationId, authorizationId), eq(simulatorCharges.status, 'authorized')));
+    },
+
+    async status({ paymentId, idempotencyKey }): Promise<ProcessorStatus> {
+      const authorizationId = simulatorAuthorizationId(paymentId, idempotencyKey);
+      const [entry] = await db.select().from(simulatorCharges).where(eq(simulatorCharges.authorizationId, authorizationId)).limit(1);
+      // An attempt that never got past the ledger's first write holds nothing.
+      if (!entry || entry.status === 'attempted') return { state: 'absent' };
+      return { state: entry.status, authorizationId, amount: entry.amount, capturedAmount: entry.capturedAmount };
     },
 
     async refund(request) {
@@ -86,6 +96,16 @@ export function createGatewaySimulator(options: { db: Database; latencyMs?: numb
       await simulateRefund(db, request);
     },
   };
+}
+
+/**
+ * The first attempt's authorization keeps the name it always had (`auth_<ulid>`, in recorded
+ * histories); a later route attempt's gets its number, so each attempt is its own ledger row.
+ */
+export function simulatorAuthorizationId(paymentId: string, idempotencyKey: string): string {
+  const base = `auth_${paymentId.replace(/^pay_/, '')}`;
+  const routeAttempt = idempotencyKey.split('/').pop();
+  return routeAttempt === undefined || routeAttempt === '1' ? base : `${base}_${routeAttempt}`;
 }
 
 function wait(ms: number, signal?: AbortSignal): Promise<void> {
