@@ -90,6 +90,18 @@ export const configSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).default('temporal-payments'),
 
   GATEWAY_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /**
+   * Where Stripe connectors send their calls: Stripe itself unless a test or `npm start` points them
+   * at stripe-mock. Operator config, never per account, so a merchant cannot aim the worker elsewhere.
+   */
+  STRIPE_API_URL: optionalUrl(['http://', 'https://']),
+  /** How long one processor call may take before its outcome counts as unknown. */
+  CONNECTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /**
+   * Master keys sealing connector credentials: `id:base64(32 bytes)`, comma-separated. The first
+   * seals; every one listed opens (rotation: put the new key first, run rotate, then drop the old).
+   */
+  CONNECTOR_KEYS: z.string().optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Delay before each attempt: the first is immediate, then backing off over about a day and a half. */
   WEBHOOK_RETRY_SCHEDULE: z

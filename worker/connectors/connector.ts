@@ -36,6 +36,8 @@ export interface AuthorizeRequest {
   currency: string;
   /** Simulator only: `data.simulate` of the payment. Real processors ignore it. */
   scenario?: string;
+  /** The processor's own payment method (`data.paymentMethodToken`, e.g. Stripe's `pm_card_visa`). */
+  paymentMethodToken?: string;
   signal?: AbortSignal;
 }
 
@@ -68,6 +70,9 @@ export interface StatusRequest {
   paymentId: string;
   /** The authorize attempt's key. */
   idempotencyKey: string;
+  /** As the attempt sent them: a processor may answer a lookup by replaying the attempt's creation. */
+  amount: number;
+  currency: string;
   /** When the attempt's answer arrived, its reference. */
   authorizationId?: string;
 }
