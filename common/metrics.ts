@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Every Prometheus metric of the system, defined once. API and worker register into the same
@@ -29,10 +29,26 @@ export const paymentsFinished = new Counter({
   registers: [registry],
 });
 
+// `account` is the connector account id (`built-in` for the simulator every merchant starts with).
 export const gatewayCalls = new Counter({
   name: 'gateway_calls_total',
-  help: 'Connector calls by operation and outcome',
-  labelNames: ['operation', 'outcome'] as const,
+  help: 'Connector calls by connector, account, operation and outcome',
+  labelNames: ['connector', 'account', 'operation', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const connectorCallDuration = new Histogram({
+  name: 'connector_call_duration_seconds',
+  help: 'How long one connector call took, by connector, account, operation and outcome',
+  labelNames: ['connector', 'account', 'operation', 'outcome'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const connectorCircuitOpen = new Gauge({
+  name: 'connector_circuit_open',
+  help: '1 while the circuit breaker of a connector account is open (its calls are skipped), else 0',
+  labelNames: ['connector', 'account'] as const,
   registers: [registry],
 });
 

@@ -2,6 +2,7 @@
  * Names and message definitions shared by the API (client side) and the worker (workflow side).
  * Pure: safe to import from workflow code.
  */
+import type { ConnectorRef } from './connector-route.js';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { PaymentEventType, PaymentStatus, WebhookDeliveryStatus } from './vocabulary.js';
 import type { PaymentAmendment } from './amendment-rules.js';
@@ -84,6 +85,8 @@ export interface PaymentSnapshot extends PaymentFields {
   captureBefore?: number | null;
   /** Minor units refunded so far (refunds run in the payment's refunds workflow); absent means 0. */
   amountRefunded?: number;
+  /** The connector that authorized the payment; absent (the built-in simulator) in older histories. */
+  connector?: ConnectorRef & { authorizationId: string };
 }
 
 export interface ProjectionEvent {

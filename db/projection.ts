@@ -35,6 +35,9 @@ export function paymentRow(s: PaymentSnapshot): typeof payments.$inferSelect {
     capturedAmount: s.capturedAmount ?? null,
     captureBefore: s.captureBefore == null ? null : at(s.captureBefore),
     amountRefunded: s.amountRefunded ?? 0,
+    connectorAccountId: s.connector?.accountId ?? null,
+    connector: s.connector?.kind ?? null,
+    processorReference: s.connector?.authorizationId ?? null,
   };
 }
 
@@ -86,6 +89,9 @@ function paymentUpsert(db: Queryable, snapshot: PaymentSnapshot) {
         completedAt: excluded('completed_at'),
         capturedAmount: excluded('captured_amount'),
         captureBefore: excluded('capture_before'),
+        connectorAccountId: excluded('connector_account_id'),
+        connector: excluded('connector'),
+        processorReference: excluded('processor_reference'),
         // What an amendment of a pending payment may change; otherwise the same in every version.
         amount: excluded('amount'),
         currency: excluded('currency'),

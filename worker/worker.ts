@@ -65,6 +65,7 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
       createActivities({
         db,
         gateway: options.gateway ?? createSimulatorConnector({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
+        breakerResetMs: config.CONNECTOR_BREAKER_RESET_MS,
         fetch: guardedWebhookFetch(parseCidrList(config.WEBHOOK_ALLOWED_CIDRS)),
         webhooks: {
           schedule: config.WEBHOOK_RETRY_SCHEDULE,

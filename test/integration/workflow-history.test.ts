@@ -35,6 +35,8 @@ const SCENARIOS = {
   'manual-captured': { delaySeconds: 0, data: {}, captureMethod: 'manual', capture: 400 },
   // Amended while pending: a later schedule (the timer re-armed, patched 'amend-rearms-delay'), then one already past.
   amended: { delaySeconds: 60, data: {}, amend: [{ delaySeconds: 120, amount: 1500 }, { delaySeconds: 0 }] },
+  // Authorized along the merchant's route (patched 'connector-routing'): here the built-in simulator.
+  'routed-completed': { delaySeconds: 0, data: {} },
 } as const;
 
 /** Starts a payment as the API would, without the API's validation. */

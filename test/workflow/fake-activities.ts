@@ -8,6 +8,8 @@ import {
 } from '../../common/workflow-api.js';
 import type { RefundablePayment, RefundState } from '../../common/refund-api.js';
 import type { Activities } from '../../worker/activities/index.js';
+import type { AuthorizeInput } from '../../worker/activities/connector-calls.js';
+import { BUILT_IN_SIMULATOR, type ConnectorRef, type RouteStep } from '../../common/connector-route.js';
 
 export type ActivityName = keyof Activities;
 
@@ -18,7 +20,11 @@ export interface ActivityCall {
 
 export interface FakeActivityScript {
   /** Throw to fail the call (an ApplicationFailure.nonRetryable for a final answer); `attempt` counts calls. */
-  authorize?: (attempt: number) => void | Promise<void>;
+  authorize?: (attempt: number, request: AuthorizeInput) => void | Promise<void>;
+  /** The merchant's route (default: the built-in simulator alone). */
+  route?: () => ConnectorRef[];
+  /** Settling an abandoned attempt (default: proven absent). */
+  settle?: (route: RouteStep) => 'absent' | 'voided' | Promise<'absent' | 'voided'>;
   capture?: (attempt: number) => void | Promise<void>;
   /** Awaited by a projection before it answers (e.g. to make one slow). */
   project?: (snapshot: PaymentSnapshot, event: ProjectionEvent) => Promise<void>;
@@ -33,6 +39,11 @@ export interface FakeActivityScript {
   /** Refunds: one gateway refund call (throw to fail it); `attempt` counts calls of that refund. */
   refund?: (attempt: number, refundId: string) => void | Promise<void>;
 }
+
+/** Where a payment of a merchant without connector accounts goes: the built-in simulator, first attempt. */
+export const BUILT_IN_ROUTE: RouteStep = { ...BUILT_IN_SIMULATOR, routeAttempt: 1, failover: false };
+/** What the timeline says of that route. */
+export const BUILT_IN_DETAILS = { connector: 'simulator', connectorAccountId: null };
 
 /** A decline, as the real gateway activity reports it (final, so Temporal does not retry it). */
 export const declined = (message: string) => ApplicationFailure.nonRetryable(message, 'GatewayDeclined');
@@ -69,10 +80,18 @@ export function fakeActivities(script: FakeActivityScript = {}) {
       record('recordRefusedPayment', [snapshot, reason]);
       return [];
     },
+    async planRoute(payment) {
+      record('planRoute', [payment]);
+      return script.route?.() ?? [BUILT_IN_SIMULATOR];
+    },
     async authorizePayment(request) {
       const attempt = record('authorizePayment', [request]);
-      await script.authorize?.(attempt);
+      await script.authorize?.(attempt, request);
       return { authorizationId: `auth_${request.paymentId}` };
+    },
+    async settleAbandonedAttempt(request) {
+      record('settleAbandonedAttempt', [request]);
+      return (await script.settle?.(request.route)) ?? 'absent';
     },
     async capturePayment(request) {
       const attempt = record('capturePayment', [request]);

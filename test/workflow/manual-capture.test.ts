@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INVALID_CAPTURE_AMOUNT_ERROR, NOT_PENDING_ERROR, cancelUpdate, captureUpdate } from '../../common/workflow-api.js';
 import { paymentWorkflow } from '../../worker/workflows/index.js';
 import { paymentInput, startWorkflowTestbed, waitUntil, type WorkflowTestbed } from './environment.js';
-import { declined, fakeActivities } from './fake-activities.js';
+import { declined, fakeActivities, BUILT_IN_ROUTE, BUILT_IN_DETAILS } from './fake-activities.js';
 
 const DAY_MS = 24 * 3_600_000;
 const WINDOW_SECONDS = 7 * 24 * 3600;
@@ -59,7 +59,12 @@ describe('manual capture', () => {
     const windowEnd = awaiting.snapshot.updatedAt + WINDOW_SECONDS * 1000;
     expect(awaiting.event).toEqual({
       type: 'payment.requires_capture',
-      details: { authorizationId: `auth_${input.paymentId}`, capturableAmount: 1234, captureBefore: new Date(windowEnd).toISOString() },
+      details: {
+        authorizationId: `auth_${input.paymentId}`,
+        capturableAmount: 1234,
+        captureBefore: new Date(windowEnd).toISOString(),
+        ...BUILT_IN_DETAILS,
+      },
     });
     expect(awaiting.snapshot).toMatchObject({ status: 'requires_capture', captureBefore: windowEnd });
     expect(awaiting.snapshot.capturedAmount ?? null).toBeNull();
@@ -79,7 +84,7 @@ describe('manual capture', () => {
     expect(state.status).toBe('completed');
     expect(result).toEqual({ status: 'completed', failureReason: null, compensated: false, webhookStatus: null });
     expect(fake.callsTo('capturePayment').map((c) => c.args[0])).toEqual([
-      { paymentId: input.paymentId, authorizationId: `auth_${input.paymentId}`, amount: 1234, scenario: undefined },
+      { paymentId: input.paymentId, authorizationId: `auth_${input.paymentId}`, amount: 1234, scenario: undefined, route: BUILT_IN_ROUTE },
     ]);
     const completed = fake.projected().at(-1)!;
     expect(completed.event).toEqual({
@@ -151,7 +156,7 @@ describe('manual capture', () => {
     });
     expect(result).toEqual({ status: 'canceled', failureReason: null, compensated: true, webhookStatus: null });
     expect(fake.callsTo('voidAuthorization').map((c) => c.args[0])).toEqual([
-      { paymentId: input.paymentId, authorizationId: `auth_${input.paymentId}` },
+      { paymentId: input.paymentId, authorizationId: `auth_${input.paymentId}`, route: BUILT_IN_ROUTE },
     ]);
     expect(fake.callsTo('capturePayment')).toHaveLength(0);
     const awaiting = fake.projected().find((p) => p.event.type === 'payment.requires_capture')!;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentWorkflowInput } from '../../common/workflow-api.js';
 import { paymentWorkflow } from '../../worker/workflows/index.js';
 import { paymentInput, startWorkflowTestbed, type WorkflowTestbed } from './environment.js';
-import { declined, fakeActivities, type FakeActivityScript } from './fake-activities.js';
+import { declined, fakeActivities, type FakeActivityScript, BUILT_IN_ROUTE, BUILT_IN_DETAILS } from './fake-activities.js';
 
 let testbed: WorkflowTestbed;
 
@@ -27,13 +27,16 @@ describe('charging', () => {
     const { fake, input, result } = await runPayment({}, { amount: 1999, currency: 'JPY', data: { simulate: 'none-here' } });
     expect(result).toEqual({ status: 'completed', failureReason: null, compensated: false, webhookStatus: null });
     expect(fake.callsTo('authorizePayment').map((c) => c.args[0])).toEqual([
-      { paymentId: input.paymentId, amount: 1999, currency: 'JPY', scenario: 'none-here' },
+      { paymentId: input.paymentId, amount: 1999, currency: 'JPY', scenario: 'none-here', route: BUILT_IN_ROUTE },
     ]);
     expect(fake.callsTo('capturePayment').map((c) => c.args[0])).toEqual([
-      { paymentId: input.paymentId, authorizationId: `auth_${input.paymentId}`, scenario: 'none-here' },
+      { paymentId: input.paymentId, authorizationId: `auth_${input.paymentId}`, scenario: 'none-here', route: BUILT_IN_ROUTE },
     ]);
     const completed = fake.projected().at(-1)!;
-    expect(completed.event).toEqual({ type: 'payment.completed', details: { authorizationId: `auth_${input.paymentId}` } });
+    expect(completed.event).toEqual({
+      type: 'payment.completed',
+      details: { authorizationId: `auth_${input.paymentId}`, ...BUILT_IN_DETAILS },
+    });
     // Versions rise by one per state change: the projection's ordering rests on it.
     expect(fake.projected().map((p) => p.snapshot.version)).toEqual([1, 2, 3]);
   });
@@ -86,20 +89,21 @@ describe('charging', () => {
     expect(result).toEqual({ status: 'failed', failureReason: 'capture refused by acquirer', compensated: true, webhookStatus: null });
     expect(fake.callsTo('capturePayment')).toHaveLength(1);
     expect(fake.callsTo('voidAuthorization').map((c) => c.args[0])).toEqual([
-      { paymentId: input.paymentId, authorizationId: `auth_${input.paymentId}` },
+      { paymentId: input.paymentId, authorizationId: `auth_${input.paymentId}`, route: BUILT_IN_ROUTE },
     ]);
     // The void comes after the failed capture and before the failure is recorded.
     const order = fake.calls.map((c) => (c.name === 'projectPayment' ? (c.args[1] as { type: string }).type : c.name));
     expect(order).toEqual([
       'payment.created',
       'payment.processing',
+      'planRoute',
       'authorizePayment',
       'capturePayment',
       'voidAuthorization',
       'payment.failed',
     ]);
     const failed = fake.projected().at(-1)!;
-    expect(failed.event.details).toEqual({ reason: 'capture refused by acquirer', step: 'capture', compensated: true });
+    expect(failed.event.details).toEqual({ reason: 'capture refused by acquirer', step: 'capture', compensated: true, ...BUILT_IN_DETAILS });
     expect(failed.snapshot.compensated).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { MAX_DELAY_SECONDS } from '../../common/payment-rules.js';
 import { NOT_PENDING_ERROR, OWN_WEBHOOK_LANE, cancelUpdate, processNowUpdate } from '../../common/workflow-api.js';
 import { paymentWorkflow } from '../../worker/workflows/index.js';
 import { paymentInput, startWorkflowTestbed, waitUntil, type WorkflowTestbed } from './environment.js';
-import { fakeActivities } from './fake-activities.js';
+import { fakeActivities, BUILT_IN_ROUTE } from './fake-activities.js';
 
 const DAY_MS = 24 * 3_600_000;
 let testbed: WorkflowTestbed;
@@ -44,7 +44,7 @@ describe('the delay', () => {
     expect(await env().currentTimeMs()).toBeGreaterThanOrEqual(input.createdAt + 30 * DAY_MS);
     expect(fake.callsTo('authorizePayment')).toHaveLength(1);
     expect(fake.callsTo('capturePayment')).toEqual([
-      { name: 'capturePayment', args: [{ paymentId: input.paymentId, authorizationId: `auth_${input.paymentId}` }] },
+      { name: 'capturePayment', args: [{ paymentId: input.paymentId, authorizationId: `auth_${input.paymentId}`, route: BUILT_IN_ROUTE }] },
     ]);
     expect(fake.callsTo('voidAuthorization')).toHaveLength(0);
     expect(await timerEvents(input.paymentId)).toEqual(['started', 'fired']);

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TERMINAL_STATUSES } from '../../common/payment.js';
-import { gatewayCalls, paymentsFinished, projectionLag } from '../../common/metrics.js';
+import { paymentsFinished, projectionLag } from '../../common/metrics.js';
 import type { Database } from '../../db/client.js';
 import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectPaymentState } from '../../db/projection.js';
@@ -11,20 +11,40 @@ import {
   type WebhookDeliveryOutcome,
   type WebhookMessageRef,
 } from '../../common/workflow-api.js';
-import { ConnectorDeclinedError, type AuthorizeRequest, type Connector } from '../connectors/connector.js';
+import { ConnectorBreakers } from '../connectors/breaker.js';
+import type { Connector } from '../connectors/connector.js';
+import { createConnectorDirectory, type ConnectorDirectoryOptions } from '../connectors/directory.js';
+import { createConnectorActivities } from './connector-calls.js';
 import { announceNotice } from './notice-delivery.js';
 import { createRefundActivities } from './refunds.js';
 import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
 
 export interface ActivityDependencies {
   db: Database;
+  /** The built-in connector every merchant without accounts pays through (the simulator). */
   gateway: Connector;
+  /** Processors a merchant's accounts may name, and how their credentials are opened. */
+  processors?: ConnectorDirectoryOptions['processors'];
+  openCredentials?: ConnectorDirectoryOptions['openCredentials'];
+  /** How long an open circuit skips its connector (default 30 s). */
+  breakerResetMs?: number;
   fetch: typeof fetch;
   webhooks: WebhookDeliveryConfig;
 }
 
 /** Activities close over their dependencies; the worker passes real ones, tests may pass fakes. */
-export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: ActivityDependencies) {
+export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...options }: ActivityDependencies) {
+  const connectors = createConnectorDirectory({
+    db,
+    simulator: gateway,
+    processors: options.processors ?? {},
+    openCredentials:
+      options.openCredentials ??
+      (() => {
+        throw new Error('this worker has no key to open connector credentials (CONNECTOR_KEYS)');
+      }),
+  });
+  const breakers = new ConnectorBreakers({ resetTimeoutMs: options.breakerResetMs ?? 30_000 });
   return {
     /** Returns the webhook messages the state change produced, for the workflow to deliver. */
     async projectPayment(snapshot: PaymentSnapshot, event: ProjectionEvent): Promise<WebhookMessageRef[]> {
@@ -97,41 +117,13 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks }: Ac
       return messages;
     },
 
-    async authorizePayment(request: Omit<AuthorizeRequest, 'signal'>): Promise<{ authorizationId: string }> {
-      return gatewayCall('authorize', () => gateway.authorize({ ...request, signal: Context.current().cancellationSignal }));
-    },
-
-    /** `amount` (manual capture) takes part of the authorization; absent, all of it. */
-    async capturePayment(request: { paymentId: string; authorizationId: string; amount?: number; scenario?: string }): Promise<void> {
-      return gatewayCall('capture', () => gateway.capture(request));
-    },
-
-    async voidAuthorization(request: { paymentId: string; authorizationId: string }): Promise<void> {
-      return gatewayCall('void', () => gateway.void(request));
-    },
-
     async deliverWebhookMessage(messageId: string): Promise<WebhookDeliveryOutcome> {
       return deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId);
     },
 
-    ...createRefundActivities({ db, gateway }),
+    ...createConnectorActivities({ db, connectors, breakers }),
+    ...createRefundActivities({ db, connectors, breakers }),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-
-/** Counts the outcome; a decline is final, so Temporal is told not to retry it. */
-async function gatewayCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    const result = await call();
-    gatewayCalls.inc({ operation, outcome: 'ok' });
-    return result;
-  } catch (err) {
-    if (err instanceof ConnectorDeclinedError) {
-      gatewayCalls.inc({ operation, outcome: 'declined' });
-      throw ApplicationFailure.nonRetryable(err.message, 'GatewayDeclined');
-    }
-    gatewayCalls.inc({ operation, outcome: 'error' });
-    throw err;
-  }
-}

@@ -1,14 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, count, eq } from 'drizzle-orm';
-import { gatewayCalls } from '../../common/metrics.js';
 import { capturedAmountOf, type RefundablePayment, type RefundState } from '../../common/refund-api.js';
 import { isTerminal } from '../../common/vocabulary.js';
 import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../../common/workflow-api.js';
-import type { Database } from '../../db/client.js';
 import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectRefundState } from '../../db/refund-projection.js';
 import { payments, refunds, webhookMessages } from '../../db/schema.js';
-import { ConnectorDeclinedError, type Connector, type RefundRequest } from '../connectors/connector.js';
+import { BUILT_IN_SIMULATOR, type RouteStep } from '../../common/connector-route.js';
+import { simulatorAuthorizationId } from '../connectors/simulator.js';
+import { connectorCaller, type ConnectorCallDependencies } from './connector-calls.js';
 
 /** Failure type while the payment's own workflow still writes or delivers: retried until it is done. */
 export const PAYMENT_SETTLING_ERROR = 'PaymentSettling';
@@ -45,11 +45,16 @@ export function snapshotOfRow(row: PaymentRow): PaymentSnapshot {
     ...(row.captureMethod === 'manual' ? { captureMethod: 'manual' as const } : {}),
     capturedAmount: row.capturedAmount,
     captureBefore: ms(row.captureBefore),
+    ...(row.connector === null || row.processorReference === null
+      ? {}
+      : { connector: { accountId: row.connectorAccountId, kind: row.connector, authorizationId: row.processorReference } }),
   };
 }
 
 /** Activities of the refunds workflow, from the same dependencies as the payment's. */
-export function createRefundActivities({ db, gateway }: { db: Database; gateway: Connector }) {
+export function createRefundActivities(deps: ConnectorCallDependencies) {
+  const { db } = deps;
+  const call = connectorCaller(deps);
   return {
     /**
      * Lists an accepted refund at once, `pending`, before its turn comes (which may wait for the
@@ -119,19 +124,31 @@ export function createRefundActivities({ db, gateway }: { db: Database; gateway:
       }
     },
 
-    /** A refusal is final (non-retryable); any other error is retried by the workflow's policy. */
-    async refundPayment(request: RefundRequest): Promise<void> {
-      try {
-        await gateway.refund(request);
-        gatewayCalls.inc({ operation: 'refund', outcome: 'ok' });
-      } catch (err) {
-        if (err instanceof ConnectorDeclinedError) {
-          gatewayCalls.inc({ operation: 'refund', outcome: 'declined' });
-          throw ApplicationFailure.nonRetryable(err.message, 'GatewayDeclined');
-        }
-        gatewayCalls.inc({ operation: 'refund', outcome: 'error' });
-        throw err;
-      }
+    /**
+     * Refunds through the connector that authorized the payment (the built-in simulator for payments
+     * from before routing). A refusal is final (non-retryable); any other error is retried by the
+     * workflow's policy, with the same idempotency key.
+     */
+    async refundPayment(request: {
+      paymentId: string;
+      refundId: string;
+      amount: number;
+      currency: string;
+      scenario?: string;
+    }): Promise<void> {
+      const { paymentId, refundId } = request;
+      const [row] = await db
+        .select({ accountId: payments.connectorAccountId, kind: payments.connector, reference: payments.processorReference })
+        .from(payments)
+        .where(eq(payments.id, paymentId))
+        .limit(1);
+      const ref = row?.kind ? { accountId: row.accountId, kind: row.kind } : BUILT_IN_SIMULATOR;
+      // Refunds never fail over: the money is where it was captured.
+      const route: RouteStep = { ...ref, routeAttempt: 1, failover: false };
+      const authorizationId = row?.reference ?? simulatorAuthorizationId(paymentId, `${paymentId}/authorize/1`);
+      await call({ step: 'refund', keyStep: `refund:${refundId}`, paymentId, route }, (connector, key) =>
+        connector.refund({ ...request, authorizationId, idempotencyKey: key }),
+      );
     },
   };
 }

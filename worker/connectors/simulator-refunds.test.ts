@@ -19,7 +19,14 @@ function ledger(row: { status: string; calls: number }) {
   return { db, settled };
 }
 
-const request = { paymentId: 'pay_1', refundId: 're_1', amount: 500, currency: 'EUR' };
+const request = {
+  paymentId: 'pay_1',
+  authorizationId: 'auth_1',
+  refundId: 're_1',
+  idempotencyKey: 'pay_1/refund:re_1/1',
+  amount: 500,
+  currency: 'EUR',
+};
 
 describe('simulator refunds', () => {
   it('a refund already succeeded is not refunded again (a retry after a lost answer)', async () => {

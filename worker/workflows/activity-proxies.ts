@@ -13,6 +13,27 @@ export const { authorizePayment } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
 
+// A connector with another after it gets fewer tries before the route moves on: the next one may
+// answer while this one is still failing. The key repeats on each try, so none can charge twice.
+export const { authorizePayment: authorizeBeforeFailover } = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+});
+
+// One indexed read of the merchant's accounts: a local activity, like the projection (a marker in the
+// history instead of three events), retried without limit since only the database can fail it.
+export const { planRoute } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+// The route may move on only once the abandoned attempt is proven absent or voided: until the
+// connector answers, retry without limit (money may be held there). A captured one is non-retryable.
+export const { settleAbandonedAttempt } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
 // A transient capture error leaves the outcome unknown (the gateway may have taken the money), so
 // giving up and voiding would report `failed` for a charged card. Capture is idempotent by payment id
 // at the gateway: retry without limit; only a definite refusal (non-retryable GatewayDeclined) fails.

@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { isTerminal } from '../../common/vocabulary.js';
 import { INVALID_CAPTURE_AMOUNT_ERROR, NOT_PENDING_ERROR, captureUpdate } from '../../common/workflow-api.js';
+import type { RouteStep } from '../../common/connector-route.js';
 import { capturePayment, voidAuthorization } from './activity-proxies.js';
 import { failureMessage } from './failures.js';
 import type { PaymentRun } from './payment-run.js';
@@ -95,12 +96,19 @@ function cancelRefusalState(payment: PaymentRun): string {
  * Manual capture, once authorized: `requires_capture` until the merchant captures (all or part),
  * cancels, or the window ends (a durable timer); the last two void the authorization.
  */
-export async function awaitCapture(payment: PaymentRun, authorizationId: string, scenario: string | undefined): Promise<void> {
+export async function awaitCapture(
+  payment: PaymentRun,
+  authorizationId: string,
+  scenario: string | undefined,
+  route: RouteStep | undefined,
+  routeDetails: Record<string, unknown>,
+): Promise<void> {
   const { paymentId, amount } = payment.snapshot;
+  const via = route ? { route } : {};
   const captureBefore = Date.now() + (payment.snapshot.captureWindowSeconds ?? FALLBACK_WINDOW_SECONDS) * 1000;
   await payment.transition(
     'requires_capture',
-    { authorizationId, capturableAmount: amount, captureBefore: new Date(captureBefore).toISOString() },
+    { authorizationId, capturableAmount: amount, captureBefore: new Date(captureBefore).toISOString(), ...routeDetails },
     { captureBefore },
   );
   const asked = () => payment.captures.requested !== null || payment.cancelReason !== null;
@@ -110,22 +118,28 @@ export async function awaitCapture(payment: PaymentRun, authorizationId: string,
   // A capture accepted in the very activation the timer fired in still wins: it was promised.
   const requested = payment.captures.requested;
   if (requested !== null) {
-    await captureAuthorized(payment, authorizationId, requested, scenario);
+    await captureAuthorized(payment, authorizationId, requested, scenario, via);
     return;
   }
   payment.captures.closed = true;
   const reason = payment.cancelReason ?? EXPIRED_REASON;
-  await voidAuthorization({ paymentId, authorizationId });
+  await voidAuthorization({ paymentId, authorizationId, ...via });
   await payment.transition('canceled', { reason, authorizationId, compensated: true }, { failureReason: null, compensated: true });
 }
 
-async function captureAuthorized(payment: PaymentRun, authorizationId: string, amount: number, scenario: string | undefined) {
+async function captureAuthorized(
+  payment: PaymentRun,
+  authorizationId: string,
+  amount: number,
+  scenario: string | undefined,
+  via: { route?: RouteStep },
+) {
   const { paymentId } = payment.snapshot;
   try {
-    await capturePayment({ paymentId, authorizationId, amount, scenario });
+    await capturePayment({ paymentId, authorizationId, amount, scenario, ...via });
   } catch (err) {
     const reason = failureMessage(err);
-    await voidAuthorization({ paymentId, authorizationId });
+    await voidAuthorization({ paymentId, authorizationId, ...via });
     await payment.transition('failed', { reason, step: 'capture', compensated: true }, { failureReason: reason, compensated: true });
     return;
   }

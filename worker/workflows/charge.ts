@@ -1,7 +1,10 @@
+import { patched } from '@temporalio/workflow';
+import type { RouteStep } from '../../common/connector-route.js';
 import { authorizePayment, capturePayment, voidAuthorization } from './activity-proxies.js';
 import { failureMessage } from './failures.js';
 import { awaitCapture } from './capture.js';
 import type { PaymentRun } from './payment-run.js';
+import { authorizeAlongRoute, type Authorization } from './route.js';
 
 /** authorize → capture (or, for manual capture, wait for the merchant's); a capture that fails for good voids the authorization (saga compensation). */
 export async function charge(payment: PaymentRun): Promise<void> {
@@ -10,26 +13,52 @@ export async function charge(payment: PaymentRun): Promise<void> {
   const scenario = typeof data.simulate === 'string' ? data.simulate : undefined;
 
   let authorizationId: string;
-  try {
-    ({ authorizationId } = await authorizePayment({ paymentId, amount, currency, scenario }));
-  } catch (err) {
-    const reason = failureMessage(err);
-    await payment.transition('failed', { reason, step: 'authorize' }, { failureReason: reason });
-    return;
+  // Released histories authorized through the built-in simulator alone, without a route.
+  let route: RouteStep | undefined;
+  let routeDetails: Record<string, unknown> = {};
+  if (patched('connector-routing')) {
+    const outcome = await authorizeAlongRoute(payment, scenario);
+    if ('failed' in outcome) {
+      const { reason, failedOver } = outcome.failed;
+      await payment.transition('failed', { reason, step: 'authorize', ...failoverDetails(failedOver) }, { failureReason: reason });
+      return;
+    }
+    ({ authorizationId, route } = outcome.authorized);
+    const { accountId, kind } = route;
+    payment.snapshot.connector = { accountId, kind, authorizationId };
+    routeDetails = { connector: kind, connectorAccountId: accountId, ...failoverDetails(outcome.authorized.failedOver) };
+  } else {
+    try {
+      ({ authorizationId } = await authorizePayment({ paymentId, amount, currency, scenario }));
+    } catch (err) {
+      const reason = failureMessage(err);
+      await payment.transition('failed', { reason, step: 'authorize' }, { failureReason: reason });
+      return;
+    }
   }
+  const via = route ? { route } : {};
   // No released history has a capture method: this branch changes nothing they replay.
   if (payment.snapshot.captureMethod === 'manual') {
-    await awaitCapture(payment, authorizationId, scenario);
+    await awaitCapture(payment, authorizationId, scenario, route, routeDetails);
     return;
   }
   try {
-    await capturePayment({ paymentId, authorizationId, scenario });
+    await capturePayment({ paymentId, authorizationId, scenario, ...via });
   } catch (err) {
     const reason = failureMessage(err);
-    await voidAuthorization({ paymentId, authorizationId });
-    await payment.transition('failed', { reason, step: 'capture', compensated: true }, { failureReason: reason, compensated: true });
+    await voidAuthorization({ paymentId, authorizationId, ...via });
+    await payment.transition(
+      'failed',
+      { reason, step: 'capture', compensated: true, ...routeDetails },
+      { failureReason: reason, compensated: true },
+    );
     return;
   }
   // Only the snapshot changes (what the read model stores), not the commands: old histories replay.
-  await payment.transition('completed', { authorizationId }, { capturedAmount: amount });
+  await payment.transition('completed', { authorizationId, ...routeDetails }, { capturedAmount: amount });
+}
+
+/** The timeline names the connectors the route left, and why. */
+function failoverDetails(failedOver: Authorization['failedOver']): Record<string, unknown> {
+  return failedOver.length === 0 ? {} : { failedOver };
 }
