@@ -46,6 +46,8 @@ export function toPaymentView(row: PaymentRow): PaymentView {
     capturedAmount: row.capturedAmount,
     captureBefore: row.captureBefore?.toISOString() ?? null,
     amountRefunded: row.amountRefunded,
+    connector: row.connector,
+    connectorAccountId: row.connectorAccountId,
   };
 }
 

@@ -30,6 +30,33 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
         };
         transformer: false;
     }, import("@trpc/server").TRPCDecorateCreateRouterOptions<{
+        attempts: import("@trpc/server").TRPCQueryProcedure<{
+            input: {
+                id: string;
+            };
+            output: {
+                id: number;
+                step: "void" | "status" | "capture" | "authorize" | "refund";
+                routeAttempt: number;
+                connector: "simulator" | "stripe";
+                connectorAccountId: string | null;
+                outcome: "unknown" | "succeeded" | "declined" | "unavailable" | "skipped";
+                latencyMs: number;
+                error: string | null;
+                createdAt: string;
+            }[];
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
         refund: import("@trpc/server").TRPCMutationProcedure<{
             input: {
                 id: string;
@@ -125,6 +152,8 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 capturedAmount: number | null;
                 captureBefore: string | null;
                 amountRefunded: number;
+                connector: "simulator" | "stripe" | null;
+                connectorAccountId: string | null;
             };
             meta: object;
             errorShape: {
@@ -167,6 +196,8 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 capturedAmount: number | null;
                 captureBefore: string | null;
                 amountRefunded: number;
+                connector: "simulator" | "stripe" | null;
+                connectorAccountId: string | null;
             };
             meta: object;
             errorShape: {
@@ -220,6 +251,8 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                     capturedAmount: number | null;
                     captureBefore: string | null;
                     amountRefunded: number;
+                    connector: "simulator" | "stripe" | null;
+                    connectorAccountId: string | null;
                 }[];
                 nextCursor: string | null;
                 prevCursor: string | null;
@@ -268,6 +301,8 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 capturedAmount: number | null;
                 captureBefore: string | null;
                 amountRefunded: number;
+                connector: "simulator" | "stripe" | null;
+                connectorAccountId: string | null;
             };
             meta: object;
             errorShape: {
@@ -310,6 +345,8 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 capturedAmount: number | null;
                 captureBefore: string | null;
                 amountRefunded: number;
+                connector: "simulator" | "stripe" | null;
+                connectorAccountId: string | null;
             };
             meta: object;
             errorShape: {
@@ -353,6 +390,8 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 capturedAmount: number | null;
                 captureBefore: string | null;
                 amountRefunded: number;
+                connector: "simulator" | "stripe" | null;
+                connectorAccountId: string | null;
             };
             meta: object;
             errorShape: {
@@ -402,6 +441,8 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
                 capturedAmount: number | null;
                 captureBefore: string | null;
                 amountRefunded: number;
+                connector: "simulator" | "stripe" | null;
+                connectorAccountId: string | null;
             };
             meta: object;
             errorShape: {

@@ -180,6 +180,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/{id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A payment's connector attempts
+         * @description Every call made to a connector for the payment, oldest first: which connector, which step of which route attempt, how it ended (`succeeded`, `declined`, `unavailable`, `unknown`, `skipped` while its circuit was open) and how long it took.
+         */
+        get: operations["payments-attempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payment-methods": {
         parameters: {
             query?: never;
@@ -632,6 +652,10 @@ export interface operations {
                             captureBefore: string | null;
                             /** @description Minor units returned by succeeded refunds */
                             amountRefunded: number;
+                            /** @description The kind of connector that authorized the payment; null until then */
+                            connector: ("simulator" | "stripe") | null;
+                            /** @description The merchant's connector account that authorized it; null for the built-in simulator (or until then) */
+                            connectorAccountId: string | null;
                         }[];
                         nextCursor: string | null;
                         prevCursor: string | null;
@@ -766,6 +790,10 @@ export interface operations {
                         captureBefore: string | null;
                         /** @description Minor units returned by succeeded refunds */
                         amountRefunded: number;
+                        /** @description The kind of connector that authorized the payment; null until then */
+                        connector: ("simulator" | "stripe") | null;
+                        /** @description The merchant's connector account that authorized it; null for the built-in simulator (or until then) */
+                        connectorAccountId: string | null;
                     };
                 };
             };
@@ -912,6 +940,10 @@ export interface operations {
                         captureBefore: string | null;
                         /** @description Minor units returned by succeeded refunds */
                         amountRefunded: number;
+                        /** @description The kind of connector that authorized the payment; null until then */
+                        connector: ("simulator" | "stripe") | null;
+                        /** @description The merchant's connector account that authorized it; null for the built-in simulator (or until then) */
+                        connectorAccountId: string | null;
                     };
                 };
             };
@@ -1041,6 +1073,10 @@ export interface operations {
                         captureBefore: string | null;
                         /** @description Minor units returned by succeeded refunds */
                         amountRefunded: number;
+                        /** @description The kind of connector that authorized the payment; null until then */
+                        connector: ("simulator" | "stripe") | null;
+                        /** @description The merchant's connector account that authorized it; null for the built-in simulator (or until then) */
+                        connectorAccountId: string | null;
                     };
                 };
             };
@@ -1202,6 +1238,10 @@ export interface operations {
                         captureBefore: string | null;
                         /** @description Minor units returned by succeeded refunds */
                         amountRefunded: number;
+                        /** @description The kind of connector that authorized the payment; null until then */
+                        connector: ("simulator" | "stripe") | null;
+                        /** @description The merchant's connector account that authorized it; null for the built-in simulator (or until then) */
+                        connectorAccountId: string | null;
                     };
                 };
             };
@@ -1357,6 +1397,10 @@ export interface operations {
                         captureBefore: string | null;
                         /** @description Minor units returned by succeeded refunds */
                         amountRefunded: number;
+                        /** @description The kind of connector that authorized the payment; null until then */
+                        connector: ("simulator" | "stripe") | null;
+                        /** @description The merchant's connector account that authorized it; null for the built-in simulator (or until then) */
+                        connectorAccountId: string | null;
                     };
                 };
             };
@@ -1519,6 +1563,10 @@ export interface operations {
                         captureBefore: string | null;
                         /** @description Minor units returned by succeeded refunds */
                         amountRefunded: number;
+                        /** @description The kind of connector that authorized the payment; null until then */
+                        connector: ("simulator" | "stripe") | null;
+                        /** @description The merchant's connector account that authorized it; null for the built-in simulator (or until then) */
+                        connectorAccountId: string | null;
                     };
                 };
             };
@@ -2070,6 +2118,97 @@ export interface operations {
             };
             /** @description The workflow did not answer within the bound; the outcome is unknown, read the payment again */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "payments-attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        step: "authorize" | "capture" | "void" | "refund" | "status";
+                        /** @description 1 for the first connector of the route, 2 after one failover, … */
+                        routeAttempt: number;
+                        /** @enum {string} */
+                        connector: "simulator" | "stripe";
+                        /** @description null: the built-in simulator */
+                        connectorAccountId: string | null;
+                        /** @enum {string} */
+                        outcome: "succeeded" | "declined" | "unavailable" | "unknown" | "skipped";
+                        latencyMs: number;
+                        error: string | null;
+                        createdAt: string;
+                    }[];
+                };
+            };
+            /** @description Invalid input: `message` and `issues` name each field and rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (details are logged, never returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Temporal is unavailable; retry shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

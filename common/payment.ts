@@ -4,7 +4,10 @@ import { CARD_NUMBER_MESSAGE, containsCardNumber, freeText, textsIn } from './te
 import { DEFAULT_DELAY_SECONDS, MAX_AMOUNT, MAX_DATA_BYTES, MAX_DELAY_SECONDS } from './payment-rules.js';
 
 import {
+  ATTEMPT_OUTCOMES,
   CAPTURE_METHODS,
+  CONNECTOR_KINDS,
+  CONNECTOR_STEPS,
   NOTICE_TYPES,
   PAYMENT_EVENT_TYPES,
   PAYMENT_METHOD_TYPES,
@@ -130,8 +133,26 @@ export const paymentView = z.object({
   capturedAmount: z.number().int().nullable().describe('What was captured; null until then'),
   captureBefore: z.string().nullable().describe('Manual capture: the authorization is voided at this time unless captured'),
   amountRefunded: z.number().int().describe('Minor units returned by succeeded refunds'),
+  connector: z.enum(CONNECTOR_KINDS).nullable().describe('The kind of connector that authorized the payment; null until then'),
+  connectorAccountId: z
+    .string()
+    .nullable()
+    .describe("The merchant's connector account that authorized it; null for the built-in simulator (or until then)"),
 });
 export type PaymentView = z.infer<typeof paymentView>;
+
+export const paymentAttemptView = z.object({
+  id: z.number().int(),
+  step: z.enum(CONNECTOR_STEPS),
+  routeAttempt: z.number().int().describe('1 for the first connector of the route, 2 after one failover, …'),
+  connector: z.enum(CONNECTOR_KINDS),
+  connectorAccountId: z.string().nullable().describe('null: the built-in simulator'),
+  outcome: z.enum(ATTEMPT_OUTCOMES),
+  latencyMs: z.number().int(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type PaymentAttemptView = z.infer<typeof paymentAttemptView>;
 
 export const paymentEventView = z.object({
   version: z.number().int(),

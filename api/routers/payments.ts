@@ -17,6 +17,7 @@ import {
   toPaymentView,
 } from '../payment-store.js';
 import { merchantProcedure, rest, router } from '../trpc.js';
+import { attemptProcedures } from './attempts.js';
 import { refundProcedures } from './refunds.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -170,4 +171,5 @@ export const paymentsRouter = router({
   }),
 
   ...refundProcedures,
+  ...attemptProcedures,
 });

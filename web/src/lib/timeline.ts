@@ -31,6 +31,8 @@ const FIELD: Record<string, string> = {
   captureBefore: 'Capture before',
   refundId: 'Refund',
   amount: 'Amount (minor units)',
+  connector: 'Connector',
+  connectorAccountId: 'Connector account',
 };
 
 export function eventTitle(type: PaymentEventType): string {
@@ -43,6 +45,10 @@ export function eventFacts(details: Record<string, unknown>): Array<{ label: str
   for (const [key, value] of Object.entries(details)) {
     if (key === 'changes' && isChanges(value)) {
       facts.push(...amendedFacts(value));
+      continue;
+    }
+    if (key === 'failedOver' && isFailovers(value)) {
+      facts.push(...value.map((f) => ({ label: 'Failed over from', value: `${f.connector} ${f.accountId ?? '(built-in)'}: ${f.reason}` })));
       continue;
     }
     if (value === null || value === undefined || value === '') continue;
@@ -62,6 +68,12 @@ const AMENDED: Record<string, string> = {
   description: 'Description',
   metadata: 'Metadata',
 };
+
+type Failover = { connector: string; accountId: string | null; reason: string };
+
+function isFailovers(value: unknown): value is Failover[] {
+  return Array.isArray(value) && value.every((f) => !!f && typeof f === 'object' && 'connector' in f && 'reason' in f);
+}
 
 type Changes = Record<string, { before: unknown; after: unknown }>;
 

@@ -13,11 +13,12 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   if (id?.kind !== 'id') error(404, `There is no payment ${params.id}. Payment ids look like pay_01J… (find one on the Payments page).`);
   if (id.search !== params.id) redirect(308, `/payments/${id.search}`);
   try {
-    const [payment, events, messages, refunds] = await Promise.all([
+    const [payment, events, messages, refunds, connectorAttempts] = await Promise.all([
       locals.api.payments.get.query({ id: params.id }),
       locals.api.payments.events.query({ id: params.id }),
       locals.api.webhooks.listMessages.query({ paymentId: params.id }),
       locals.api.payments.refunds.query({ id: params.id }),
+      locals.api.payments.attempts.query({ id: params.id }),
     ]);
     const attempts = await Promise.all(messages.map((m) => locals.api.webhooks.listAttempts.query({ id: m.id })));
     return {
@@ -26,6 +27,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
       events,
       messages: messages.map((m, i) => ({ ...m, attempts: attempts[i]! })),
       refunds,
+      connectorAttempts,
       temporalLink: `${TEMPORAL_UI}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(payment.id)}`,
     };
   } catch (err) {
