@@ -6,7 +6,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { childEnvironment } from '../../common/config.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
-import { payments, simulatorCharges } from '../../db/schema.js';
+import { paymentAttempts, payments, simulatorCharges } from '../../db/schema.js';
 import { freePort } from '../../dev/ports.js';
 import { findOrInstallTemporalCli } from '../../dev/temporal-cli.js';
 import { startTemporalDevServer } from '../../dev/temporal-dev-server.js';
@@ -87,6 +87,12 @@ describe('engine and gateway faults', () => {
       expect(await waitAllFinal(database.db, [id!], 120_000)).toEqual({ completed: 1 });
       const [after] = await database.db.select().from(simulatorCharges).where(eq(simulatorCharges.paymentId, id!));
       expect(after).toMatchObject({ status: 'captured', calls: 2, authorizationId: charged!.authorizationId });
+      // The killed call never reached the attempts log; its retry did, with the same idempotency key.
+      const logged = await database.db.select().from(paymentAttempts).where(eq(paymentAttempts.paymentId, id!));
+      expect(logged.map((a) => [a.step, a.idempotencyKey, a.outcome])).toEqual([
+        ['authorize', `${id}/authorize/1`, 'succeeded'],
+        ['capture', `${id}/capture/1`, 'succeeded'],
+      ]);
     },
   );
 });
