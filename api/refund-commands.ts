@@ -44,15 +44,19 @@ export async function createRefund(ctx: MerchantContext, input: RefundInput): Pr
   const payment = await getPaymentOrThrow(ctx.db, ctx.merchantId, input.id);
   const refundId = key ? refundIdForKey(ctx.merchantId, payment.id, key) : `re_${ulid()}`;
   const reason = input.reason ?? null;
+  // The key's first body wins; another body under it is refused, whether the first is written yet or not.
+  const refuseOtherBody = (earlier: { amount: number; reason: string | null }) => {
+    if ((input.amount !== undefined && input.amount !== earlier.amount) || reason !== earlier.reason) {
+      throw new TRPCError({
+        code: 'CONFLICT',
+        message: `Idempotency-Key "${key}" was already used for another refund of this payment; use a new key for a new refund`,
+      });
+    }
+  };
   if (key) {
     const [earlier] = await ctx.db.select().from(refunds).where(eq(refunds.id, refundId)).limit(1);
     if (earlier) {
-      if ((input.amount !== undefined && input.amount !== earlier.amount) || reason !== earlier.reason) {
-        throw new TRPCError({
-          code: 'CONFLICT',
-          message: `Idempotency-Key "${key}" was already used for another refund of this payment; use a new key for a new refund`,
-        });
-      }
+      refuseOtherBody(earlier);
       return toRefundView(earlier);
     }
   }
@@ -81,6 +85,9 @@ export async function createRefund(ctx: MerchantContext, input: RefundInput): Pr
     reason,
     ...(input.amount !== undefined ? { amount: input.amount } : {}),
   });
+  // Sent at the same moment as another body under the same key, this request is the same update
+  // (its id is the refund id) and Temporal answers it with the first one's refund.
+  if (key) refuseOtherBody(refund);
   ctx.log.info({ paymentId: payment.id, refundId, amount: refund.amount, status: refund.status }, 'refund requested');
   return stateView(refund);
 }

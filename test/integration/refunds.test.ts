@@ -185,6 +185,21 @@ describe('refunds on the real services', () => {
     expect((await call('GET', `/api/v1/payments/${id}`)).body.amountRefunded).toBe(250);
   });
 
+  it('one Idempotency-Key sent at once with two different bodies: one refund (201), the other a 409, whichever arrives first', async () => {
+    for (let round = 0; round < 4; round++) {
+      const id = await completedPayment();
+      const answers = await Promise.all([refund(id, { amount: 100 }, 'race'), refund(id, { amount: 200 }, 'race')]);
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+      const winner = answers.find((a) => a.status === 201)!;
+      const loser = answers.find((a) => a.status === 409)!;
+      expect(loser.body.message).toContain('Idempotency-Key "race" was already used');
+      const [settled] = await settledRefunds(id, 1);
+      expect(settled).toMatchObject({ id: winner.body.id, amount: winner.body.amount });
+      const ledger = await system.database.db.select().from(simulatorRefunds).where(eq(simulatorRefunds.paymentId, id));
+      expect(ledger.map((l) => l.amount)).toEqual([winner.body.amount]);
+    }
+  });
+
   it('the gateway refusing a refund fails it (the payment keeps its status); a transient error is retried to success', async () => {
     const refusedId = await completedPayment({ data: { simulate: 'refund_decline' } });
     const refused = await refund(refusedId, { amount: 400 });
