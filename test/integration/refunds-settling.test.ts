@@ -71,6 +71,25 @@ describe('refunds while the payment is still delivering its webhooks', () => {
   }, 90_000);
 });
 
+describe('refunds of a payment whose workflow an operator terminated', () => {
+  it('run although its webhook messages will never be delivered (they stay pending)', async () => {
+    const id = await settlingPayment();
+    await system.temporal.workflow.getHandle(id).terminate('terminated by an operator while its webhooks were retried');
+    const answer = await call('POST', `/api/v1/payments/${id}/refunds`, { amount: 250 });
+    expect(answer.status, answer.text).toBe(201);
+    const settled = await waitFor(
+      async () => {
+        const [r] = (await call('GET', `/api/v1/payments/${id}/refunds`)).body as Array<{ status: string }>;
+        return r?.status !== 'pending' && r;
+      },
+      'the refund to run',
+      30_000,
+    );
+    expect(settled).toMatchObject({ status: 'succeeded', amount: 250 });
+    expect(await ledgerSum(id)).toBe(250);
+  }, 60_000);
+});
+
 describe('refunds queued behind slow ones', () => {
   it('each answers 201 within the bound (pending or settled), never a 504, and all of them run', async () => {
     // refund_error: each refund's gateway call fails twice (1 s + 2 s of retries), so refunds run ~3 s apiece.

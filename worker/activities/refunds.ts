@@ -1,8 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, count, eq } from 'drizzle-orm';
 import { capturedAmountOf, type RefundablePayment, type RefundState } from '../../common/refund-api.js';
 import { isTerminal } from '../../common/vocabulary.js';
-import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../../common/workflow-api.js';
+import { paymentWorkflowId, type PaymentSnapshot, type ProjectionEvent, type WebhookMessageRef } from '../../common/workflow-api.js';
 import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectRefundState } from '../../db/refund-projection.js';
 import { payments, refunds, webhookMessages } from '../../db/schema.js';
@@ -49,6 +50,18 @@ export function snapshotOfRow(row: PaymentRow): PaymentSnapshot {
       ? {}
       : { connector: { accountId: row.connectorAccountId, kind: row.connector, authorizationId: row.processorReference } }),
   };
+}
+
+/** Whether the payment's own workflow still runs (and so will still write and deliver). */
+async function paymentWorkflowRunning(paymentId: string): Promise<boolean> {
+  try {
+    const { status } = await Context.current().client.workflow.getHandle(paymentWorkflowId(paymentId)).describe();
+    return status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    // Temporal unreachable: keep waiting (the activity is retried), never guess.
+    throw err;
+  }
 }
 
 /** Activities of the refunds workflow, from the same dependencies as the payment's. */
@@ -100,7 +113,10 @@ export function createRefundActivities(deps: ConnectorCallDependencies) {
           : pending > 0
             ? `still has ${pending} webhook message(s) being delivered`
             : undefined;
-      if (waiting) throw ApplicationFailure.retryable(`payment ${paymentId} ${waiting}; refunds wait for it`, PAYMENT_SETTLING_ERROR);
+      // Only a running payment workflow ever finishes what it started: one terminated by an operator
+      // leaves its messages pending for ever, and refunds waiting on it would never run.
+      if (waiting && (await paymentWorkflowRunning(paymentId)))
+        throw ApplicationFailure.retryable(`payment ${paymentId} ${waiting}; refunds wait for it`, PAYMENT_SETTLING_ERROR);
       return { snapshot: snapshotOfRow(row), capturedAmount: capturedAmountOf(row), amountRefunded: row.amountRefunded };
     },
 
