@@ -1,8 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Config } from '../common/config.js';
 import { StartupError } from '../common/startup-error.js';
+import type { Database } from '../db/client.js';
+import { connectorAccounts } from '../db/schema.js';
 import { findOrInstallGoTool, GO_TOOLS } from './go-tools.js';
 import { freePortsBelow } from './ports.js';
+import { identify } from './process-identity.js';
 import { stopChild } from './process.js';
+import { watchOver } from './watchdog.js';
 
 export interface StripeMock {
   /** What STRIPE_API_URL gets: http://127.0.0.1:<port>. */
@@ -25,20 +31,19 @@ export async function startStripeMock(options: { log?: (line: string) => void } 
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const url = `http://127.0.0.1:${http}`;
+    // Watched from the start: a test run or `npm start` killed outright must not leave it behind.
+    const identity = child.pid === undefined ? undefined : identify(child.pid);
+    const watchdog = identity && watchOver(identity, { signal: 'SIGTERM', graceMs: 2_000 });
+    const stop = async () => {
+      await stopChild(child, 3_000);
+      watchdog?.disarm();
+    };
     try {
       await answers(child, url);
-      const killOnExit = () => child.kill('SIGKILL');
-      process.once('exit', killOnExit);
-      return {
-        url,
-        stop: async () => {
-          process.off('exit', killOnExit);
-          await stopChild(child, 3_000);
-        },
-      };
+      return { url, stop };
     } catch (err) {
       lastError = err;
-      await stopChild(child, 3_000);
+      await stop();
     }
   }
   throw new StartupError(`stripe-mock did not start: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
@@ -66,4 +71,31 @@ async function answers(child: ChildProcess, url: string, timeoutMs = 15_000): Pr
 
 function lastLine(output: string): string {
   return output.trim().split('\n').pop() ?? '';
+}
+
+/**
+ * `npm start` in the embedded mode: stripe-mock for the merchants' Stripe connector accounts, so a
+ * demo runs without reaching Stripe. Only when some merchant has one (not removed) and
+ * STRIPE_API_URL names no Stripe of its own; without Go (and no built binary) it says so in one
+ * line and goes on: those accounts then call Stripe itself.
+ */
+export async function startStripeMockForMerchants(
+  db: Pick<Database, 'select'>,
+  config: Pick<Config, 'STRIPE_API_URL'>,
+): Promise<StripeMock | undefined> {
+  if (config.STRIPE_API_URL) return undefined;
+  const [account] = await db
+    .select({ id: connectorAccounts.id })
+    .from(connectorAccounts)
+    .where(and(eq(connectorAccounts.kind, 'stripe'), isNull(connectorAccounts.removedAt)))
+    .limit(1);
+  if (!account) return undefined;
+  try {
+    return await startStripeMock({ log: (line) => console.log(line) });
+  } catch (err) {
+    console.log(
+      `stripe-mock not started (${err instanceof Error ? err.message : String(err)}); Stripe connector accounts will call Stripe itself`,
+    );
+    return undefined;
+  }
 }

@@ -1,7 +1,10 @@
+import { eq, TransactionRollbackError } from 'drizzle-orm';
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../dev/ports.js';
-import { startStripeMock, type StripeMock } from '../../dev/stripe-mock.js';
+import { startStripeMock, startStripeMockForMerchants, type StripeMock } from '../../dev/stripe-mock.js';
+import { connectDatabase } from '../../db/client.js';
+import { connectorAccounts, merchants } from '../../db/schema.js';
 import { ConnectorDeclinedError, ConnectorUnavailableError, type Connector } from '../../worker/connectors/connector.js';
 import { connectorError, secretRedactor } from '../../worker/connectors/stripe-errors.js';
 import { createStripeConnector } from '../../worker/connectors/stripe.js';
@@ -110,12 +113,56 @@ describe('Stripe connector against stripe-mock', () => {
 
     const other = await startStripeMock();
     const stopping = createStripeConnector({ secretKey: SECRET, apiUrl: other.url, timeoutMs: 5_000 });
-    // A first call, so a kept-alive socket to the old server may be in the pool.
-    await expect(stopping.status({ ...authorizeRequest, authorizationId: 'pi_stripemock' })).resolves.toEqual({ state: 'absent' });
-    await other.stop();
+    try {
+      // A first call, so a kept-alive socket to the old server may be in the pool.
+      await expect(stopping.status({ ...authorizeRequest, authorizationId: 'pi_stripemock' })).resolves.toEqual({ state: 'absent' });
+    } finally {
+      await other.stop();
+    }
     expect(await failure(stopping.status({ ...authorizeRequest, authorizationId: 'pi_stripemock' }))).toBeInstanceOf(
       ConnectorUnavailableError,
     );
+  });
+});
+
+describe('npm start', () => {
+  const noStripeUrl = { STRIPE_API_URL: undefined };
+  it('starts stripe-mock only while some merchant has a Stripe connector account, and not when STRIPE_API_URL names a Stripe', async () => {
+    const database = await connectDatabase(inject('databaseUrl'), 1);
+    const started: StripeMock[] = [];
+    try {
+      // In a transaction rolled back at the end: other test files' accounts are hidden, not changed.
+      await database.db
+        .transaction(async (tx) => {
+          await tx.update(connectorAccounts).set({ removedAt: new Date() }).where(eq(connectorAccounts.kind, 'stripe'));
+          expect(await startStripeMockForMerchants(tx, noStripeUrl)).toBeUndefined();
+
+          await tx.insert(merchants).values({ id: 'mer_stripemock', name: 'Stripe mock merchant' });
+          const account = { id: 'ca_stripemock', merchantId: 'mer_stripemock', label: 'Stripe', position: 1 };
+          await tx.insert(connectorAccounts).values([
+            { ...account, id: 'ca_simulator', kind: 'simulator' },
+            { ...account, id: 'ca_removed', kind: 'stripe', removedAt: new Date() },
+          ]);
+          expect(await startStripeMockForMerchants(tx, noStripeUrl)).toBeUndefined();
+
+          await tx.insert(connectorAccounts).values({ ...account, kind: 'stripe', position: 3 });
+          expect(await startStripeMockForMerchants(tx, { STRIPE_API_URL: 'http://127.0.0.1:1' })).toBeUndefined();
+          const mockForStart = await startStripeMockForMerchants(tx, noStripeUrl);
+          if (mockForStart) started.push(mockForStart);
+          expect(mockForStart?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+          const answer = await fetch(`${mockForStart!.url}/v1/payment_intents/pi_start`, {
+            headers: { authorization: `Bearer ${SECRET}` },
+          });
+          expect(answer.status).toBe(200);
+          tx.rollback();
+        })
+        .catch((err: unknown) => {
+          if (!(err instanceof TransactionRollbackError)) throw err;
+        });
+    } finally {
+      for (const mockForStart of started) await mockForStart.stop();
+      await database.close();
+    }
   });
 });
 
