@@ -125,6 +125,13 @@ describe('Stripe connector against stripe-mock', () => {
   });
 });
 
+describe('test setup', () => {
+  it("provides a stripe-mock of its own for the other tests' Stripe connectors", async () => {
+    const shared = createStripeConnector({ secretKey: SECRET, apiUrl: inject('stripeApiUrl'), timeoutMs: 5_000 });
+    await expect(shared.status({ ...authorizeRequest, authorizationId: 'pi_shared' })).resolves.toEqual({ state: 'absent' });
+  });
+});
+
 describe('npm start', () => {
   const noStripeUrl = { STRIPE_API_URL: undefined };
   it('starts stripe-mock only while some merchant has a Stripe connector account, and not when STRIPE_API_URL names a Stripe', async () => {
