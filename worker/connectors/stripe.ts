@@ -25,6 +25,7 @@ export interface StripeConnectorOptions {
 export function createStripeConnector(options: StripeConnectorOptions): Connector {
   const stripe = new Stripe(options.secretKey, {
     // Temporal retries, with the same key; the SDK's own retries would hide attempts from the log.
+    // (It still resends once on a socket closed under it, with the same key: harmless.)
     maxNetworkRetries: 0,
     timeout: options.timeoutMs,
     telemetry: false,
