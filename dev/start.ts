@@ -8,6 +8,7 @@ import { startWorker } from '../runtime/worker.js';
 import { ensureDashboardBuilt, startDashboard } from '../web/serve.js';
 import { ensureDemoKey } from './demo-merchant.js';
 import { startServices } from './embedded-services.js';
+import { startStripeMockForMerchants } from './stripe-mock.js';
 
 /**
  * `npm start`: Postgres and Temporal (embedded unless the environment names them), migrations,
@@ -28,8 +29,12 @@ await runCli(async () => {
     shutdown.addLastResort(services.kill);
     const buildError = await built;
     if (buildError) throw buildError;
-    const system = await openSystem(config, { shutdown, databaseUrl: services.databaseUrl, temporalAddress: services.temporalAddress });
-    await runMigrations(system.database.db);
+    const opened = await openSystem(config, { shutdown, databaseUrl: services.databaseUrl, temporalAddress: services.temporalAddress });
+    await runMigrations(opened.database.db);
+    // The embedded mode's Stripe: stripe-mock, when a merchant has a Stripe connector account.
+    const stripeMock = config.DATABASE_URL ? undefined : await startStripeMockForMerchants(opened.database.db, config);
+    if (stripeMock) shutdown.add(stripeMock.stop);
+    const system = stripeMock ? { ...opened, config: { ...opened.config, STRIPE_API_URL: stripeMock.url } } : opened;
     const demoKey = config.ANONYMOUS_AS_DEMO ? await ensureDemoKey(system.database.db, config.DATA_DIR) : undefined;
 
     const worker = await startWorker(system);
@@ -56,6 +61,7 @@ await runCli(async () => {
         `  Temporal UI  ${config.TEMPORAL_ADDRESS ? temporalUiUrl(config) : `http://localhost:${config.TEMPORAL_UI_PORT}`}`,
         `  API docs     ${api.url}/api/v1/docs`,
         ...services.embedded.map((line) => `  ${line}`),
+        ...(stripeMock ? [`  Stripe       ${stripeMock.url} (stripe-mock, for the merchants' Stripe connector accounts)`] : []),
         ...(demoKey
           ? [
               `  Demo merchant key: ${demoKey}`,

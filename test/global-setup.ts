@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { startStripeMock } from '../dev/stripe-mock.js';
 import { startThrowawayServices } from '../dev/throwaway-services.js';
 import { parseConfig } from '../common/config.js';
 import { connectDatabase } from '../db/client.js';
@@ -14,6 +15,8 @@ declare module 'vitest' {
     databaseUrl: string;
     temporalAddress: string;
     workflowBundlePath: string;
+    /** stripe-mock, for Stripe connectors in the tests (STRIPE_API_URL). */
+    stripeApiUrl: string;
   }
 }
 
@@ -45,6 +48,8 @@ export default async function setup(project: TestProject) {
     });
     stops.push(services.stop);
     const { databaseUrl, temporalAddress } = services;
+    const stripeMock = await startStripeMock();
+    stops.push(stripeMock.stop);
     const { code } = await bundling;
     const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, code);
@@ -53,6 +58,7 @@ export default async function setup(project: TestProject) {
     project.provide('databaseUrl', databaseUrl);
     project.provide('temporalAddress', temporalAddress);
     project.provide('workflowBundlePath', workflowBundlePath);
+    project.provide('stripeApiUrl', stripeMock.url);
   } catch (err) {
     await teardown();
     throw err;
