@@ -11,6 +11,7 @@ import { describeTemporalConnection, type TemporalConnectionSettings } from '../
 import { createActivities, type Activities } from './activities/index.js';
 import { guardedWebhookFetch } from './activities/webhook.js';
 import { createSimulatorConnector } from './connectors/simulator.js';
+import { createStripeConnector } from './connectors/stripe.js';
 import type { Connector } from './connectors/connector.js';
 
 /**
@@ -66,6 +67,14 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
         db,
         gateway: options.gateway ?? createSimulatorConnector({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
         breakerResetMs: config.CONNECTOR_BREAKER_RESET_MS,
+        processors: {
+          stripe: (credentials) =>
+            createStripeConnector({
+              secretKey: credentials.secretKey ?? '',
+              timeoutMs: config.CONNECTOR_TIMEOUT_MS,
+              ...(config.STRIPE_API_URL ? { apiUrl: config.STRIPE_API_URL } : {}),
+            }),
+        },
         fetch: guardedWebhookFetch(parseCidrList(config.WEBHOOK_ALLOWED_CIDRS)),
         webhooks: {
           schedule: config.WEBHOOK_RETRY_SCHEDULE,

@@ -72,8 +72,8 @@ describe('metrics', () => {
       3,
     );
     expect(
-      value(after, 'gateway_calls_total', { operation: 'capture', outcome: 'ok' }) -
-        value(before, 'gateway_calls_total', { operation: 'capture', outcome: 'ok' }),
+      value(after, 'gateway_calls_total', { operation: 'capture', outcome: 'succeeded' }) -
+        value(before, 'gateway_calls_total', { operation: 'capture', outcome: 'succeeded' }),
     ).toBe(3);
     expect(value(after, 'projection_lag_seconds_count') - value(before, 'projection_lag_seconds_count')).toBeGreaterThanOrEqual(6);
     expect(after).toMatch(/^# TYPE webhook_attempts_total counter/m);
