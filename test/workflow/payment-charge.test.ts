@@ -103,7 +103,12 @@ describe('charging', () => {
       'payment.failed',
     ]);
     const failed = fake.projected().at(-1)!;
-    expect(failed.event.details).toEqual({ reason: 'capture refused by acquirer', step: 'capture', compensated: true, ...BUILT_IN_DETAILS });
+    expect(failed.event.details).toEqual({
+      reason: 'capture refused by acquirer',
+      step: 'capture',
+      compensated: true,
+      ...BUILT_IN_DETAILS,
+    });
     expect(failed.snapshot.compensated).toBe(true);
   });
 });
