@@ -52,7 +52,10 @@ const feedCursor = z.string().regex(CURSOR_PATTERN, 'must be a cursor this feed 
 export const listEventsInput = z
   .object({
     types: z
-      .union([feedEventType, z.array(feedEventType).min(1).max(FEED_EVENT_TYPES.length)])
+      // The union's own message is "Invalid input": say which words are allowed instead.
+      .union([feedEventType, z.array(feedEventType).min(1).max(FEED_EVENT_TYPES.length)], {
+        error: `must be one or more of ${FEED_EVENT_TYPES.join(', ')} (repeat the parameter for several)`,
+      })
       .optional()
       .describe('Only these event types: one, or repeat the parameter (`types=payment.completed&types=refund.succeeded`)'),
     paymentId: paymentId.optional().describe("Only this payment's events and the notices about it"),
