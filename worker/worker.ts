@@ -12,6 +12,8 @@ import { createActivities, type Activities } from './activities/index.js';
 import { guardedWebhookFetch } from './activities/webhook.js';
 import { createSimulatorConnector } from './connectors/simulator.js';
 import { createStripeConnector } from './connectors/stripe.js';
+import { ConnectorUnavailableError } from './connectors/connector.js';
+import { loadKeyring, open } from '../common/credential-box.js';
 import type { Connector } from './connectors/connector.js';
 
 /**
@@ -56,6 +58,8 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = bundlePath
     ? { workflowBundle: { codePath: bundlePath } }
     : { workflowsPath: resolveWorkflowsPath() };
+  // The same master keys as the API's (or the same development key under `npm start`).
+  const keyring = await loadKeyring(config, options.logger);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -67,6 +71,10 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
         db,
         gateway: options.gateway ?? createSimulatorConnector({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
         breakerResetMs: config.CONNECTOR_BREAKER_RESET_MS,
+        openCredentials: (sealed) => {
+          if (!keyring) throw new ConnectorUnavailableError('this worker has no CONNECTOR_KEYS to open connector credentials');
+          return open(keyring, sealed) as Record<string, string>;
+        },
         processors: {
           stripe: (credentials) =>
             createStripeConnector({
