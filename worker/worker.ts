@@ -11,9 +11,8 @@ import { describeTemporalConnection, type TemporalConnectionSettings } from '../
 import { createActivities, type Activities } from './activities/index.js';
 import { guardedWebhookFetch } from './activities/webhook.js';
 import { createSimulatorConnector } from './connectors/simulator.js';
-import { createStripeConnector } from './connectors/stripe.js';
-import { ConnectorUnavailableError } from './connectors/connector.js';
-import { loadKeyring, open } from '../common/credential-box.js';
+import { processorOptions } from './connectors/processors.js';
+import { loadKeyring } from '../common/credential-box.js';
 import type { Connector } from './connectors/connector.js';
 
 /**
@@ -71,18 +70,7 @@ export async function startPaymentWorker(options: PaymentWorkerOptions): Promise
         db,
         gateway: options.gateway ?? createSimulatorConnector({ db, latencyMs: config.GATEWAY_LATENCY_MS }),
         breakerResetMs: config.CONNECTOR_BREAKER_RESET_MS,
-        openCredentials: (sealed) => {
-          if (!keyring) throw new ConnectorUnavailableError('this worker has no CONNECTOR_KEYS to open connector credentials');
-          return open(keyring, sealed) as Record<string, string>;
-        },
-        processors: {
-          stripe: (credentials) =>
-            createStripeConnector({
-              secretKey: credentials.secretKey ?? '',
-              timeoutMs: config.CONNECTOR_TIMEOUT_MS,
-              ...(config.STRIPE_API_URL ? { apiUrl: config.STRIPE_API_URL } : {}),
-            }),
-        },
+        ...processorOptions(config, keyring),
         fetch: guardedWebhookFetch(parseCidrList(config.WEBHOOK_ALLOWED_CIDRS)),
         webhooks: {
           schedule: config.WEBHOOK_RETRY_SCHEDULE,

@@ -4,6 +4,9 @@ import { createMerchant } from '../../api/merchants.js';
 import { createPaymentsClient } from '../../client/index.js';
 import { ulid } from '../../common/ulid.js';
 import { connectorAccounts, simulatorCharges } from '../../db/schema.js';
+import { createConnectorDirectory } from '../../worker/connectors/directory.js';
+import { reconcileWithProcessors } from '../../worker/connectors/processor-reconcile.js';
+import { createSimulatorConnector } from '../../worker/connectors/simulator.js';
 import { startTestSystem, waitFor, type TestSystem } from '../harness.js';
 
 let system: TestSystem;
@@ -94,6 +97,36 @@ describe('routing to connector accounts (real Temporal, real Postgres, the simul
     await waitFor(async () => (await refundCalls()).length > 0, 'the refund call');
     const refundAttempts = await refundCalls();
     expect(refundAttempts.map((a) => [a.connectorAccountId, a.outcome])).toEqual([[ids[0], 'succeeded']]);
+  });
+
+  it('reconciliation asks each processor what it holds: agreement, then a capture the processor lost is reported', async () => {
+    const { api } = await merchantWith([{ label: 'reconciled' }]);
+    const ok = await api.payments.create.mutate({ amount: 1000, currency: 'USD', delaySeconds: 0 });
+    const lost = await api.payments.create.mutate({ amount: 2000, currency: 'USD', delaySeconds: 0 });
+    const declined = await api.payments.create.mutate({
+      amount: 3000,
+      currency: 'USD',
+      delaySeconds: 0,
+      data: { simulate: 'capture_fail' },
+    });
+    for (const p of [ok, lost, declined]) await settled(api, p.id);
+    const db = system.database.db;
+    const connectors = createConnectorDirectory({
+      db,
+      simulator: createSimulatorConnector({ db }),
+      processors: {},
+      openCredentials: () => ({}),
+    });
+    const mine = async () => {
+      const { disagreements } = await reconcileWithProcessors({ db, connectors }, { since: new Date(Date.now() - 60_000), limit: 10_000 });
+      return disagreements.filter((d) => [ok.id, lost.id, declined.id].includes(d.paymentId));
+    };
+    expect(await mine()).toEqual([]);
+    // The processor voided what we recorded as captured.
+    await db.update(simulatorCharges).set({ status: 'voided' }).where(eq(simulatorCharges.paymentId, lost.id));
+    expect(await mine()).toEqual([
+      expect.objectContaining({ paymentId: lost.id, status: 'completed', processor: 'voided', expected: 'captured' }),
+    ]);
   });
 
   it('counts calls per connector account in the metrics', async () => {

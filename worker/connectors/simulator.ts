@@ -83,8 +83,8 @@ export function createSimulatorConnector(options: { db: Database; latencyMs?: nu
         .where(and(eq(simulatorCharges.authorizationId, authorizationId), eq(simulatorCharges.status, 'authorized')));
     },
 
-    async status({ paymentId, idempotencyKey }): Promise<ProcessorStatus> {
-      const authorizationId = simulatorAuthorizationId(paymentId, idempotencyKey);
+    async status({ paymentId, idempotencyKey, authorizationId: known }): Promise<ProcessorStatus> {
+      const authorizationId = known ?? simulatorAuthorizationId(paymentId, idempotencyKey);
       const [entry] = await db.select().from(simulatorCharges).where(eq(simulatorCharges.authorizationId, authorizationId)).limit(1);
       // An attempt that never got past the ledger's first write holds nothing.
       if (!entry || entry.status === 'attempted') return { state: 'absent' };
