@@ -1,3 +1,4 @@
+import { connectorsRouter } from './routers/connectors.js';
 import { eventsRouter } from './routers/events.js';
 import { merchantsRouter } from './routers/merchants.js';
 import { paymentMethodsRouter } from './routers/payment-methods.js';
@@ -11,6 +12,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   merchants: merchantsRouter,
   events: eventsRouter,
+  connectors: connectorsRouter,
 });
 
 /** The API's type: the dashboard and other TypeScript services get every input and output from it. */

@@ -109,7 +109,7 @@ export { TRPCError };
 
 /** The REST face of a procedure, served by the REST bridge and described in the OpenAPI document. */
 export function rest(
-  method: 'GET' | 'POST' | 'PATCH',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: `/${string}`,
   summary: string,
   options: { description?: string; tag?: string; successStatus?: 201; bodyRequiresOneOf?: readonly string[] } = {},

@@ -1071,6 +1071,170 @@ export type AppRouter = import("@trpc/server").TRPCBuiltRouter<{
             };
         }>;
     }>>;
+    connectors: import("@trpc/server").TRPCBuiltRouter<{
+        ctx: object;
+        meta: object;
+        errorShape: {
+            message: string;
+            data: {
+                code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                httpStatus: number;
+                path: string | undefined;
+                fieldErrors: {} | undefined;
+            };
+            code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+        };
+        transformer: false;
+    }, import("@trpc/server").TRPCDecorateCreateRouterOptions<{
+        list: import("@trpc/server").TRPCQueryProcedure<{
+            input: void;
+            output: {
+                id: string;
+                kind: "simulator" | "stripe";
+                label: string;
+                position: number;
+                rules: {
+                    currencies: string[] | null;
+                    minAmount: number | null;
+                    maxAmount: number | null;
+                    paymentMethodTypes: ("card" | "bank_account")[] | null;
+                };
+                credentialsHint: string | null;
+                removedAt: string | null;
+                createdAt: string;
+                updatedAt: string;
+            }[];
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+        create: import("@trpc/server").TRPCMutationProcedure<{
+            input: {
+                kind: "simulator" | "stripe";
+                label: string;
+                credentials?: {
+                    secretKey: string;
+                } | undefined;
+                rules?: {
+                    currencies?: string[] | null | undefined;
+                    minAmount?: number | null | undefined;
+                    maxAmount?: number | null | undefined;
+                    paymentMethodTypes?: ("card" | "bank_account")[] | null | undefined;
+                } | undefined;
+                position?: number | undefined;
+            };
+            output: {
+                id: string;
+                kind: "simulator" | "stripe";
+                label: string;
+                position: number;
+                rules: {
+                    currencies: string[] | null;
+                    minAmount: number | null;
+                    maxAmount: number | null;
+                    paymentMethodTypes: ("card" | "bank_account")[] | null;
+                };
+                credentialsHint: string | null;
+                removedAt: string | null;
+                createdAt: string;
+                updatedAt: string;
+            };
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+        update: import("@trpc/server").TRPCMutationProcedure<{
+            input: {
+                id: string;
+                label?: string | undefined;
+                credentials?: {
+                    secretKey: string;
+                } | undefined;
+                rules?: {
+                    currencies?: string[] | null | undefined;
+                    minAmount?: number | null | undefined;
+                    maxAmount?: number | null | undefined;
+                    paymentMethodTypes?: ("card" | "bank_account")[] | null | undefined;
+                } | undefined;
+                position?: number | undefined;
+            };
+            output: {
+                id: string;
+                kind: "simulator" | "stripe";
+                label: string;
+                position: number;
+                rules: {
+                    currencies: string[] | null;
+                    minAmount: number | null;
+                    maxAmount: number | null;
+                    paymentMethodTypes: ("card" | "bank_account")[] | null;
+                };
+                credentialsHint: string | null;
+                removedAt: string | null;
+                createdAt: string;
+                updatedAt: string;
+            };
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+        remove: import("@trpc/server").TRPCMutationProcedure<{
+            input: {
+                id: string;
+            };
+            output: {
+                id: string;
+                kind: "simulator" | "stripe";
+                label: string;
+                position: number;
+                rules: {
+                    currencies: string[] | null;
+                    minAmount: number | null;
+                    maxAmount: number | null;
+                    paymentMethodTypes: ("card" | "bank_account")[] | null;
+                };
+                credentialsHint: string | null;
+                removedAt: string | null;
+                createdAt: string;
+                updatedAt: string;
+            };
+            meta: object;
+            errorShape: {
+                message: string;
+                data: {
+                    code: "BAD_GATEWAY" | "BAD_REQUEST" | "CLIENT_CLOSED_REQUEST" | "CONFLICT" | "FORBIDDEN" | "GATEWAY_TIMEOUT" | "INTERNAL_SERVER_ERROR" | "METHOD_NOT_SUPPORTED" | "NOT_FOUND" | "NOT_IMPLEMENTED" | "PARSE_ERROR" | "PAYLOAD_TOO_LARGE" | "PAYMENT_REQUIRED" | "PRECONDITION_FAILED" | "PRECONDITION_REQUIRED" | "SERVICE_UNAVAILABLE" | "TIMEOUT" | "TOO_MANY_REQUESTS" | "UNAUTHORIZED" | "UNPROCESSABLE_CONTENT" | "UNSUPPORTED_MEDIA_TYPE";
+                    httpStatus: number;
+                    path: string | undefined;
+                    fieldErrors: {} | undefined;
+                };
+                code: import("@trpc/server").TRPC_ERROR_CODE_NUMBER;
+            };
+        }>;
+    }>>;
 }>>;
 
 export interface PaymentChange {

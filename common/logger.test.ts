@@ -29,6 +29,18 @@ describe('log redaction', () => {
     expect(text).toContain('sk_[redacted]');
   });
 
+  it('removes connector credentials by their field names, whatever their form, and restricted keys by their form', () => {
+    const { logger, lines } = capture();
+    const unrecognisable = 'plain-secret-without-a-known-prefix';
+    const restricted = 'rk_test_51Hrestrictedkey0000';
+    logger.info({ input: { kind: 'stripe', credentials: { secretKey: unrecognisable } }, secretKey: unrecognisable }, 'connector');
+    logger.info({ row: { sealedCredentials: unrecognisable } }, `created with ${restricted}`);
+    const text = lines.join('');
+    expect(text).not.toContain(unrecognisable);
+    expect(text).not.toContain(restricted);
+    expect(text).toContain('stripe');
+  });
+
   it('leaves ordinary values alone (negative control: the pattern is not a blanket filter)', () => {
     const { logger, lines } = capture();
     logger.info({ paymentId: 'pay_01ARZ3NDEKTSV4RRFFQ69G5FAV', task: 'desk_lamp' }, 'payment created');

@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 
 export type { Logger };
 
-/** Never logged, wherever they appear: API keys, bearer tokens, signing secrets. */
+/** Never logged, wherever they appear: API keys, bearer tokens, signing secrets, connector credentials. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
@@ -16,10 +16,19 @@ export const REDACTED_PATHS = [
   'TEMPORAL_API_KEY',
   '*.TEMPORAL_API_KEY',
   '*.*.apiKey',
+  // Connector credentials, wherever an input or a row is logged whole.
+  'credentials',
+  '*.credentials',
+  '*.*.credentials',
+  'secretKey',
+  '*.secretKey',
+  '*.*.secretKey',
+  'sealedCredentials',
+  '*.sealedCredentials',
 ];
 
 /** Secrets recognised by their form, wherever they appear: in a message, an error, a SQL parameter. */
-const SECRET_VALUES = /\b(sk|whsec)_[A-Za-z0-9+/=_-]{8,}/g;
+const SECRET_VALUES = /\b(sk|rk|whsec)_[A-Za-z0-9+/=_-]{8,}/g;
 
 /** Replaces every secret-looking value in a serialized log line. */
 export function redactSecretValues(line: string): string {
