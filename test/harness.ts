@@ -52,6 +52,10 @@ export async function startTestSystem(
     // As in the embedded mode: tests that do not care about auth act as the demo merchant.
     ANONYMOUS_AS_DEMO: 'true',
     RATE_LIMIT_PER_MINUTE: '100000',
+    // Stripe accounts any test (or the fuzzer) adds call stripe-mock, never Stripe; their credentials are
+    // sealed with a test key instead of a development key written into the working directory.
+    STRIPE_API_URL: inject('stripeApiUrl'),
+    CONNECTOR_KEYS: `test:${Buffer.alloc(32, 7).toString('base64')}`,
     ...options.env,
   });
   // Tests wait for a clean stop (a worker may drain stuck activities for up to 12 s), never abandon one.
