@@ -9,7 +9,8 @@ import { parseToolConfig } from '../../common/config.js';
 import { newPaymentId, paymentCreatedAt, paymentReference } from '../../common/payment-id.js';
 import { PAYMENT_WORKFLOW_TYPE, type PaymentFields } from '../../common/workflow-api.js';
 import { DEMO_MERCHANT_ID } from '../../db/schema.js';
-import { startTestSystem, startWebhookReceiver, waitFor, type TestSystem } from '../harness.js';
+import { createMerchant } from '../../api/merchants.js';
+import { restCaller, startTestSystem, startWebhookReceiver, waitFor, type TestSystem } from '../harness.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories', import.meta.url));
 const EventType = temporal.api.enums.v1.EventType;
@@ -37,7 +38,23 @@ const SCENARIOS = {
   amended: { delaySeconds: 60, data: {}, amend: [{ delaySeconds: 120, amount: 1500 }, { delaySeconds: 0 }] },
   // Authorized along the merchant's route (patched 'connector-routing'): here the built-in simulator.
   'routed-completed': { delaySeconds: 0, data: {} },
+  // A merchant's route whose first connector (Stripe, refusing connections) is left for a simulator account.
+  'failover-completed': { delaySeconds: 0, data: { paymentMethodToken: 'pm_card_visa' }, failover: true },
 } as const;
+
+/** A merchant whose route is a Stripe account nobody answers for, then a simulator account. */
+async function failoverMerchant(): Promise<ReturnType<typeof restCaller>> {
+  const merchant = await createMerchant(system.database.db, 'History failover');
+  const call = restCaller(system.apiUrl, { 'x-api-key': merchant.apiKey.key });
+  for (const account of [
+    { kind: 'stripe', label: 'Unreachable Stripe', credentials: { secretKey: 'sk_test_history0000' } },
+    { kind: 'simulator', label: 'Backup' },
+  ]) {
+    const created = await call('POST', '/api/v1/connectors', account);
+    expect(created.status, created.text).toBe(201);
+  }
+  return call;
+}
 
 /** Starts a payment as the API would, without the API's validation. */
 async function startDirectly(data: Record<string, unknown>): Promise<{ id: string }> {
@@ -64,29 +81,36 @@ async function startDirectly(data: Record<string, unknown>): Promise<{ id: strin
 }
 
 beforeAll(async () => {
-  system = await startTestSystem();
+  // Nothing listens on port 9 (discard): the failover scenario's Stripe refuses every connection.
+  system = await startTestSystem({ env: { STRIPE_API_URL: 'http://127.0.0.1:9' } });
   receiver = await startWebhookReceiver();
   await Promise.all(
     Object.entries(SCENARIOS).map(async ([name, scenario]) => {
       const p =
-        'direct' in scenario
-          ? await startDirectly(scenario.data)
-          : 'legacy' in scenario
-            ? ((await (
-                await fetch(`${system.apiUrl}/payment`, {
-                  method: 'POST',
-                  headers: { 'content-type': 'application/json' },
-                  body: JSON.stringify({ webhook_url: receiver.url, sleep: scenario.delaySeconds, data: scenario.data }),
-                })
-              ).json()) as { id: string })
-            : await system.trpc.payments.create.mutate({
-                amount: 1000,
-                currency: 'USD',
-                delaySeconds: scenario.delaySeconds,
-                data: scenario.data,
-                webhookUrl: receiver.url,
-                ...('captureMethod' in scenario ? { captureMethod: scenario.captureMethod } : {}),
-              });
+        'failover' in scenario
+          ? ((
+              await (
+                await failoverMerchant()
+              )('POST', '/api/v1/payments', { amount: 1000, currency: 'USD', delaySeconds: 0, data: scenario.data })
+            ).body as { id: string })
+          : 'direct' in scenario
+            ? await startDirectly(scenario.data)
+            : 'legacy' in scenario
+              ? ((await (
+                  await fetch(`${system.apiUrl}/payment`, {
+                    method: 'POST',
+                    headers: { 'content-type': 'application/json' },
+                    body: JSON.stringify({ webhook_url: receiver.url, sleep: scenario.delaySeconds, data: scenario.data }),
+                  })
+                ).json()) as { id: string })
+              : await system.trpc.payments.create.mutate({
+                  amount: 1000,
+                  currency: 'USD',
+                  delaySeconds: scenario.delaySeconds,
+                  data: scenario.data,
+                  webhookUrl: receiver.url,
+                  ...('captureMethod' in scenario ? { captureMethod: scenario.captureMethod } : {}),
+                });
       if ('cancel' in scenario) await system.trpc.payments.cancel.mutate({ id: p.id });
       if ('processNow' in scenario) await system.trpc.payments.processNow.mutate({ id: p.id });
       if ('capture' in scenario) {
@@ -139,6 +163,14 @@ describe('workflow histories', () => {
 
   it("replays this run's histories of every path", async () => {
     expect(await replay([...fresh].map(([workflowId, history]) => ({ workflowId, history })))).toEqual([]);
+  });
+
+  it('the failover path authorizes twice (Stripe refused the connection, then the simulator account) and captures once', () => {
+    const scheduled = fresh
+      .get('failover-completed')!
+      .events!.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+      .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+    expect(scheduled).toEqual(['authorizePayment', 'authorizePayment', 'capturePayment']);
   });
 
   it('a zero delay creates no timer; a delay creates exactly one', () => {
