@@ -27,6 +27,8 @@ USER node
 FROM runtime AS api
 # `merchant …` in this image is the merchant CLI (`docker compose run --rm api merchant list`).
 COPY --chmod=755 deploy/docker/merchant /usr/local/bin/merchant
+# `connectors …`: connector accounts and `connectors rotate-keys` after a CONNECTOR_KEYS change.
+COPY --chmod=755 deploy/docker/connectors /usr/local/bin/connectors
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT ?? 8080}/readyz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/api/main.js"]

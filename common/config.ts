@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import './zod-messages.js';
 import { parseCidrList } from './url-guard.js';
+import { connectorKeysProblem } from './connector-keys.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalUrl = (protocols: string[]) =>
@@ -103,7 +104,13 @@ export const configSchema = z.object({
    * Master keys sealing connector credentials: `id:base64(32 bytes)`, comma-separated. The first
    * seals; every one listed opens (rotation: put the new key first, run rotate, then drop the old).
    */
-  CONNECTOR_KEYS: z.string().optional(),
+  CONNECTOR_KEYS: z
+    .string()
+    .optional()
+    .superRefine((keys, ctx) => {
+      const problem = keys?.trim() ? connectorKeysProblem(keys) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Delay before each attempt: the first is immediate, then backing off over about a day and a half. */
   WEBHOOK_RETRY_SCHEDULE: z
@@ -207,12 +214,16 @@ function loopbackName(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** Variables whose value a problem report never quotes: it would print key material to a terminal or a log. */
+const SECRET_VARIABLES = new Set(['CONNECTOR_KEYS']);
+
 /** Parse the environment; a bad value becomes one line naming the variable and the rule. */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = resolvedSchema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0]);
+    if (SECRET_VARIABLES.has(name)) return `${name}: ${issue.message}`;
     return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
   });
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from './config.js';
 import { DEV_KEY_FILE, loadKeyring, newMasterKeyEntry, open, parseKeyring, rewrap, seal, sealedKeyId } from './credential-box.js';
 
 const A = newMasterKeyEntry('a');
@@ -33,6 +34,18 @@ describe('parseKeyring', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain(material);
     }
+  });
+});
+
+describe('CONNECTOR_KEYS in the configuration', () => {
+  it('stops the process at load with one line naming the variable and the rule, never the material', () => {
+    const material = Buffer.alloc(16, 9).toString('base64');
+    expect(() => parseConfig({ CONNECTOR_KEYS: `k1:${material}` })).toThrow(
+      /^invalid configuration: CONNECTOR_KEYS: entry 1 \(id k1\) is not 32 bytes in base64/,
+    );
+    expect(() => parseConfig({ CONNECTOR_KEYS: `k1:${material}` })).not.toThrow(material);
+    expect(parseConfig({ CONNECTOR_KEYS: `${B},${A}` }).CONNECTOR_KEYS).toBe(`${B},${A}`);
+    expect(parseConfig({ CONNECTOR_KEYS: '' }).CONNECTOR_KEYS).toBe('');
   });
 });
 

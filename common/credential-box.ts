@@ -1,9 +1,11 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from './config.js';
-import { ConfigError } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { Logger } from './logger.js';
+import { KEY_ID, KeyringError, parseKeyring, type Keyring } from './connector-keys.js';
+
+export { parseKeyring, KeyringError, type Keyring };
 
 /**
  * Envelope encryption of connector credentials. Each seal draws a fresh data key that encrypts the
@@ -14,16 +16,6 @@ import type { Logger } from './logger.js';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
-const KEY_ID = /^[A-Za-z0-9_-]{1,40}$/;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const RULE =
-  'a comma-separated list of id:base64 entries, each id of letters, digits, _ or - and each key 32 random bytes in base64 (openssl rand -base64 32)';
-
-export interface Keyring {
-  /** The key new seals and rewraps use: the first of CONNECTOR_KEYS. */
-  readonly currentId: string;
-  readonly keys: ReadonlyMap<string, Buffer>;
-}
 
 /** Opening failed: an unknown key, altered data or a value that is no envelope. Names the key id, never key material. */
 export class CredentialBoxError extends Error {}
@@ -40,28 +32,6 @@ interface Envelope {
   iv: string;
   tag: string;
   data: string;
-}
-
-/** Parses CONNECTOR_KEYS; a bad entry is a ConfigError that names the variable, the entry and the rule (never its bytes). */
-export function parseKeyring(text: string, variable = 'CONNECTOR_KEYS'): Keyring {
-  const entries = text
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
-  if (entries.length === 0) throw new ConfigError(`${variable}: is empty; it must be ${RULE}`);
-  const keys = new Map<string, Buffer>();
-  entries.forEach((entry, index) => {
-    const at = `${variable}: entry ${index + 1}`;
-    const colon = entry.indexOf(':');
-    const id = colon > 0 ? entry.slice(0, colon) : '';
-    const material = colon > 0 ? entry.slice(colon + 1) : '';
-    if (!KEY_ID.test(id)) throw new ConfigError(`${at} has no valid id before ':'; it must be ${RULE}`);
-    const bytes = BASE64.test(material) ? Buffer.from(material, 'base64') : undefined;
-    if (bytes?.length !== KEY_BYTES) throw new ConfigError(`${at} (id ${id}) is not 32 bytes in base64; it must be ${RULE}`);
-    if (keys.has(id)) throw new ConfigError(`${at}: id ${id} is listed twice; each key needs its own id`);
-    keys.set(id, bytes);
-  });
-  return { currentId: entries[0]!.slice(0, entries[0]!.indexOf(':')), keys };
 }
 
 function encrypt(key: Buffer, plain: Buffer, aad: string) {
@@ -164,7 +134,8 @@ export async function loadKeyring(
   config: Pick<Config, 'CONNECTOR_KEYS' | 'NODE_ENV' | 'DATA_DIR'>,
   logger?: Pick<Logger, 'warn'>,
 ): Promise<Keyring | undefined> {
-  if (config.CONNECTOR_KEYS !== undefined && config.CONNECTOR_KEYS.trim() !== '') return parseKeyring(config.CONNECTOR_KEYS);
+  if (config.CONNECTOR_KEYS !== undefined && config.CONNECTOR_KEYS.trim() !== '')
+    return asConfigError(() => parseKeyring(config.CONNECTOR_KEYS!));
   if (config.NODE_ENV === 'production') return undefined;
   const file = path.resolve(config.DATA_DIR, DEV_KEY_FILE);
   const entry = `dev:${randomBytes(KEY_BYTES).toString('base64')}`;
@@ -180,7 +151,17 @@ export async function loadKeyring(
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  return parseKeyring(await readExisting(file), file);
+  const existing = await readExisting(file);
+  return asConfigError(() => parseKeyring(existing, file));
+}
+
+/** A bad key list stops a command with one line, as any other configuration problem. */
+function asConfigError<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    throw err instanceof KeyringError ? new ConfigError(err.message) : err;
+  }
 }
 
 /** A key file another process may be writing at this instant: read until it holds its line. */
