@@ -124,3 +124,43 @@ describe('review: connector calls after the route chose a connector', () => {
     breakers.shutdown();
   });
 });
+
+describe('review: the built-in simulator’s circuit breaker is shared by every merchant', () => {
+  it("BUG: one merchant's payment with data.simulate 'error' (its first two calls fail) opens the 'built-in' circuit, and every other merchant's payment to the built-in simulator is skipped unsent", async () => {
+    const builtIn: RouteStep = { accountId: null, kind: 'simulator', routeAttempt: 1, failover: false };
+    const calls = new Map<string, number>();
+    // The simulator's `error` scenario, as simulator.ts has it: the first two calls fail, the third answers.
+    const simulator: Connector = {
+      kind: 'simulator',
+      authorize: async ({ paymentId, scenario }) => {
+        const n = (calls.get(paymentId) ?? 0) + 1;
+        calls.set(paymentId, n);
+        if (scenario === 'error' && n <= 2) throw new Error('gateway temporarily unavailable (simulated)');
+        return { authorizationId: `auth_${paymentId}` };
+      },
+      capture: unused,
+      void: unused,
+      refund: unused,
+      status: unused,
+    };
+    const breakers = new ConnectorBreakers({ resetTimeoutMs: 60_000 });
+    const { authorizePayment } = createConnectorActivities({
+      db: { execute: async () => undefined } as unknown as Database,
+      connectors: { get: async () => simulator },
+      breakers,
+    });
+    // Two payments of hers, each failing its first two calls: Temporal retries them, the simulator fails them.
+    for (const paymentId of ['pay_mallory1', 'pay_mallory2']) {
+      const mallory = { paymentId, amount: 100, currency: 'USD', scenario: 'error', route: builtIn };
+      for (const attempt of [1, 2])
+        await new MockActivityEnvironment({ attempt }, quiet).run(authorizePayment, mallory).catch((err: unknown) => err);
+    }
+    // Another merchant's ordinary payment, which the simulator would authorize.
+    const alice = { paymentId: 'pay_alice', amount: 100, currency: 'USD', route: builtIn };
+    for (const attempt of [1, 2, 3])
+      await expect(new MockActivityEnvironment({ attempt }, quiet).run(authorizePayment, alice)).resolves.toEqual({
+        authorizationId: 'auth_pay_alice',
+      });
+    breakers.shutdown();
+  });
+});
