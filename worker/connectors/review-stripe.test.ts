@@ -49,3 +49,49 @@ describe('review: Stripe connection errors after a resend', () => {
     expect(err).not.toBeInstanceOf(ConnectorUnavailableError);
   });
 });
+
+describe('review: a Stripe refund retried after its idempotency key expired', () => {
+  it('BUG: refundPayment is retried without limit (5 min apart); once Stripe forgets the key (24 h), the same refund id is sent as a new refund and Stripe refunds it twice (capture and void guard against this, refund does not)', async () => {
+    // Stripe after 24 h: the key is unknown, so every create makes a new refund; the first one exists.
+    const created: Array<Record<string, string>> = [];
+    const fakeFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const url = new URL(String(input));
+      const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+      const refundOf = (i: number) => ({
+        id: `re_${i}`,
+        object: 'refund',
+        amount: 400,
+        currency: 'usd',
+        payment_intent: 'pi_1',
+        status: 'succeeded',
+        metadata: { refund_id: 'ref_1' },
+      });
+      if (init?.method === 'POST' && url.pathname === '/v1/refunds') {
+        created.push(Object.fromEntries(new URLSearchParams(String(init.body))));
+        return json(refundOf(created.length));
+      }
+      // A lookup of the PaymentIntent's refunds finds what was created.
+      if (url.pathname === '/v1/refunds')
+        return json({ object: 'list', data: created.map((_, i) => refundOf(i + 1)), has_more: false, url: '/v1/refunds' });
+      throw new Error(`unscripted ${init?.method ?? 'GET'} ${url.pathname}`);
+    };
+    const connector = createStripeConnector({
+      secretKey: 'sk_test_review',
+      apiUrl: 'http://stripe.invalid:12111',
+      timeoutMs: 5_000,
+      httpClient: Stripe.createFetchHttpClient(fakeFetch as typeof fetch),
+    });
+    const refund = {
+      paymentId: 'pay_1',
+      authorizationId: 'pi_1',
+      refundId: 'ref_1',
+      idempotencyKey: 'pay_1/refund:ref_1/1',
+      amount: 400,
+      currency: 'USD',
+    };
+    // The first call refunded but its answer was lost; the retry a day later repeats the same refund.
+    await connector.refund(refund);
+    await connector.refund(refund);
+    expect(created).toHaveLength(1);
+  });
+});
