@@ -19,8 +19,9 @@ afterAll(async () => {
 const stripe: ConnectorRef = { accountId: 'ca_stripe', kind: 'stripe' };
 const backup: ConnectorRef = { accountId: 'ca_backup', kind: 'simulator' };
 
-async function runPayment(script: FakeActivityScript) {
+async function runPayment(script: FakeActivityScript, voidAuthorization?: () => Promise<void>) {
   const fake = fakeActivities(script);
+  if (voidAuthorization) fake.activities.voidAuthorization = voidAuthorization;
   const input = await paymentInput(testbed.env, {});
   const outcome = await testbed
     .using(fake.activities, () =>
@@ -61,6 +62,21 @@ describe('review: the route', () => {
       },
     });
     // A payment workflow must end in a terminal payment state, never as a failed workflow run.
+    expect(outcome).toHaveProperty('result');
+  });
+
+  it('BUG: a void that fails for good (e.g. Stripe answers 404 "no such payment_intent" after the account\'s credentials were changed to another Stripe account: a ConnectorDeclined) is not caught by charge.ts, so the payment workflow run fails and the payment never reaches a final state', async () => {
+    const { outcome } = await runPayment(
+      {
+        route: () => [stripe],
+        capture: () => {
+          throw ApplicationFailure.nonRetryable("stripe: resource_missing: No such payment_intent: 'pi_1'", 'GatewayDeclined');
+        },
+      },
+      async () => {
+        throw ApplicationFailure.nonRetryable("stripe: resource_missing: No such payment_intent: 'pi_1'", 'GatewayDeclined');
+      },
+    );
     expect(outcome).toHaveProperty('result');
   });
 });
