@@ -859,7 +859,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1143,7 +1143,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1304,7 +1304,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1459,7 +1459,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1621,7 +1621,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2077,7 +2077,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2278,7 +2278,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2492,7 +2492,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2734,7 +2734,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2859,7 +2859,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3081,7 +3081,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3196,7 +3196,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3396,7 +3396,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3528,7 +3528,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3834,7 +3834,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4212,7 +4212,7 @@ export interface operations {
                     /** @enum {string} */
                     kind: "simulator" | "stripe";
                     label: string;
-                    /** @description Stripe only; write-only */
+                    /** @description Required for stripe, refused for the simulator; write-only */
                     credentials?: {
                         /** @description Stored sealed; never returned, only its hint */
                         secretKey: string;
@@ -4225,7 +4225,7 @@ export interface operations {
                         maxAmount?: number | null;
                         paymentMethodTypes?: ("card" | "bank_account")[] | null;
                     };
-                    /** @description 1 is tried first; default: after the others */
+                    /** @description 1 is tried first; default or past the end: after the others */
                     position?: number;
                 };
             };
@@ -4305,7 +4305,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4475,7 +4475,7 @@ export interface operations {
                         maxAmount?: number | null;
                         paymentMethodTypes?: ("card" | "bank_account")[] | null;
                     };
-                    /** @description 1 is tried first */
+                    /** @description 1 is tried first; past the end: last */
                     position?: number;
                 } | unknown | unknown | unknown | unknown;
             };
@@ -4564,7 +4564,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4686,7 +4686,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4897,7 +4897,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
