@@ -4,6 +4,7 @@ import {
   connectorInputProblem,
   credentialsHint,
   MAX_CONNECTOR_ACCOUNTS,
+  UPDATABLE_CONNECTOR_FIELDS,
   type ConnectorRules,
   type CreateConnectorAccountInput,
   type UpdateConnectorAccountInput,
@@ -130,6 +131,12 @@ export async function createConnector(ctx: ConnectorContext, input: CreateConnec
 }
 
 export async function updateConnector(ctx: ConnectorContext, input: UpdateConnectorAccountInput): Promise<ConnectorAccountView> {
+  if (!UPDATABLE_CONNECTOR_FIELDS.some((field) => input[field] !== undefined)) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `input: the change is empty; give at least one of ${UPDATABLE_CONNECTOR_FIELDS.join(', ')}`,
+    });
+  }
   const before = await getConnector(ctx, input.id);
   if (before.removedAt)
     throw new TRPCError({ code: 'CONFLICT', message: `connector account ${input.id} was removed; add a new one instead` });

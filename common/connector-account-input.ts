@@ -85,12 +85,9 @@ export const updateConnectorAccountInput = z
     rules: connectorRules.optional().describe('Replaces the rules as a whole'),
     position: connectorPosition.optional().describe('1 is tried first; past the end: last'),
   })
-  .strict()
-  .superRefine((input, ctx) => {
-    if (!UPDATABLE_CONNECTOR_FIELDS.some((field) => input[field] !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: [], message: `must change at least one of ${UPDATABLE_CONNECTOR_FIELDS.join(', ')}` });
-    }
-  });
+  // Strict without refinements, so the document says additionalProperties: false; an empty change is
+  // refused by the command (and by the document's anyOf, from bodyRequiresOneOf).
+  .strict();
 export type UpdateConnectorAccountInput = z.output<typeof updateConnectorAccountInput>;
 
 /** `sk_test_…4242`: enough to tell two keys apart, nothing to use. */

@@ -118,7 +118,9 @@ describe('connector accounts over REST', () => {
     }
     const { body: list } = await a('GET', '/api/v1/connectors');
     expect(list).toHaveLength(1);
-    expect((await a('PATCH', `/api/v1/connectors/${list[0].id}`, {})).status).toBe(400);
+    const empty = await a('PATCH', `/api/v1/connectors/${list[0].id}`, {});
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toMatch(/give at least one of label, credentials, rules, position/);
     const contradiction = await a('PATCH', `/api/v1/connectors/${list[0].id}`, { rules: { minAmount: 2, maxAmount: 1 } });
     expect(contradiction.status).toBe(422);
   });
