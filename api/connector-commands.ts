@@ -1,8 +1,10 @@
 import { TRPCError } from '@trpc/server';
 import type { Config } from '../common/config.js';
 import {
+  connectorInputProblem,
   credentialsHint,
   MAX_CONNECTOR_ACCOUNTS,
+  UPDATABLE_CONNECTOR_FIELDS,
   type ConnectorRules,
   type CreateConnectorAccountInput,
   type UpdateConnectorAccountInput,
@@ -88,11 +90,10 @@ function ruleColumns(rules: ConnectorRules | undefined) {
   };
 }
 
-function positionProblem(field: string, position: number, last: number): TRPCError {
-  return new TRPCError({
-    code: 'BAD_REQUEST',
-    message: `${field}: must be between 1 and ${last} (this merchant's route has ${last} places)`,
-  });
+/** Fields that contradict each other or the account: well-formed, so not a 400, but never stored. */
+function assertConsistent(input: Parameters<typeof connectorInputProblem>[0]) {
+  const problem = connectorInputProblem(input);
+  if (problem) throw new TRPCError({ code: 'UNPROCESSABLE_CONTENT', message: problem });
 }
 
 export async function listConnectors(ctx: ConnectorContext): Promise<ConnectorAccountView[]> {
@@ -107,6 +108,7 @@ export async function getConnector(ctx: ConnectorContext, id: string): Promise<C
 }
 
 export async function createConnector(ctx: ConnectorContext, input: CreateConnectorAccountInput): Promise<ConnectorAccountView> {
+  assertConsistent(input);
   // Sealed before the transaction: no lock is held while a development key is generated.
   const credentials = input.credentials ? await sealedSecret(ctx, input.credentials.secretKey) : {};
   const row = await withMerchantAccounts(ctx.db, ctx.merchantId, async (tx, count) => {
@@ -116,38 +118,41 @@ export async function createConnector(ctx: ConnectorContext, input: CreateConnec
         message: `a merchant has at most ${MAX_CONNECTOR_ACCOUNTS} connector accounts; remove one first`,
       });
     }
-    if (input.position !== undefined && input.position > count + 1) throw positionProblem('position', input.position, count + 1);
     return insertConnectorAccount(
       tx,
       ctx.merchantId,
       count,
       { id: `ca_${ulid()}`, kind: input.kind, label: input.label, ...ruleColumns(input.rules), ...credentials },
-      input.position,
+      // Past the end means last: a client need not know how many accounts there are.
+      Math.min(input.position ?? count + 1, count + 1),
     );
   });
   return connectorAccountView(row);
 }
 
 export async function updateConnector(ctx: ConnectorContext, input: UpdateConnectorAccountInput): Promise<ConnectorAccountView> {
+  if (!UPDATABLE_CONNECTOR_FIELDS.some((field) => input[field] !== undefined)) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `input: the change is empty; give at least one of ${UPDATABLE_CONNECTOR_FIELDS.join(', ')}`,
+    });
+  }
   const before = await getConnector(ctx, input.id);
   if (before.removedAt)
     throw new TRPCError({ code: 'CONFLICT', message: `connector account ${input.id} was removed; add a new one instead` });
-  if (input.credentials && before.kind !== 'stripe') {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `credentials: must be left out: a ${before.kind} account takes no credentials` });
-  }
+  // A stripe account keeps its key unless one is sent; a key sent to another kind is refused.
+  assertConsistent({ kind: before.kind, credentials: before.kind === 'stripe' ? 'kept' : input.credentials, rules: input.rules });
   const credentials = input.credentials ? await sealedSecret(ctx, input.credentials.secretKey) : {};
   const row = await withMerchantAccounts(ctx.db, ctx.merchantId, async (tx, count) => {
     // Read again under the lock: a concurrent move or removal may have changed it.
     const current = await findConnectorAccount(tx, ctx.merchantId, input.id);
     if (!current || current.removedAt) throw new TRPCError({ code: 'CONFLICT', message: `connector account ${input.id} was just removed` });
-    if (input.position !== undefined) {
-      if (input.position > count) throw positionProblem('position', input.position, count);
-      await moveConnectorAccount(tx, ctx.merchantId, current.position, input.position);
-    }
+    const position = input.position === undefined ? undefined : Math.min(input.position, count);
+    if (position !== undefined) await moveConnectorAccount(tx, ctx.merchantId, current.position, position);
     return updateConnectorAccount(tx, ctx.merchantId, input.id, {
       ...(input.label !== undefined ? { label: input.label } : {}),
       ...(input.rules !== undefined ? ruleColumns(input.rules) : {}),
-      ...(input.position !== undefined ? { position: input.position } : {}),
+      ...(position !== undefined ? { position } : {}),
       ...credentials,
     });
   });

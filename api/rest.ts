@@ -58,7 +58,8 @@ const ERROR_STATUSES: Record<string, string> = {
   '409': 'Conflicts with the resource as it is (e.g. not pending any more, an Idempotency-Key reused with another body)',
   '413': 'The body is larger than 64 KiB',
   '415': 'A body that is not application/json',
-  '422': 'Refers to something the merchant does not have (e.g. a payment method)',
+  '422':
+    'Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount)',
   '429': 'Rate limit exceeded; see Retry-After',
   '500': 'Internal error (details are logged, never returned)',
   '503': 'Postgres or Temporal is unavailable; retry shortly',

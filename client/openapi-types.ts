@@ -887,7 +887,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1179,7 +1179,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1344,7 +1344,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1503,7 +1503,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1669,7 +1669,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2125,7 +2125,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2417,7 +2417,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2631,7 +2631,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2873,7 +2873,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2998,7 +2998,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3220,7 +3220,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3335,7 +3335,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3535,7 +3535,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3667,7 +3667,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3973,7 +3973,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4351,7 +4351,7 @@ export interface operations {
                     /** @enum {string} */
                     kind: "simulator" | "stripe";
                     label: string;
-                    /** @description Stripe only; write-only */
+                    /** @description Required for stripe, refused for the simulator; write-only */
                     credentials?: {
                         /** @description Stored sealed; never returned, only its hint */
                         secretKey: string;
@@ -4364,7 +4364,7 @@ export interface operations {
                         maxAmount?: number | null;
                         paymentMethodTypes?: ("card" | "bank_account")[] | null;
                     };
-                    /** @description 1 is tried first; default: after the others */
+                    /** @description 1 is tried first; default or past the end: after the others */
                     position?: number;
                 };
             };
@@ -4444,7 +4444,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4614,7 +4614,7 @@ export interface operations {
                         maxAmount?: number | null;
                         paymentMethodTypes?: ("card" | "bank_account")[] | null;
                     };
-                    /** @description 1 is tried first */
+                    /** @description 1 is tried first; past the end: last */
                     position?: number;
                 } | unknown | unknown | unknown | unknown;
             };
@@ -4703,7 +4703,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4825,7 +4825,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5036,7 +5036,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something the merchant does not have (e.g. a payment method) */
+            /** @description Refers to something the merchant does not have (e.g. a payment method), or fields that contradict each other (e.g. minAmount above maxAmount) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -18,7 +18,7 @@ export const stripeSecretKey = z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9
 export const connectorCredentials = z
   .object({ secretKey: stripeSecretKey.describe('Stored sealed; never returned, only its hint') })
   .strict()
-  .describe('Stripe only; write-only');
+  .describe('Required for stripe, refused for the simulator; write-only');
 
 const amountBound = z.number().int().min(0).max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`);
 
@@ -35,12 +35,7 @@ export const connectorRules = z
       .nullable()
       .optional(),
   })
-  .strict()
-  .superRefine((rules, ctx) => {
-    if (rules.minAmount != null && rules.maxAmount != null && rules.minAmount > rules.maxAmount) {
-      ctx.addIssue({ code: 'custom', path: ['maxAmount'], message: 'must be at least minAmount' });
-    }
-  });
+  .strict();
 export type ConnectorRules = z.output<typeof connectorRules>;
 
 export const connectorPosition = z
@@ -52,18 +47,21 @@ export const connectorPosition = z
 
 export const connectorLabel = freeText(80, 1);
 
-/** Stripe needs its key; the simulator takes none (a key sent to it would be stored for nothing). */
-function credentialsMatchKind(kind: string, credentials: unknown, ctx: z.RefinementCtx) {
-  if (kind === 'stripe' && credentials === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['credentials', 'secretKey'],
-      message: `is required for a stripe account and ${STRIPE_SECRET_KEY_RULE}`,
-    });
+/**
+ * Fields that contradict each other (or the account), found after the schema, which cannot say them:
+ * `field: rule`, answered as 422 so a request that only follows the document is not called malformed.
+ */
+export function connectorInputProblem(input: { kind: string; credentials?: unknown; rules?: ConnectorRules }): string | undefined {
+  if (input.kind === 'stripe' && input.credentials === undefined) {
+    return `credentials.secretKey: is required for a stripe account and ${STRIPE_SECRET_KEY_RULE}`;
   }
-  if (kind === 'simulator' && credentials !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'must be left out: the simulator takes no credentials' });
+  if (input.kind !== 'stripe' && input.credentials !== undefined)
+    return `credentials: must be left out: a ${input.kind} account takes no credentials`;
+  const rules = input.rules;
+  if (rules?.minAmount != null && rules.maxAmount != null && rules.minAmount > rules.maxAmount) {
+    return `rules.maxAmount: must be at least rules.minAmount (${rules.minAmount}); such rules would match no payment`;
   }
+  return undefined;
 }
 
 export const createConnectorAccountInput = z
@@ -72,10 +70,9 @@ export const createConnectorAccountInput = z
     label: connectorLabel,
     credentials: connectorCredentials.optional(),
     rules: connectorRules.optional(),
-    position: connectorPosition.optional().describe('1 is tried first; default: after the others'),
+    position: connectorPosition.optional().describe('1 is tried first; default or past the end: after the others'),
   })
-  .strict()
-  .superRefine((input, ctx) => credentialsMatchKind(input.kind, input.credentials, ctx));
+  .strict();
 export type CreateConnectorAccountInput = z.output<typeof createConnectorAccountInput>;
 
 export const UPDATABLE_CONNECTOR_FIELDS = ['label', 'credentials', 'rules', 'position'] as const;
@@ -86,14 +83,11 @@ export const updateConnectorAccountInput = z
     label: connectorLabel.optional(),
     credentials: connectorCredentials.optional().describe('Replaces the stored credentials (Stripe only); write-only'),
     rules: connectorRules.optional().describe('Replaces the rules as a whole'),
-    position: connectorPosition.optional(),
+    position: connectorPosition.optional().describe('1 is tried first; past the end: last'),
   })
-  .strict()
-  .superRefine((input, ctx) => {
-    if (!UPDATABLE_CONNECTOR_FIELDS.some((field) => input[field] !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: [], message: `must change at least one of ${UPDATABLE_CONNECTOR_FIELDS.join(', ')}` });
-    }
-  });
+  // Strict without refinements, so the document says additionalProperties: false; an empty change is
+  // refused by the command (and by the document's anyOf, from bodyRequiresOneOf).
+  .strict();
 export type UpdateConnectorAccountInput = z.output<typeof updateConnectorAccountInput>;
 
 /** `sk_test_…4242`: enough to tell two keys apart, nothing to use. */

@@ -89,35 +89,50 @@ describe('connector accounts over REST', () => {
     expect(lines.join('')).not.toContain(SECRET);
   });
 
-  it('refuses bad input with a 400 naming the field and the rule', async () => {
-    const cases: Array<[unknown, RegExp]> = [
-      [{ kind: 'stripe', label: 'x' }, /credentials\.secretKey: is required for a stripe account/],
+  it('refuses malformed input with a 400 and contradicting fields with a 422, each naming the field and the rule', async () => {
+    const cases: Array<[unknown, number, RegExp]> = [
+      [{ kind: 'stripe', label: 'x' }, 422, /credentials\.secretKey: is required for a stripe account/],
       [
         { kind: 'stripe', label: 'x', credentials: { secretKey: 'pk_test_12345678' } },
+        400,
         /credentials\.secretKey: must be a Stripe secret or restricted key/,
       ],
-      [{ kind: 'simulator', label: 'x', credentials: { secretKey: 'sk_test_12345678' } }, /credentials: must be left out/],
-      [{ kind: 'simulator', label: 'x', rules: { minAmount: 500, maxAmount: 100 } }, /rules\.maxAmount: must be at least minAmount/],
-      [{ kind: 'simulator', label: 'x', rules: { currencies: ['EURO'] } }, /rules\.currencies\.0: must be an ISO-4217/],
-      [{ kind: 'simulator', label: 'x', rules: { paymentMethodTypes: ['cash'] } }, /rules\.paymentMethodTypes\.0/],
-      [{ kind: 'simulator', label: 'x', position: 40 }, /position: must be between 1 and/],
-      [{ kind: 'simulator', label: '' }, /label: must not be empty/],
-      [{ kind: 'adyen', label: 'x' }, /kind/],
-      [{ kind: 'simulator', label: 'x', extra: true }, /extra/],
+      [{ kind: 'simulator', label: 'x', credentials: { secretKey: 'sk_test_12345678' } }, 422, /credentials: must be left out/],
+      [
+        { kind: 'simulator', label: 'x', rules: { minAmount: 500, maxAmount: 100 } },
+        422,
+        /rules\.maxAmount: must be at least rules\.minAmount/,
+      ],
+      [{ kind: 'simulator', label: 'x', rules: { currencies: ['EURO'] } }, 400, /rules\.currencies\.0: must be an ISO-4217/],
+      [{ kind: 'simulator', label: 'x', rules: { paymentMethodTypes: ['cash'] } }, 400, /rules\.paymentMethodTypes\.0/],
+      [{ kind: 'simulator', label: 'x', rules: { minAmount: -1 } }, 400, /rules\.minAmount/],
+      [{ kind: 'simulator', label: 'x', position: 0 }, 400, /position: must be at least 1/],
+      [{ kind: 'simulator', label: '' }, 400, /label: must not be empty/],
+      [{ kind: 'adyen', label: 'x' }, 400, /kind/],
+      [{ kind: 'simulator', label: 'x', extra: true }, 400, /unknown field "extra"/],
     ];
-    for (const [body, message] of cases) {
+    for (const [body, status, message] of cases) {
       const answer = await a('POST', '/api/v1/connectors', body);
-      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect(answer.status, JSON.stringify(body)).toBe(status);
       expect(answer.body.message, JSON.stringify(body)).toMatch(message);
     }
     const { body: list } = await a('GET', '/api/v1/connectors');
-    expect((await a('PATCH', `/api/v1/connectors/${list[0].id}`, {})).status).toBe(400);
+    expect(list).toHaveLength(1);
+    const empty = await a('PATCH', `/api/v1/connectors/${list[0].id}`, {});
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toMatch(/give at least one of label, credentials, rules, position/);
+    const contradiction = await a('PATCH', `/api/v1/connectors/${list[0].id}`, { rules: { minAmount: 2, maxAmount: 1 } });
+    expect(contradiction.status).toBe(422);
   });
 
   it("keeps positions dense, moves one, and treats another merchant's account as unknown", async () => {
     const second = (await a('POST', '/api/v1/connectors', { kind: 'simulator', label: 'Sim 2' })).body;
     const third = (await a('POST', '/api/v1/connectors', { kind: 'simulator', label: 'Sim 3' })).body;
     expect([second.position, third.position]).toEqual([2, 3]);
+    // Past the end means last.
+    const fourth = (await a('POST', '/api/v1/connectors', { kind: 'simulator', label: 'Sim 4', position: 40 })).body;
+    expect(fourth.position).toBe(4);
+    expect((await a('DELETE', `/api/v1/connectors/${fourth.id}`)).status).toBe(200);
     expect(second.credentialsHint).toBeNull();
 
     const moved = await a('PATCH', `/api/v1/connectors/${third.id}`, { position: 1, label: 'Sim first' });

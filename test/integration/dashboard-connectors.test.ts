@@ -74,6 +74,22 @@ describe('the Connectors page', () => {
     }
   });
 
+  it('fits a 375 px phone without serious accessibility violations', async () => {
+    const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, isMobile: true });
+    await phone.addCookies([{ name: KEY_COOKIE, value: merchant.key, url: web.url }]);
+    const page = await phone.newPage();
+    try {
+      await gotoHydrated(page, `${web.url}/connectors`);
+      const problems = (await seriousViolations(page)).map(describeViolation);
+      const scrollWidth = await page.evaluate(() => document.scrollingElement!.scrollWidth);
+      if (scrollWidth > 375) problems.push(`${scrollWidth} px wide`);
+      await page.screenshot({ path: `${SCREENSHOTS}/connectors-phone.png`, fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('adds a stripe account from a password field, refuses a bad key naming the rule, and never shows the key back', async () => {
     const page = await signedIn.newPage();
     try {
