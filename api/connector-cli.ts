@@ -1,6 +1,6 @@
 import { text } from 'node:stream/consumers';
 import { runCli } from '../common/cli.js';
-import { databaseUrl, parseConfig } from '../common/config.js';
+import { childEnvironment, databaseUrl, parseConfig } from '../common/config.js';
 import { connectDatabase } from '../db/client.js';
 import { runConnectorCommand } from './connector-cli-commands.js';
 
@@ -10,7 +10,8 @@ await runCli(() => {
   return runConnectorCommand(process.argv.slice(2), {
     openDatabase: () => connectDatabase(databaseUrl(config), 1),
     config,
-    env: process.env,
+    // The variable --secret-key-env names is read from a copy of the environment (only config.ts reads the real one).
+    env: childEnvironment(),
     readStdin: () => text(process.stdin),
     out: (line) => console.log(line),
   });

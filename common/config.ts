@@ -97,7 +97,8 @@ export const configSchema = z.object({
    */
   STRIPE_API_URL: optionalUrl(['http://', 'https://']),
   /** How long one processor call may take before its outcome counts as unknown. */
-  CONNECTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  // Below the activity's 15 s timeout: a call Temporal gave up on has ended here too, not still in flight.
+  CONNECTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(14_000).default(10_000),
   /** How long a connector's open circuit skips it before one call may try it again. */
   CONNECTOR_BREAKER_RESET_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /**

@@ -18,6 +18,8 @@ export const BUILT_IN_SIMULATOR: ConnectorRef = { accountId: null, kind: 'simula
 
 /** Failure type: the request never reached the processor, so the route may move on at once. */
 export const CONNECTOR_UNAVAILABLE_ERROR = 'ConnectorUnavailable';
+/** Failure type: a retried authorize found the connector unavailable; the earlier send must be settled. */
+export const CONNECTOR_OUTCOME_UNKNOWN_ERROR = 'ConnectorOutcomeUnknown';
 /** Failure type: a definite refusal; the route never moves on after it. */
 export const CONNECTOR_DECLINED_ERROR = 'GatewayDeclined';
 /** Failure type: an abandoned attempt turned out captured; a person must reconcile it. */

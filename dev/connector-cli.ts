@@ -1,6 +1,6 @@
 import { text } from 'node:stream/consumers';
 import { runCli } from '../common/cli.js';
-import { databaseUrl, parseConfig } from '../common/config.js';
+import { childEnvironment, databaseUrl, parseConfig } from '../common/config.js';
 import { connectDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { runConnectorCommand } from '../api/connector-cli-commands.js';
@@ -14,7 +14,8 @@ await runCli(() => {
   const config = parseConfig();
   return runConnectorCommand(process.argv.slice(2), {
     config,
-    env: process.env,
+    // The variable --secret-key-env names is read from a copy of the environment (only config.ts reads the real one).
+    env: childEnvironment(),
     readStdin: () => {
       if (process.stdin.isTTY) process.stderr.write('stripe secret key (kept out of shell history; Enter, then Ctrl-D): ');
       return text(process.stdin);

@@ -1,3 +1,4 @@
+import { childEnvironment } from '../../common/config.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -208,7 +209,7 @@ describe('a deployment without CONNECTOR_KEYS', () => {
 describe('npm run connectors', () => {
   const cli = (args: string[], env: Record<string, string>) =>
     run('node', ['--import', 'tsx', 'dev/connector-cli.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn', ...env },
+      env: childEnvironment({ DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'warn', ...env }),
       timeout: 60_000,
     }).catch((err: { code: number; stdout: string; stderr: string }) => ({ ...err, failed: true }));
 
@@ -264,7 +265,7 @@ describe('npm run connectors', () => {
       'node',
       ['--import', 'tsx', 'dev/connector-cli.ts', 'add', '--merchant', merchant.id, '--kind', 'stripe', '--label', 'S'],
       {
-        env: { ...process.env, DATABASE_URL: inject('databaseUrl'), CONNECTOR_KEYS: KEY_A },
+        env: childEnvironment({ DATABASE_URL: inject('databaseUrl'), CONNECTOR_KEYS: KEY_A }),
       },
     );
     child.stdin!.end('pk_test_notasecretkey\n');

@@ -89,7 +89,7 @@ describe('manual capture', () => {
     const completed = fake.projected().at(-1)!;
     expect(completed.event).toEqual({
       type: 'payment.completed',
-      details: { authorizationId: `auth_${input.paymentId}`, capturedAmount: 1234 },
+      details: { authorizationId: `auth_${input.paymentId}`, capturedAmount: 1234, ...BUILT_IN_DETAILS },
     });
     expect(completed.snapshot.capturedAmount).toBe(1234);
     expect(fake.projectedEvents()).toEqual(['payment.created', 'payment.processing', 'payment.requires_capture', 'payment.completed']);
@@ -107,7 +107,7 @@ describe('manual capture', () => {
     expect(fake.callsTo('capturePayment').map((c) => (c.args[0] as { amount: number }).amount)).toEqual([500]);
     const completed = fake.projected().at(-1)!;
     expect(completed.snapshot).toMatchObject({ status: 'completed', amount: 1234, capturedAmount: 500 });
-    expect(completed.event.details).toEqual({ authorizationId: `auth_${input.paymentId}`, capturedAmount: 500 });
+    expect(completed.event.details).toEqual({ authorizationId: `auth_${input.paymentId}`, capturedAmount: 500, ...BUILT_IN_DETAILS });
   });
 
   it('refuses an amount above the authorized one (or zero) and keeps waiting; a valid capture then succeeds', async () => {
@@ -163,7 +163,7 @@ describe('manual capture', () => {
     const canceled = fake.projected().at(-1)!;
     expect(canceled.event).toEqual({
       type: 'payment.canceled',
-      details: { reason: 'authorization expired', authorizationId: `auth_${input.paymentId}`, compensated: true },
+      details: { reason: 'authorization expired', authorizationId: `auth_${input.paymentId}`, compensated: true, ...BUILT_IN_DETAILS },
     });
     // Not a moment before the window ended, and the void came before the cancellation was recorded.
     expect(canceled.snapshot.updatedAt).toBeGreaterThanOrEqual(awaiting.snapshot.updatedAt + 7 * DAY_MS);
@@ -187,7 +187,12 @@ describe('manual capture', () => {
     expect(result).toEqual({ status: 'canceled', failureReason: null, compensated: true, webhookStatus: null });
     expect(refusal).toBeDefined();
     const canceled = fake.projected().at(-1)!;
-    expect(canceled.event.details).toEqual({ reason: 'order abandoned', authorizationId: `auth_${input.paymentId}`, compensated: true });
+    expect(canceled.event.details).toEqual({
+      reason: 'order abandoned',
+      authorizationId: `auth_${input.paymentId}`,
+      compensated: true,
+      ...BUILT_IN_DETAILS,
+    });
     expect(canceled.snapshot.updatedAt).toBeLessThan(input.createdAt + DAY_MS);
     expect(fake.callsTo('voidAuthorization')).toHaveLength(1);
     expect(fake.callsTo('capturePayment')).toHaveLength(0);

@@ -35,7 +35,7 @@ async function runPayment(script: FakeActivityScript, voidAuthorization?: () => 
 }
 
 describe('review: the route', () => {
-  it('BUG: the last (or only) connector whose authorize outcome stays unknown after its retries (timeouts) fails the payment without settling or voiding the attempt: Stripe may hold the customer’s money for a payment reported failed', async () => {
+  it('regression (hostile review): the last (or only) connector whose authorize outcome stays unknown after its retries (timeouts) fails the payment without settling or voiding the attempt: Stripe may hold the customer’s money for a payment reported failed', async () => {
     const { fake, outcome } = await runPayment({
       route: () => [stripe],
       authorize: () => {
@@ -47,7 +47,7 @@ describe('review: the route', () => {
     expect(fake.callsTo('settleAbandonedAttempt').length + fake.callsTo('voidAuthorization').length).toBeGreaterThan(0);
   });
 
-  it('BUG: settling an abandoned attempt that fails with anything but "reconcile" (e.g. the status lookup refused, nonRetryable from route.failover) is rethrown by route.ts and fails the payment workflow itself: the payment stays processing for ever', async () => {
+  it('regression (hostile review): settling an abandoned attempt that fails with anything but "reconcile" (e.g. the status lookup refused, nonRetryable from route.failover) is rethrown by route.ts and fails the payment workflow itself: the payment stays processing for ever', async () => {
     const { outcome } = await runPayment({
       route: () => [stripe, backup],
       authorize: (_attempt: number, request: AuthorizeInput) => {
@@ -65,7 +65,7 @@ describe('review: the route', () => {
     expect(outcome).toHaveProperty('result');
   });
 
-  it('BUG: a void that fails for good (e.g. Stripe answers 404 "no such payment_intent" after the account\'s credentials were changed to another Stripe account: a ConnectorDeclined) is not caught by charge.ts, so the payment workflow run fails and the payment never reaches a final state', async () => {
+  it('regression (hostile review): a void that fails for good (e.g. Stripe answers 404 "no such payment_intent" after the account\'s credentials were changed to another Stripe account: a ConnectorDeclined) is not caught by charge.ts, so the payment workflow run fails and the payment never reaches a final state', async () => {
     const { outcome } = await runPayment(
       {
         route: () => [stripe],

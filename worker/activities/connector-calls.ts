@@ -1,7 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { sql } from 'drizzle-orm';
 import {
   BUILT_IN_SIMULATOR,
   CONNECTOR_DECLINED_ERROR,
+  CONNECTOR_OUTCOME_UNKNOWN_ERROR,
   CONNECTOR_RECONCILE_ERROR,
   CONNECTOR_UNAVAILABLE_ERROR,
   type ConnectorRef,
@@ -51,7 +53,12 @@ export function connectorCaller({ db, connectors, breakers }: ConnectorCallDepen
       }
       if (err instanceof ConnectorUnavailableError) {
         outcome = err instanceof ConnectorSkippedError ? 'skipped' : 'unavailable';
-        // With another connector next, move on now; the last one is retried (it may come back).
+        // "Never sent" lets the route move on only for an authorize whose every earlier send was never
+        // sent either; capture, void, refund and status must reach this connector (it holds the money).
+        if (step !== 'authorize') throw ApplicationFailure.retryable(error, CONNECTOR_UNAVAILABLE_ERROR);
+        if (!(await earlierSendsUnsent(db, key, Context.current().info.attempt)))
+          throw ApplicationFailure.retryable(error, CONNECTOR_OUTCOME_UNKNOWN_ERROR);
+        // The last connector is retried (it may come back); with another next, move on now.
         throw ApplicationFailure.create({ message: error, type: CONNECTOR_UNAVAILABLE_ERROR, nonRetryable: route.failover });
       }
       outcome = 'unknown';
@@ -79,6 +86,18 @@ export function connectorCaller({ db, connectors, breakers }: ConnectorCallDepen
   };
 }
 
+/**
+ * Whether every earlier try of this call (same key) provably never reached the processor, by the
+ * attempts log: each logged as unavailable or skipped, and none missing (a try killed mid-call
+ * leaves no row, and its outcome is unknown).
+ */
+async function earlierSendsUnsent(db: Database, key: string, attempt: number): Promise<boolean> {
+  if (attempt === 1) return true;
+  const result = await db.execute<{ outcome: string }>(sql`select outcome from payment_attempts where idempotency_key = ${key}`);
+  const rows = result?.rows ?? [];
+  return rows.length === attempt - 1 && rows.every((r) => r.outcome === 'unavailable' || r.outcome === 'skipped');
+}
+
 export interface AuthorizeInput {
   paymentId: string;
   amount: number;
@@ -98,7 +117,9 @@ export function createConnectorActivities(deps: ConnectorCallDependencies) {
 
     async authorizePayment(request: AuthorizeInput): Promise<{ authorizationId: string }> {
       const { route = FIRST_BUILT_IN, ...rest } = request;
-      return call({ step: 'authorize', paymentId: request.paymentId, route, viaBreaker: request.route !== undefined }, (connector, key) =>
+      // The breaker serves failover: only a connector with another after it is skipped while open, so
+      // a merchant's only connector (and the built-in simulator every account-less merchant shares) is always tried.
+      return call({ step: 'authorize', paymentId: request.paymentId, route, viaBreaker: route.failover }, (connector, key) =>
         connector.authorize({ ...withoutUndefined(rest), idempotencyKey: key, signal: Context.current().cancellationSignal }),
       );
     },
@@ -140,7 +161,17 @@ export function createConnectorActivities(deps: ConnectorCallDependencies) {
       const found = await call({ step: 'status', paymentId, route }, (connector) =>
         connector.status({ paymentId, idempotencyKey: authorizeKey, amount, currency }),
       );
-      if (found.state === 'absent' || found.state === 'voided') return found.state === 'absent' ? 'absent' : 'voided';
+      if (found.state === 'voided') return 'voided';
+      if (found.state === 'absent') {
+        // An empty intent a confirmation still in flight could fill: closed, best effort (it was empty
+        // when read, and a processor that cannot cancel it must not keep the payment from moving on).
+        const { authorizationId } = found;
+        if (authorizationId)
+          await call({ step: 'void', paymentId, route }, (connector, key) =>
+            connector.void({ paymentId, authorizationId, idempotencyKey: key }),
+          ).catch(() => undefined);
+        return 'absent';
+      }
       if (found.state === 'captured')
         throw ApplicationFailure.nonRetryable(
           `the abandoned attempt ${authorizeKey} was found captured at ${route.kind}; reconcile it before anything else`,

@@ -52,7 +52,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 }
 
 describe('review: connector calls after the route chose a connector', () => {
-  it('BUG: a capture at the first of two connectors that is briefly unreachable (429, ECONNREFUSED) is failed for good (nonRetryable from route.failover), so charge.ts voids and fails a payment that a retry would have captured', async () => {
+  it('regression (hostile review): a capture at the first of two connectors that is briefly unreachable (429, ECONNREFUSED) is failed for good (nonRetryable from route.failover), so charge.ts voids and fails a payment that a retry would have captured', async () => {
     const { capturePayment } = activitiesWith({ capture: refused });
     const failure = await failureOf(
       new MockActivityEnvironment({}, quiet).run(capturePayment, { paymentId: 'pay_1', authorizationId: 'pi_1', route: firstOfTwo }),
@@ -61,7 +61,7 @@ describe('review: connector calls after the route chose a connector', () => {
     expect(failure.nonRetryable).toBe(false);
   });
 
-  it('BUG: a void at the first of two connectors that is briefly unreachable fails for good; the workflow does not catch a void failure, so the payment workflow fails, stranded in processing with the authorization still held', async () => {
+  it('regression (hostile review): a void at the first of two connectors that is briefly unreachable fails for good; the workflow does not catch a void failure, so the payment workflow fails, stranded in processing with the authorization still held', async () => {
     const { voidAuthorization } = activitiesWith({ void: refused });
     const failure = await failureOf(
       new MockActivityEnvironment({}, quiet).run(voidAuthorization, { paymentId: 'pay_1', authorizationId: 'pi_1', route: firstOfTwo }),
@@ -69,7 +69,7 @@ describe('review: connector calls after the route chose a connector', () => {
     expect(failure.nonRetryable).toBe(false);
   });
 
-  it('BUG: settling an abandoned attempt at a connector that is down (timeouts, then ECONNREFUSED on the status lookup) fails for good; route.ts rethrows it, so the payment workflow fails while the connector may hold the money', async () => {
+  it('regression (hostile review): settling an abandoned attempt at a connector that is down (timeouts, then ECONNREFUSED on the status lookup) fails for good; route.ts rethrows it, so the payment workflow fails while the connector may hold the money', async () => {
     const { settleAbandonedAttempt } = activitiesWith({ status: refused });
     const failure = await failureOf(
       new MockActivityEnvironment({}, quiet).run(settleAbandonedAttempt, {
@@ -83,7 +83,7 @@ describe('review: connector calls after the route chose a connector', () => {
     expect(failure.nonRetryable).toBe(false);
   });
 
-  it('BUG: an authorize retry (activity attempt 2, after attempt 1 timed out with an unknown outcome) that finds the connector unavailable is reported as ConnectorUnavailable, so route.ts fails over WITHOUT settling: attempt 1 may have authorized, and two connectors hold the money', async () => {
+  it('regression (hostile review): an authorize retry (activity attempt 2, after attempt 1 timed out with an unknown outcome) that finds the connector unavailable is reported as ConnectorUnavailable, so route.ts fails over WITHOUT settling: attempt 1 may have authorized, and two connectors hold the money', async () => {
     const { authorizePayment } = activitiesWith({ authorize: refused });
     const failure = await failureOf(
       new MockActivityEnvironment({ attempt: 2 }, quiet).run(authorizePayment, {
@@ -97,7 +97,7 @@ describe('review: connector calls after the route chose a connector', () => {
     expect(failure.type).not.toBe(CONNECTOR_UNAVAILABLE_ERROR);
   });
 
-  it('BUG: the same through an open circuit: attempt 1 times out (counted by the breaker), the circuit opens, attempt 2 is skipped unsent and the route moves on without settling attempt 1', async () => {
+  it('regression (hostile review): the same through an open circuit: attempt 1 times out (counted by the breaker), the circuit opens, attempt 2 is skipped unsent and the route moves on without settling attempt 1', async () => {
     const breakers = new ConnectorBreakers({ resetTimeoutMs: 60_000 });
     const full: Connector = {
       kind: 'stripe',
@@ -126,7 +126,7 @@ describe('review: connector calls after the route chose a connector', () => {
 });
 
 describe('review: the built-in simulator’s circuit breaker is shared by every merchant', () => {
-  it("BUG: one merchant's payment with data.simulate 'error' (its first two calls fail) opens the 'built-in' circuit, and every other merchant's payment to the built-in simulator is skipped unsent", async () => {
+  it("regression (hostile review): one merchant's payment with data.simulate 'error' (its first two calls fail) opens the 'built-in' circuit, and every other merchant's payment to the built-in simulator is skipped unsent", async () => {
     const builtIn: RouteStep = { accountId: null, kind: 'simulator', routeAttempt: 1, failover: false };
     const calls = new Map<string, number>();
     // The simulator's `error` scenario, as simulator.ts has it: the first two calls fail, the third answers.

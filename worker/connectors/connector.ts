@@ -78,7 +78,8 @@ export interface StatusRequest {
 }
 
 export type ProcessorStatus =
-  | { state: 'absent' }
+  /** Nothing held; `authorizationId` when the processor has an empty intent a late confirmation could still fill. */
+  | { state: 'absent'; authorizationId?: string }
   | { state: 'authorized' | 'captured' | 'voided'; authorizationId: string; amount: number; capturedAmount: number | null };
 
 /** The processor said no, and asking again will not change its answer. */

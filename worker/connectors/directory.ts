@@ -37,7 +37,15 @@ export function createConnectorDirectory(options: ConnectorDirectoryOptions): Co
       const build = options.processors[account.kind];
       if (!build) throw new ConnectorUnavailableError(`no ${account.kind} connector in this worker`);
       if (account.sealedCredentials === null) throw new ConnectorUnavailableError(`connector account ${account.id} has no credentials`);
-      const connector = build(options.openCredentials(account.sealedCredentials));
+      let connector: Connector;
+      try {
+        connector = build(options.openCredentials(account.sealedCredentials));
+      } catch (err) {
+        // Sealed with a key this process does not hold (or damaged): nothing can be sent with them.
+        throw new ConnectorUnavailableError(
+          `connector account ${account.id}: credentials cannot be opened (${err instanceof Error ? err.message : String(err)})`,
+        );
+      }
       opened.set(account.id, { updatedAt: account.updatedAt.getTime(), connector });
       return connector;
     },

@@ -20,7 +20,7 @@ function dbAnswering(row: Record<string, unknown>): Database {
 }
 
 describe('review: a connector account whose credentials this worker cannot open', () => {
-  it('BUG: credentials sealed with a master key CONNECTOR_KEYS no longer holds (rotation) throw a plain Error (unknown outcome) instead of ConnectorUnavailableError: the payment is stuck settling for ever instead of failing over', async () => {
+  it('regression (hostile review): credentials sealed with a master key CONNECTOR_KEYS no longer holds (rotation) throw a plain Error (unknown outcome) instead of ConnectorUnavailableError: the payment is stuck settling for ever instead of failing over', async () => {
     const retired = parseKeyring(newMasterKeyEntry('old'));
     const current = parseKeyring(newMasterKeyEntry('new'));
     const { sealed } = seal(retired, { secretKey: 'sk_test_review' });

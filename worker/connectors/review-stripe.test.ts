@@ -12,7 +12,7 @@ import { createStripeConnector } from './stripe.js';
 const codeError = (code: string) => Object.assign(new Error(`${code} (socket)`), { code });
 
 describe('review: Stripe connection errors after a resend', () => {
-  it('BUG: confirm reset after it was written (ECONNRESET), the SDK resends it, the resend is refused (ECONNREFUSED): mapped to ConnectorUnavailableError, so the route fails over without settling an authorization Stripe may hold', async () => {
+  it('regression (hostile review): confirm reset after it was written (ECONNRESET), the SDK resends it, the resend is refused (ECONNREFUSED): mapped to ConnectorUnavailableError, so the route fails over without settling an authorization Stripe may hold', async () => {
     const confirms: Array<string | null> = [];
     const fakeFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
       const path = new URL(String(input)).pathname;
@@ -51,7 +51,7 @@ describe('review: Stripe connection errors after a resend', () => {
 });
 
 describe('review: a Stripe refund retried after its idempotency key expired', () => {
-  it('BUG: refundPayment is retried without limit (5 min apart); once Stripe forgets the key (24 h), the same refund id is sent as a new refund and Stripe refunds it twice (capture and void guard against this, refund does not)', async () => {
+  it('regression (hostile review): refundPayment is retried without limit (5 min apart); once Stripe forgets the key (24 h), the same refund id is sent as a new refund and Stripe refunds it twice (capture and void guard against this, refund does not)', async () => {
     // Stripe after 24 h: the key is unknown, so every create makes a new refund; the first one exists.
     const created: Array<Record<string, string>> = [];
     const fakeFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {

@@ -23,7 +23,7 @@ export interface RouteRules {
  * account that names types does not take it: a rule the payment cannot be shown to meet is not met.
  */
 export function acceptsPayment(rules: RouteRules, payment: { amount: number; currency: string; methodType: string | null }): boolean {
-  if (rules.currencies && !rules.currencies.includes(payment.currency.toUpperCase())) return false;
+  if (rules.currencies && !rules.currencies.some((c) => c.toUpperCase() === payment.currency.toUpperCase())) return false;
   if (rules.minAmount !== null && payment.amount < rules.minAmount) return false;
   if (rules.maxAmount !== null && payment.amount > rules.maxAmount) return false;
   if (rules.paymentMethodTypes && (payment.methodType === null || !rules.paymentMethodTypes.includes(payment.methodType))) return false;

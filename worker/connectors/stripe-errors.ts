@@ -32,7 +32,10 @@ export function connectorError(err: unknown, redact: (text: string) => string): 
     return new ConnectorUnavailableError(text);
   if (err instanceof Stripe.errors.StripeConnectionError) {
     const code = connectionCode(err.detail);
-    if (code && NEVER_SENT.has(code)) return new ConnectorUnavailableError(redact(`stripe: connection failed (${code})`));
+    // The SDK resends once after a reset even with retries off: the first send may have been processed,
+    // so a refused resend proves nothing (its message then says "Request was retried").
+    const resent = /Request was retried/.test(err.message);
+    if (code && NEVER_SENT.has(code) && !resent) return new ConnectorUnavailableError(redact(`stripe: connection failed (${code})`));
     return new Error(redact(`stripe: connection error${code ? ` (${code})` : ''}: ${err.message}`));
   }
   return new Error(text);

@@ -212,17 +212,28 @@ describe('Stripe connector: capture, void, refund', () => {
       amount: 400,
       currency: 'USD',
     };
-    const { connector, sent } = scripted({ 'POST /v1/refunds': [ok('refund.succeeded'), ok('refund.pending')] });
+    const { connector, sent } = scripted({
+      'GET /v1/refunds': ok('refund-list.empty'),
+      'POST /v1/refunds': [ok('refund.succeeded'), ok('refund.pending')],
+    });
     await connector.refund(request);
     await connector.refund(request);
-    expect(sent[0]!.idempotencyKey).toBe('pay_fixture/refund/ref_fixture');
-    expect(Object.fromEntries(sent[0]!.body)).toEqual({
+    // Each call first looks for a refund already made under this id (keys expire after 24 h).
+    expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /v1/refunds',
+      'POST /v1/refunds',
+      'GET /v1/refunds',
+      'POST /v1/refunds',
+    ]);
+    const created = sent[1]!;
+    expect(created.idempotencyKey).toBe('pay_fixture/refund/ref_fixture');
+    expect(Object.fromEntries(created.body)).toEqual({
       payment_intent: 'pi_fixture',
       amount: '400',
       'metadata[refund_id]': 'ref_fixture',
     });
 
-    const failed = scripted({ 'POST /v1/refunds': ok('refund.failed') });
+    const failed = scripted({ 'GET /v1/refunds': ok('refund-list.empty'), 'POST /v1/refunds': ok('refund.failed') });
     const err = await failure(failed.connector.refund(request));
     expect(err).toBeInstanceOf(ConnectorDeclinedError);
     expect(err.message).toBe('stripe: refund failed: expired_or_canceled_card');
@@ -234,10 +245,10 @@ describe('Stripe connector: status', () => {
     ['payment-intent.requires-capture', { state: 'authorized', authorizationId: 'pi_fixture', amount: 1000, capturedAmount: null }],
     ['payment-intent.succeeded', { state: 'captured', authorizationId: 'pi_fixture', amount: 1000, capturedAmount: 600 }],
     ['payment-intent.canceled', { state: 'voided', authorizationId: 'pi_fixture', amount: 1000, capturedAmount: null }],
-    ['payment-intent.created', { state: 'absent' }],
-    ['payment-intent.declined', { state: 'absent' }],
-    ['payment-intent.requires-confirmation', { state: 'absent' }],
-    ['payment-intent.requires-action', { state: 'absent' }],
+    ['payment-intent.created', { state: 'absent', authorizationId: 'pi_fixture' }],
+    ['payment-intent.declined', { state: 'absent', authorizationId: 'pi_fixture' }],
+    ['payment-intent.requires-confirmation', { state: 'absent', authorizationId: 'pi_fixture' }],
+    ['payment-intent.requires-action', { state: 'absent', authorizationId: 'pi_fixture' }],
   ])('a PaymentIntent in %s reads as %o, by a GET alone when its id is known', async (current, expected) => {
     const { connector, sent } = scripted({ 'GET /v1/payment_intents/pi_fixture': ok(current) });
     await expect(connector.status({ ...statusRequest, authorizationId: 'pi_fixture' })).resolves.toEqual(expected);

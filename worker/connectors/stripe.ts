@@ -102,9 +102,13 @@ export function createStripeConnector(options: StripeConnectorOptions): Connecto
     },
 
     async refund({ authorizationId, refundId, amount, idempotencyKey }) {
-      const refund = await call(() =>
-        stripe.refunds.create({ payment_intent: authorizationId, amount, metadata: { refund_id: refundId } }, { idempotencyKey }),
-      );
+      // Stripe forgets an idempotency key after 24 h, and a refund is retried without limit: the refund
+      // already made under this id is looked for first, so a late retry never refunds twice.
+      const refund = await call(async () => {
+        for await (const existing of stripe.refunds.list({ payment_intent: authorizationId, limit: 100 }))
+          if (existing.metadata?.refund_id === refundId) return existing;
+        return stripe.refunds.create({ payment_intent: authorizationId, amount, metadata: { refund_id: refundId } }, { idempotencyKey });
+      });
       // `requires_action` is accepted too: some payment methods need the customer's details before the money moves.
       switch (refund.status) {
         case 'succeeded':
@@ -163,7 +167,7 @@ export function processorStatus(intent: Stripe.PaymentIntent): ProcessorStatus {
     case 'requires_payment_method':
     case 'requires_confirmation':
     case 'requires_action':
-      return { state: 'absent' };
+      return { state: 'absent', authorizationId: intent.id };
     default:
       throw new Error(`stripe: payment intent ${intent.id} is ${intent.status}; its outcome is not known yet`);
   }

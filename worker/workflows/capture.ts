@@ -118,13 +118,39 @@ export async function awaitCapture(
   // A capture accepted in the very activation the timer fired in still wins: it was promised.
   const requested = payment.captures.requested;
   if (requested !== null) {
-    await captureAuthorized(payment, authorizationId, requested, scenario, via);
+    await captureAuthorized(payment, authorizationId, requested, scenario, via, routeDetails);
     return;
   }
   payment.captures.closed = true;
   const reason = payment.cancelReason ?? EXPIRED_REASON;
-  await voidAuthorization({ paymentId, authorizationId, ...via });
-  await payment.transition('canceled', { reason, authorizationId, compensated: true }, { failureReason: null, compensated: true });
+  const voidRefused = await voidOrRefusal(paymentId, authorizationId, via);
+  if (voidRefused) {
+    // Nothing was captured, so the payment is canceled; the authorization lapses at the processor.
+    await payment.transition(
+      'canceled',
+      { reason, authorizationId, compensated: false, voidRefused, ...routeDetails },
+      { failureReason: null, compensated: false },
+    );
+    return;
+  }
+  await payment.transition(
+    'canceled',
+    { reason, authorizationId, compensated: true, ...routeDetails },
+    { failureReason: null, compensated: true },
+  );
+}
+
+/**
+ * Voids an authorization (retried until the connector answers); the connector's reason when it
+ * refuses the void for good, which the payment then records instead of failing its workflow.
+ */
+export async function voidOrRefusal(paymentId: string, authorizationId: string, via: { route?: RouteStep }): Promise<string | null> {
+  try {
+    await voidAuthorization({ paymentId, authorizationId, ...via });
+    return null;
+  } catch (err) {
+    return `the void was refused (${failureMessage(err)}); reconcile the authorization at the processor`;
+  }
 }
 
 async function captureAuthorized(
@@ -133,15 +159,31 @@ async function captureAuthorized(
   amount: number,
   scenario: string | undefined,
   via: { route?: RouteStep },
+  routeDetails: Record<string, unknown>,
 ) {
   const { paymentId } = payment.snapshot;
   try {
     await capturePayment({ paymentId, authorizationId, amount, scenario, ...via });
   } catch (err) {
-    const reason = failureMessage(err);
-    await voidAuthorization({ paymentId, authorizationId, ...via });
-    await payment.transition('failed', { reason, step: 'capture', compensated: true }, { failureReason: reason, compensated: true });
+    await failCapture(payment, failureMessage(err), authorizationId, via, routeDetails);
     return;
   }
-  await payment.transition('completed', { authorizationId, capturedAmount: amount }, { capturedAmount: amount });
+  await payment.transition('completed', { authorizationId, capturedAmount: amount, ...routeDetails }, { capturedAmount: amount });
+}
+
+/** A capture refused for good: the authorization is voided (the saga's compensation), then the payment fails. */
+export async function failCapture(
+  payment: PaymentRun,
+  reason: string,
+  authorizationId: string,
+  via: { route?: RouteStep },
+  routeDetails: Record<string, unknown>,
+): Promise<void> {
+  const voidRefused = await voidOrRefusal(payment.snapshot.paymentId, authorizationId, via);
+  const failureReason = voidRefused ? `${reason}; ${voidRefused}` : reason;
+  await payment.transition(
+    'failed',
+    { reason, step: 'capture', compensated: !voidRefused, ...(voidRefused ? { voidRefused } : {}), ...routeDetails },
+    { failureReason, compensated: !voidRefused },
+  );
 }

@@ -1,8 +1,8 @@
 import { patched } from '@temporalio/workflow';
 import type { RouteStep } from '../../common/connector-route.js';
-import { authorizePayment, capturePayment, voidAuthorization } from './activity-proxies.js';
+import { authorizePayment, capturePayment } from './activity-proxies.js';
 import { failureMessage } from './failures.js';
-import { awaitCapture } from './capture.js';
+import { awaitCapture, failCapture } from './capture.js';
 import type { PaymentRun } from './payment-run.js';
 import { authorizeAlongRoute, type Authorization } from './route.js';
 
@@ -45,13 +45,7 @@ export async function charge(payment: PaymentRun): Promise<void> {
   try {
     await capturePayment({ paymentId, authorizationId, scenario, ...via });
   } catch (err) {
-    const reason = failureMessage(err);
-    await voidAuthorization({ paymentId, authorizationId, ...via });
-    await payment.transition(
-      'failed',
-      { reason, step: 'capture', compensated: true, ...routeDetails },
-      { failureReason: reason, compensated: true },
-    );
+    await failCapture(payment, failureMessage(err), authorizationId, via, routeDetails);
     return;
   }
   // Only the snapshot changes (what the read model stores), not the commands: old histories replay.

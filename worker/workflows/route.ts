@@ -50,21 +50,34 @@ export async function authorizeAlongRoute(payment: PaymentRun, scenario: string 
     } catch (err) {
       const reason = failureMessage(err);
       const type = failureType(err);
-      if (type === CONNECTOR_DECLINED_ERROR || !route.failover) return { failed: { reason, failedOver } };
+      if (type === CONNECTOR_DECLINED_ERROR) return { failed: { reason, failedOver } };
+      // Unless every try provably never reached the connector, it may hold the money: prove the attempt
+      // empty or void it before the payment fails or another connector is asked.
       if (type !== CONNECTOR_UNAVAILABLE_ERROR) {
-        try {
-          await settleAbandonedAttempt({ paymentId, amount, currency, route });
-        } catch (settleError) {
-          if (failureType(settleError) === CONNECTOR_RECONCILE_ERROR)
-            return { failed: { reason: failureMessage(settleError), failedOver } };
-          throw settleError;
-        }
+        const unsettled = await settle(paymentId, amount, currency, route);
+        if (unsettled) return { failed: { reason: unsettled, failedOver } };
       }
+      if (!route.failover) return { failed: { reason, failedOver } };
       failedOver.push({ connector: route.kind, accountId: route.accountId, reason });
     }
   }
   // Unreachable: the last connector never fails over.
   return { failed: { reason: 'no connector authorized the payment', failedOver } };
+}
+
+/**
+ * Settles an abandoned attempt (retried until the connector answers); a reason when it cannot be
+ * settled for good (found captured, or the connector refuses the lookup or the void): then the
+ * route stops there, for a person to reconcile, rather than risk a second connector holding money.
+ */
+async function settle(paymentId: string, amount: number, currency: string, route: RouteStep): Promise<string | null> {
+  try {
+    await settleAbandonedAttempt({ paymentId, amount, currency, route });
+    return null;
+  } catch (err) {
+    if (failureType(err) === CONNECTOR_RECONCILE_ERROR) return failureMessage(err);
+    return `the attempt at ${route.kind} ${route.accountId ?? '(built-in)'} could not be settled (${failureMessage(err)}); reconcile it before anything else`;
+  }
 }
 
 /** The activity's failure type (an ActivityFailure wraps it; a plain Error arrives typed `Error`). */
