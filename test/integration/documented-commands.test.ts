@@ -34,6 +34,7 @@ export function curlCommands(markdown: string): string[] {
 
 let system: TestSystem;
 let lastId = '';
+let lastConnectorId = '';
 
 beforeAll(async () => {
   // As `npm start` runs: a request without a key acts as the demo merchant.
@@ -50,7 +51,8 @@ interface Outcome {
 async function runDocumented(command: string, replace: Array<[string | RegExp, string]> = []): Promise<Outcome> {
   let line = command
     .replace(/https?:\/\/localhost:(8080|3001)|\blocalhost:(8080|3001)/g, system.apiUrl)
-    .replace(/\{id\}|pay_…/g, () => lastId);
+    .replace(/\{id\}|pay_…/g, () => lastId)
+    .replace(/ca_…/g, () => lastConnectorId);
   for (const [from, to] of replace) line = line.replace(from, to);
   // Comments after the command are prose.
   line = line.replace(/\s+#\s.*$/, '');
@@ -61,6 +63,8 @@ async function runDocumented(command: string, replace: Array<[string | RegExp, s
   const body = lines.join('\n');
   const id = /"id"\s*:\s*"(pay_[0-9A-Z]{26})"/.exec(body)?.[1];
   if (id && /-X\s*POST\b.*\/(payment|payments)\b(?!\/)/.test(line)) lastId = id;
+  const connectorId = /"id"\s*:\s*"(ca_[0-9A-Z]{26})"/.exec(body)?.[1];
+  if (connectorId && /-X\s*POST\b.*\/connectors\b/.test(line)) lastConnectorId = connectorId;
   return { command: line, status, body };
 }
 
@@ -130,9 +134,12 @@ describe('our README', () => {
       c.includes('localhost:8080'),
     );
     expect(commands.length).toBeGreaterThan(10);
+    // As a merchant of its own: the README adds connector accounts, which would route the demo
+    // merchant's payments of every other test file running meanwhile.
+    const merchant = await createMerchant(system.database.db, 'From the README');
     const failures: string[] = [];
     for (const command of commands) {
-      const res = await runDocumented(command);
+      const res = await runDocumented(command, [[/^curl /, `curl -H 'x-api-key: ${merchant.apiKey.key}' `]]);
       if (res.status < 200 || res.status >= 300) failures.push(`${res.command} → ${res.status} ${res.body.slice(0, 200)}`);
     }
     expect(failures).toEqual([]);
