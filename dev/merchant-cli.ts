@@ -1,27 +1,7 @@
 import { runCli } from '../common/cli.js';
-import { databaseUrl, parseConfig } from '../common/config.js';
-import { connectDatabase } from '../db/client.js';
-import { runMigrations } from '../db/migrate.js';
+import { parseConfig } from '../common/config.js';
 import { runMerchantCommand } from '../api/merchant-commands.js';
-import { startServices } from './embedded-services.js';
+import { openCliDatabase } from './cli-database.js';
 
-/**
- * `npm run merchant -- …`: the running database if there is one; in the embedded mode, with
- * nothing running, the embedded Postgres is started for the command and stopped after it.
- */
-await runCli(() =>
-  runMerchantCommand(process.argv.slice(2), async () => {
-    const config = parseConfig();
-    try {
-      const database = await connectDatabase(databaseUrl(config), 1);
-      await runMigrations(database.db);
-      return database;
-    } catch (err) {
-      if (config.DATABASE_URL) throw err;
-      const services = await startServices(config, { postgresOnly: true });
-      const database = await connectDatabase(services.databaseUrl, 1);
-      await runMigrations(database.db);
-      return { db: database.db, close: () => database.close().finally(() => services.stop()) };
-    }
-  }),
-);
+/** `npm run merchant -- …`, on the database openCliDatabase finds (or starts). */
+await runCli(() => runMerchantCommand(process.argv.slice(2), () => openCliDatabase(parseConfig())));

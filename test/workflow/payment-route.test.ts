@@ -18,14 +18,27 @@ afterAll(async () => {
 const stripe: ConnectorRef = { accountId: 'ca_stripe', kind: 'stripe' };
 const backup: ConnectorRef = { accountId: 'ca_backup', kind: 'simulator' };
 
-async function runPayment(script: FakeActivityScript) {
+/** Runs one payment; its workflow's result, or the error that ended the run (a run must never end so). */
+async function runPaymentOutcome(script: FakeActivityScript, voidAuthorization?: () => Promise<void>) {
   const fake = fakeActivities(script);
+  if (voidAuthorization) fake.activities.voidAuthorization = voidAuthorization;
   const input = await paymentInput(testbed.env, {});
-  const result = await testbed.using(fake.activities, () =>
-    testbed.env.client.workflow.execute(paymentWorkflow, { taskQueue: testbed.taskQueue, workflowId: input.paymentId, args: [input] }),
-  );
+  const outcome = await testbed
+    .using(fake.activities, () =>
+      testbed.env.client.workflow.execute(paymentWorkflow, { taskQueue: testbed.taskQueue, workflowId: input.paymentId, args: [input] }),
+    )
+    .then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
   const authorizedAt = fake.callsTo('authorizePayment').map((c) => (c.args[0] as AuthorizeInput).route?.accountId);
-  return { fake, result, authorizedAt };
+  return { fake, outcome, authorizedAt };
+}
+
+async function runPayment(script: FakeActivityScript) {
+  const { outcome, ...rest } = await runPaymentOutcome(script);
+  if ('error' in outcome) throw outcome.error;
+  return { ...rest, result: outcome.result };
 }
 
 /** Fails every call to one connector the given way; the others answer. */
@@ -114,5 +127,52 @@ describe('the route', () => {
     expect(result).toMatchObject({ status: 'failed' });
     expect(result.failureReason).toMatch(/no connector .* accepts this payment/);
     expect(fake.callsTo('authorizePayment')).toHaveLength(0);
+  });
+});
+
+describe('the route, as the hostile review of issue 20 attacked it', () => {
+  it('regression (hostile review): the last (or only) connector whose authorize outcome stays unknown after its retries (timeouts) fails the payment without settling or voiding the attempt: Stripe may hold the customer’s money for a payment reported failed', async () => {
+    const { fake, outcome } = await runPaymentOutcome({
+      route: () => [stripe],
+      authorize: () => {
+        throw new Error('stripe: connection error (ETIMEDOUT)');
+      },
+    });
+    expect(outcome).toMatchObject({ result: { status: 'failed' } });
+    // What route.ts does for every other connector: prove the attempt absent, or void what it left.
+    expect(fake.callsTo('settleAbandonedAttempt').length + fake.callsTo('voidAuthorization').length).toBeGreaterThan(0);
+  });
+
+  it('regression (hostile review): settling an abandoned attempt that fails with anything but "reconcile" (e.g. the status lookup refused, nonRetryable from route.failover) is rethrown by route.ts and fails the payment workflow itself: the payment stays processing for ever', async () => {
+    const { outcome } = await runPaymentOutcome({
+      route: () => [stripe, backup],
+      authorize: (_attempt: number, request: AuthorizeInput) => {
+        if (request.route?.accountId === 'ca_stripe') throw new Error('read timeout');
+      },
+      settle: () => {
+        throw ApplicationFailure.create({
+          message: 'stripe: connection failed (ECONNREFUSED)',
+          type: CONNECTOR_UNAVAILABLE_ERROR,
+          nonRetryable: true,
+        });
+      },
+    });
+    // A payment workflow must end in a terminal payment state, never as a failed workflow run.
+    expect(outcome).toHaveProperty('result');
+  });
+
+  it('regression (hostile review): a void that fails for good (e.g. Stripe answers 404 "no such payment_intent" after the account\'s credentials were changed to another Stripe account: a ConnectorDeclined) is not caught by charge.ts, so the payment workflow run fails and the payment never reaches a final state', async () => {
+    const { outcome } = await runPaymentOutcome(
+      {
+        route: () => [stripe],
+        capture: () => {
+          throw ApplicationFailure.nonRetryable("stripe: resource_missing: No such payment_intent: 'pi_1'", 'GatewayDeclined');
+        },
+      },
+      async () => {
+        throw ApplicationFailure.nonRetryable("stripe: resource_missing: No such payment_intent: 'pi_1'", 'GatewayDeclined');
+      },
+    );
+    expect(outcome).toHaveProperty('result');
   });
 });

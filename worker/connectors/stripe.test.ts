@@ -343,3 +343,39 @@ describe('Stripe connector: errors', () => {
     );
   });
 });
+
+describe('Stripe connector: found by the hostile review of issue 20', () => {
+  const socketError = (code: string) => Object.assign(new Error(`${code} (socket)`), { code });
+
+  it('a confirm reset after it was written is resent by the SDK; the resend refused is not "never sent" (the first may have authorized)', async () => {
+    const { connector, sent } = scripted({
+      'POST /v1/payment_intents': ok('payment-intent.created'),
+      'POST /v1/payment_intents/pi_fixture/confirm': [{ fails: socketError('ECONNRESET') }, { fails: socketError('ECONNREFUSED') }],
+    });
+    const err = await failure(connector.authorize(authorizeRequest));
+    // The SDK did resend the confirm, with the same key: the first one was on the wire.
+    const confirms = sent.filter((r) => r.path.endsWith('/confirm')).map((r) => r.idempotencyKey);
+    expect(confirms).toEqual([`${KEY}/confirm`, `${KEY}/confirm`]);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(ConnectorUnavailableError);
+  });
+
+  it('a refund retried after Stripe forgot its key (24 h) finds the refund made under its id instead of refunding twice', async () => {
+    const { connector, sent } = scripted({
+      'GET /v1/refunds': [ok('refund-list.empty'), ok('refund-list.made')],
+      'POST /v1/refunds': ok('refund.succeeded'),
+    });
+    const refund = {
+      paymentId: 'pay_fixture',
+      authorizationId: 'pi_fixture',
+      refundId: 'ref_fixture',
+      idempotencyKey: 'pay_fixture/refund:ref_fixture/1',
+      amount: 400,
+      currency: 'USD',
+    };
+    // The first call refunded but its answer was lost; the retry a day later repeats the same refund.
+    await connector.refund(refund);
+    await connector.refund(refund);
+    expect(sent.filter((r) => r.method === 'POST' && r.path === '/v1/refunds')).toHaveLength(1);
+  });
+});

@@ -9,8 +9,8 @@ import { ConnectorUnavailableError, type Connector } from '../connectors/connect
 import { createConnectorActivities } from './connector-calls.js';
 
 /**
- * Review of issue 20: how connector-calls.ts maps "unavailable" for calls that are not a route's
- * first authorize attempt. Each test names the bug it shows.
+ * How connector-calls.ts maps "unavailable" for calls that are not a route's first authorize try
+ * (found by the hostile review of issue 20; each test names what went wrong before).
  */
 
 const quiet = { logger: new DefaultLogger('ERROR') };
@@ -51,7 +51,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
   return err as ApplicationFailure;
 }
 
-describe('review: connector calls after the route chose a connector', () => {
+describe('connector calls after the route chose a connector', () => {
   it('regression (hostile review): a capture at the first of two connectors that is briefly unreachable (429, ECONNREFUSED) is failed for good (nonRetryable from route.failover), so charge.ts voids and fails a payment that a retry would have captured', async () => {
     const { capturePayment } = activitiesWith({ capture: refused });
     const failure = await failureOf(
@@ -125,7 +125,7 @@ describe('review: connector calls after the route chose a connector', () => {
   });
 });
 
-describe('review: the built-in simulator’s circuit breaker is shared by every merchant', () => {
+describe('the built-in simulator every account-less merchant shares', () => {
   it("regression (hostile review): one merchant's payment with data.simulate 'error' (its first two calls fail) opens the 'built-in' circuit, and every other merchant's payment to the built-in simulator is skipped unsent", async () => {
     const builtIn: RouteStep = { accountId: null, kind: 'simulator', routeAttempt: 1, failover: false };
     const calls = new Map<string, number>();

@@ -5,10 +5,9 @@ import { ConnectorUnavailableError, type Connector } from './connector.js';
 import { createConnectorDirectory } from './directory.js';
 
 /**
- * Review of issue 20: credentials a worker cannot open. The request is provably never sent, but
- * directory.ts lets the CredentialBoxError through as a plain Error: connector-calls.ts calls that
- * an unknown outcome, so the route retries it, then settles it through the same directory, which
- * fails the same way, and settle is retried without limit: the payment never moves on.
+ * Credentials a worker cannot open (found by the hostile review of issue 20): nothing can be sent
+ * with them, so they are unavailable. As a plain Error (unknown outcome) the route would settle
+ * through the same directory, failing the same way without limit: the payment would never move on.
  */
 
 /** A database whose only query is the directory's account read; it answers with `row`. */
@@ -19,7 +18,7 @@ function dbAnswering(row: Record<string, unknown>): Database {
   return chain as unknown as Database;
 }
 
-describe('review: a connector account whose credentials this worker cannot open', () => {
+describe('the connector directory: an account whose credentials this worker cannot open', () => {
   it('regression (hostile review): credentials sealed with a master key CONNECTOR_KEYS no longer holds (rotation) throw a plain Error (unknown outcome) instead of ConnectorUnavailableError: the payment is stuck settling for ever instead of failing over', async () => {
     const retired = parseKeyring(newMasterKeyEntry('old'));
     const current = parseKeyring(newMasterKeyEntry('new'));
