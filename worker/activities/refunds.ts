@@ -8,6 +8,7 @@ import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectRefundState } from '../../db/refund-projection.js';
 import { payments, refunds, webhookMessages } from '../../db/schema.js';
 import { BUILT_IN_SIMULATOR, type RouteStep } from '../../common/connector-route.js';
+import { idempotencyKey } from '../connectors/connector.js';
 import { simulatorAuthorizationId } from '../connectors/simulator.js';
 import { connectorCaller, type ConnectorCallDependencies } from './connector-calls.js';
 
@@ -161,7 +162,7 @@ export function createRefundActivities(deps: ConnectorCallDependencies) {
       const ref = row?.kind ? { accountId: row.accountId, kind: row.kind } : BUILT_IN_SIMULATOR;
       // Refunds never fail over: the money is where it was captured.
       const route: RouteStep = { ...ref, routeAttempt: 1, failover: false };
-      const authorizationId = row?.reference ?? simulatorAuthorizationId(paymentId, `${paymentId}/authorize/1`);
+      const authorizationId = row?.reference ?? simulatorAuthorizationId(paymentId, idempotencyKey(paymentId, 'authorize', 1));
       await call({ step: 'refund', keyStep: `refund:${refundId}`, paymentId, route }, (connector, key) =>
         connector.refund({ ...request, authorizationId, idempotencyKey: key }),
       );
