@@ -111,12 +111,12 @@ function filterConditions(merchantId: string, filter: ListFilter): SQL[] {
   const conditions: SQL[] = [eq(payments.merchantId, merchantId)];
   if (filter.status) conditions.push(eq(payments.status, filter.status));
   if (filter.search) {
-    const term = filter.search.trim();
+    const term = filter.search;
     conditions.push(
       term.startsWith('pay_') ? eq(payments.id, term) : like(payments.reference, `${term.toUpperCase().replace(/[%_\\]/g, '\\$&')}%`),
     );
   }
-  if (filter.q?.trim()) conditions.push(searchCondition(filter.q));
+  if (filter.q) conditions.push(searchCondition(filter.q));
   if (filter.createdFrom) conditions.push(gte(payments.createdAt, comparableDate(filter.createdFrom)));
   if (filter.createdTo) conditions.push(lt(payments.createdAt, comparableDate(filter.createdTo)));
   if (filter.metadata && Object.keys(filter.metadata).length)

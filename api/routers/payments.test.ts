@@ -9,6 +9,7 @@ import type { Database } from '../../db/client.js';
 import { createContextInner } from '../context.js';
 import type { PaymentChangeFeed } from '../payment-changes.js';
 import { appRouter } from '../router.js';
+import { listPaymentsInput } from './payments.js';
 import { createCallerFactory } from '../trpc.js';
 
 const PAYMENT_ID = 'pay_01JBZ0000000000000000000AA';
@@ -173,5 +174,11 @@ describe('payments router through createCaller', () => {
       // Arrays keep their order: [1, 2] and [2, 1] are different requests.
       expect(await hashOf({ data: { cart: [2, 1] } })).not.toBe(otherOrderOfArray);
     });
+  });
+
+  it('blank search text filters nothing (the schema allows it); other text is trimmed', () => {
+    // schemathesis sent `search=%0D` (length 1, valid by the schema) and got a 400.
+    expect(listPaymentsInput.parse({ search: '\r', q: ' \t ' })).toMatchObject({ search: undefined, q: undefined });
+    expect(listPaymentsInput.parse({ search: ' R-1 ', q: ' pay_01 ' })).toMatchObject({ search: 'R-1', q: 'pay_01' });
   });
 });

@@ -28,23 +28,31 @@ const byId = z.object({ id: paymentId }).strict();
 /** A `nextCursor` or `prevCursor`, or simply a payment id ("after this payment" in any order). */
 const listCursor = z.string().max(80).regex(LIST_CURSOR, 'must be a payment id or a cursor this list gave out');
 
+/**
+ * Search text, trimmed; blank text (spaces, a lone CR) filters nothing, as an empty search box does.
+ * Refusing it would reject input the published schema allows (schemathesis found `search=%0D`).
+ */
+const searchText = (max: number, description: string) =>
+  z
+    .string()
+    .max(max)
+    .describe(description)
+    .transform((text) => text.trim() || undefined);
+
 export const listPaymentsInput = z
   .object({
     status: paymentStatus.optional(),
-    search: z.string().trim().min(1).max(64).optional().describe('A payment id, or a reference or its beginning'),
+    search: searchText(64, 'A payment id, or a reference or its beginning').optional(),
     createdFrom: dateTime.optional(),
     createdTo: dateTime.optional(),
     metadata: z
       .record(z.string().max(40), z.string().max(500))
       .optional()
       .describe('Payments whose metadata holds every given pair: `metadata[orderId]=A-17`'),
-    q: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe('The beginning of a payment id (any case, `pay_` optional), or a piece of the reference or description (any case)'),
+    q: searchText(
+      100,
+      'The beginning of a payment id (any case, `pay_` optional), or a piece of the reference or description (any case)',
+    ).optional(),
     sort: z.enum(PAYMENT_SORTS).optional().describe('Order by this field, the id breaking ties; without it, by id (creation order)'),
     direction: z.enum(['asc', 'desc']).default('desc'),
     cursor: listCursor.optional().describe('The page after this: a `nextCursor` (a payment id when no `sort` is given)'),
