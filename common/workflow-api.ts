@@ -119,9 +119,6 @@ export const INVALID_CAPTURE_AMOUNT_ERROR = 'InvalidCaptureAmount';
 /** Message of the update validator's refusal; the API maps it to a CONFLICT answer. */
 export const NOT_PENDING_ERROR = 'PaymentNotPending';
 
-/** Failure type of a webhook attempt the receiver did not accept; its details hold the delay before the next (ms). */
-export const WEBHOOK_ATTEMPT_FAILED = 'WebhookAttemptFailed';
-
 /** Failure type of a projection the database refuses on every attempt (the payment then ends). */
 export const PROJECTION_REFUSED_ERROR = 'ProjectionRefused';
 

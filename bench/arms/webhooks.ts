@@ -55,25 +55,25 @@ export async function measureWebhooks(
   const bareScheduleToStart: number[] = [];
   const { ours: oursP99, bare: bareP99 } = await alternate({ bare, ours }, { reps: plan.reps });
 
-  // How our deliveries went, from the histories of a sample: a final state's webhook is tried inline
-  // (a local activity in the workflow task that wrote the state), so an accepted one never reaches the
-  // task queue; the whole of its time is final state → receipt. B0's dispatch is shown beside it.
+  // Where our time goes, from the histories of a sample: final state → delivery scheduled (the final
+  // projection and the workflow task), scheduled → started (Temporal's dispatch), started → received.
   const sample = oursIds.slice(-Math.min(oursIds.length, 100));
-  const viaTaskQueue = await closedLoop(sample.length, 8, async (i) => {
-    const events = (await env.temporal.workflow.getHandle(sample[i]!).fetchHistory()).events ?? [];
-    return events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverWebhookMessage');
+  const segments = await closedLoop(sample.length, 8, async (i) => {
+    const id = sample[i]!;
+    const t = await activityTimes(env.temporal, id, 'deliverWebhookMessage');
+    const receipt = env.sink.received.get(id)!;
+    return {
+      toScheduled: t.scheduled - receipt.finalAt,
+      scheduleToStart: t.started - t.scheduled,
+      startToReceipt: receipt.receivedAt - t.started,
+    };
   });
   const spread = (values: number[]) => ({ p50: round(percentile(values, 50), 1), p99: round(percentile(values, 99), 1) });
   const breakdownMs = {
-    finalToReceipt: spread(
-      sample.map((id) => {
-        const r = env.sink.received.get(id)!;
-        return r.receivedAt - r.finalAt;
-      }),
-    ),
+    finalToScheduled: spread(segments.map((x) => x.toScheduled)),
+    scheduleToStart: spread(segments.map((x) => x.scheduleToStart)),
+    startToReceipt: spread(segments.map((x) => x.startToReceipt)),
     bareScheduleToStart: spread(bareScheduleToStart),
-    sampled: sample.length,
-    viaTaskQueue: viaTaskQueue.filter(Boolean).length,
   };
 
   // A share of refusals: everything still arrives, within the (bench's short) retry schedule.

@@ -18,8 +18,6 @@ const History = temporal.api.history.v1.History;
 
 let system: TestSystem;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
-/** Answers 503 to its first request, then 200. */
-let refusingReceiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 const fresh = new Map<string, temporal.api.history.v1.IHistory>();
 
 /** One payment per path through the workflow; their histories are replayed below. */
@@ -42,10 +40,6 @@ const SCENARIOS = {
   'routed-completed': { delaySeconds: 0, data: {} },
   // A merchant's route whose first connector (Stripe, refusing connections) is left for a simulator account.
   'failover-completed': { delaySeconds: 0, data: { paymentMethodToken: 'pm_card_visa' }, failover: true },
-  // The final state's webhook tried inline, a local activity (patched 'first-webhook-try-inline')…
-  'webhook-inline': { delaySeconds: 0, data: {} },
-  // …and refused by the receiver once: a timer for the schedule's delay, then the activity.
-  'webhook-inline-retried': { delaySeconds: 0, data: {}, refusingReceiver: true },
 } as const;
 
 /** A merchant whose route is a Stripe account nobody answers for, then a simulator account. */
@@ -90,7 +84,6 @@ beforeAll(async () => {
   // Nothing listens on port 9 (discard): the failover scenario's Stripe refuses every connection.
   system = await startTestSystem({ env: { STRIPE_API_URL: 'http://127.0.0.1:9' } });
   receiver = await startWebhookReceiver();
-  refusingReceiver = await startWebhookReceiver((n) => (n === 1 ? 503 : 200));
   await Promise.all(
     Object.entries(SCENARIOS).map(async ([name, scenario]) => {
       const p =
@@ -115,7 +108,7 @@ beforeAll(async () => {
                   currency: 'USD',
                   delaySeconds: scenario.delaySeconds,
                   data: scenario.data,
-                  webhookUrl: 'refusingReceiver' in scenario ? refusingReceiver.url : receiver.url,
+                  webhookUrl: receiver.url,
                   ...('captureMethod' in scenario ? { captureMethod: scenario.captureMethod } : {}),
                 });
       if ('cancel' in scenario) await system.trpc.payments.cancel.mutate({ id: p.id });
@@ -143,7 +136,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.stop();
   await receiver?.close();
-  await refusingReceiver?.close();
 });
 
 async function replay(histories: Array<{ workflowId: string; history: unknown }>) {
@@ -179,19 +171,6 @@ describe('workflow histories', () => {
       .events!.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
       .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
     expect(scheduled).toEqual(['authorizePayment', 'authorizePayment', 'capturePayment']);
-  });
-
-  it("a final state's webhook goes out inline; only a refused one goes through the task queue, after its delay", () => {
-    const deliveries = (name: string) =>
-      fresh
-        .get(name)!
-        .events!.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-        .filter((e) => e.activityTaskScheduledEventAttributes!.activityType!.name === 'deliverWebhookMessage').length;
-    expect(deliveries('webhook-inline')).toBe(0);
-    expect(count(fresh.get('webhook-inline')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(0);
-    expect(deliveries('webhook-inline-retried')).toBe(1);
-    expect(count(fresh.get('webhook-inline-retried')!, EventType.EVENT_TYPE_TIMER_STARTED)).toBe(1);
-    expect(refusingReceiver.all.map((r) => r.status)).toEqual([503, 200]);
   });
 
   it('a zero delay creates no timer; a delay creates exactly one', () => {

@@ -118,8 +118,8 @@ export function fakeActivities(script: FakeActivityScript = {}) {
       ).length;
       await script.refund?.(attempt, request.refundId);
     },
-    async deliverWebhookMessage(messageId, triedBefore) {
-      record('deliverWebhookMessage', triedBefore === undefined ? [messageId] : [messageId, triedBefore]);
+    async deliverWebhookMessage(messageId) {
+      record('deliverWebhookMessage', [messageId]);
       deliveryLog.push({ messageId, phase: 'start' });
       try {
         return await (script.deliver?.(messageId) ?? Promise.resolve({ delivered: true, statusCode: 200, attempts: 1, error: null }));

@@ -1,10 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DELAY_SECONDS } from '../../common/payment-rules.js';
 import {
   OWN_WEBHOOK_LANE,
-  WEBHOOK_ATTEMPT_FAILED,
   cancelUpdate,
   type PaymentSnapshot,
   type PaymentWorkflowInput,
@@ -15,7 +13,6 @@ import { paymentWorkflow, webhookDeliveryWorkflow } from '../../worker/workflows
 import { paymentInput, startWorkflowTestbed, waitUntil, type WorkflowTestbed } from './environment.js';
 import { fakeActivities, type FakeActivityScript } from './fake-activities.js';
 
-const EventType = temporal.api.enums.v1.EventType;
 let testbed: WorkflowTestbed;
 
 beforeAll(async () => {
@@ -132,55 +129,6 @@ describe('webhook lanes', () => {
       type: 'webhook.failed',
       details: { messageId: 'own:v3', statusCode: null, attempts: 0, error: 'no webhook message own:v3' },
     });
-  });
-
-  it("a final state's messages are first tried inline; a refused try goes on as the activity after its delay", async () => {
-    // The receiver refuses each final message once (the activity says: next attempt in 1 s), then accepts.
-    const refusedOnce = new Set<string>();
-    const { fake, input, result } = await runPayment(
-      {
-        messages: enqueued,
-        deliver: async (messageId) => {
-          if (messageId.endsWith(':v3') && !refusedOnce.has(messageId)) {
-            refusedOnce.add(messageId);
-            throw ApplicationFailure.create({ message: 'receiver answered HTTP 503', type: WEBHOOK_ATTEMPT_FAILED, details: [1000] });
-          }
-          return { delivered: true, statusCode: 200, attempts: refusedOnce.has(messageId) ? 2 : 1, error: null };
-        },
-      },
-      { webhookUrl: 'https://receiver.example/hook' },
-    );
-    expect(result.webhookStatus).toBe('delivered');
-    const history = await testbed.env.client.workflow.getHandle(input.paymentId).fetchHistory();
-    const events = history.events!;
-    // Task-queue deliveries: the earlier versions as before, and each final message once more after its inline try.
-    const scheduled = events
-      .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-      .filter((e) => e.activityTaskScheduledEventAttributes!.activityType!.name === 'deliverWebhookMessage')
-      .map((e) => JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!.data!).toString()) as string);
-    expect(scheduled.sort()).toEqual(['own:v3', 'we_a:v1', 'we_a:v2', 'we_a:v3', 'we_b:v1', 'we_b:v2', 'we_b:v3'].sort());
-    // …counting the inline try (the schedule goes on at its second attempt) after the delay it asked for.
-    expect(
-      fake
-        .callsTo('deliverWebhookMessage')
-        .filter((c) => c.args[1] === 1)
-        .map((c) => c.args[0])
-        .sort(),
-    ).toEqual(['own:v3', 'we_a:v3', 'we_b:v3']);
-    const timers = events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED);
-    expect(timers.map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds))).toEqual([1, 1, 1]);
-  });
-
-  it("a final state's messages the receiver accepts at once never go through the task queue", async () => {
-    const { fake, input } = await runPayment({ messages: enqueued }, { webhookUrl: 'https://receiver.example/hook' });
-    const history = await testbed.env.client.workflow.getHandle(input.paymentId).fetchHistory();
-    const scheduled = history.events!.filter(
-      (e) =>
-        e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
-        e.activityTaskScheduledEventAttributes!.activityType!.name === 'deliverWebhookMessage',
-    );
-    expect(scheduled).toHaveLength(4); // we_a and we_b at v1 and v2
-    expect(fake.callsTo('deliverWebhookMessage')).toHaveLength(7);
   });
 
   it('a Go-contract payment canceled during its delay never calls its own webhook', async () => {

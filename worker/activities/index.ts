@@ -117,8 +117,8 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
       return messages;
     },
 
-    async deliverWebhookMessage(messageId: string, triedBefore?: number): Promise<WebhookDeliveryOutcome> {
-      return deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId, triedBefore);
+    async deliverWebhookMessage(messageId: string): Promise<WebhookDeliveryOutcome> {
+      return deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId);
     },
 
     ...createConnectorActivities({ db, connectors, breakers }),

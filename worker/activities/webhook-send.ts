@@ -31,8 +31,7 @@ export async function sendSigned(
   const activity = Context.current();
   // Heartbeats let Temporal notice a dead worker within its heartbeat timeout instead of the
   // start-to-close timeout; a cancellation (the worker stopping) ends the request at once.
-  // A local activity (the inline first try) has no heartbeat: its worker holds the workflow task.
-  const beating = activity.info.isLocal ? undefined : setInterval(() => activity.heartbeat(), 2_000);
+  const beating = setInterval(() => activity.heartbeat(), 2_000);
   try {
     const response = await fetchImpl(message.url, {
       method: 'POST',

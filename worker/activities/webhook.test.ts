@@ -44,19 +44,14 @@ function fakeDb(): Database {
 const config: WebhookDeliveryConfig = { schedule: [0, 5_000, 300_000], timeoutMs: 2_000, disableAfterMs: 86_400_000 };
 
 /** One attempt (the given one) against a receiver that answers `response`. */
-async function attempt(response: () => Response, attemptNumber = 1, options: { triedBefore?: number; isLocal?: boolean } = {}) {
+async function attempt(response: () => Response, attemptNumber = 1) {
   const requests: Request[] = [];
   const fetch = (async (url: string, init: RequestInit) => {
     requests.push(new Request(url, init));
     return response();
   }) as typeof globalThis.fetch;
-  const env = new MockActivityEnvironment(
-    { attempt: attemptNumber, isLocal: options.isLocal ?? false },
-    { logger: new DefaultLogger('ERROR') },
-  );
-  const outcome = await env
-    .run(deliverWebhookMessage, { db: fakeDb(), fetch, config }, message.id, options.triedBefore)
-    .catch((err: unknown) => err);
+  const env = new MockActivityEnvironment({ attempt: attemptNumber }, { logger: new DefaultLogger('ERROR') });
+  const outcome = await env.run(deliverWebhookMessage, { db: fakeDb(), fetch, config }, message.id).catch((err: unknown) => err);
   return { outcome, requests };
 }
 
@@ -101,17 +96,6 @@ describe('one webhook attempt', () => {
     const answer = (retryAfter: string) => () => new Response('', { status: 429, headers: { 'retry-after': retryAfter } });
     expect(retryDelayOf((await attempt(answer(String(7 * 86_400)))).outcome)).toBe(86_400_000);
     for (const junk of ['soon', '-5', '1.5', '12abc']) expect(retryDelayOf((await attempt(answer(junk))).outcome), junk).toBe(5_000);
-  });
-
-  it('the delay also rides in the failure details, where a workflow can read it after an inline try', async () => {
-    const { outcome } = await attempt(() => new Response('no', { status: 500 }), 1, { isLocal: true });
-    expect((outcome as ApplicationFailure).details).toEqual([5_000]);
-  });
-
-  it('attempts made before (the inline try) count toward the schedule', async () => {
-    expect(retryDelayOf((await attempt(() => new Response('no', { status: 500 }), 1, { triedBefore: 1 })).outcome)).toBe(300_000);
-    const { outcome } = await attempt(() => new Response('no', { status: 500 }), config.schedule.length - 1, { triedBefore: 1 });
-    expect(outcome).toEqual({ delivered: false, statusCode: 500, attempts: 1, error: 'receiver answered HTTP 500' });
   });
 
   it('the last attempt of the schedule dead-letters instead of throwing', async () => {

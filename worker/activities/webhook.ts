@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { webhookAttempts as webhookAttemptsTotal, webhookDeadLetters, webhookDeliveryLatency } from '../../common/metrics.js';
-import { WEBHOOK_ATTEMPT_FAILED, type WebhookDeliveryOutcome } from '../../common/workflow-api.js';
+import type { WebhookDeliveryOutcome } from '../../common/workflow-api.js';
 import type { Database } from '../../db/client.js';
 import {
   disableEndpoint,
@@ -41,9 +41,8 @@ type Failure = Extract<AttemptVerdict, { kind: 'gone' | 'failed' }>;
  * (through `nextRetryDelay`). Every attempt is recorded. 2xx delivers; 410 Gone disables the
  * endpoint at once; anything else is retried until the schedule is exhausted, and the message is
  * then dead-lettered (`failed`). The outcome is returned, never thrown, once it is final.
- * `triedBefore` counts attempts made outside this activity's retries (the workflow's inline first try).
  */
-export async function deliverWebhookMessage(deps: Deps, messageId: string, triedBefore = 0): Promise<WebhookDeliveryOutcome> {
+export async function deliverWebhookMessage(deps: Deps, messageId: string): Promise<WebhookDeliveryOutcome> {
   const { db, config } = deps;
   const { message, endpoint, defaultSecret } = await loadMessage(db, messageId);
   // A deleted endpoint's messages are kept for audit but never sent (nor signed with the default secret).
@@ -75,7 +74,7 @@ export async function deliverWebhookMessage(deps: Deps, messageId: string, tried
 
   if (verdict.kind === 'delivered') return delivered(db, message, endpoint, verdict.statusCode);
   const disabled = await endpointGivenUp(deps, message, endpoint, verdict);
-  return disabled ?? paceOrDeadLetter(deps, message, verdict, triedBefore);
+  return disabled ?? paceOrDeadLetter(deps, message, verdict);
 }
 
 async function delivered(db: Database, message: Message, endpoint: Endpoint | null, statusCode: number): Promise<WebhookDeliveryOutcome> {
@@ -107,18 +106,11 @@ async function endpointGivenUp(
 }
 
 /** The next attempt along the schedule (Temporal waits `nextRetryDelay`), or the message is dead-lettered. */
-async function paceOrDeadLetter(deps: Deps, message: Message, failure: Failure, triedBefore: number): Promise<WebhookDeliveryOutcome> {
-  const attempt = Context.current().info.attempt + triedBefore;
+async function paceOrDeadLetter(deps: Deps, message: Message, failure: Failure): Promise<WebhookDeliveryOutcome> {
+  const { attempt } = Context.current().info;
   const next = nextRetry(attempt, deps.config.schedule, failure.retryAfterMs);
   if (next !== 'give-up') {
-    // The delay rides in the details too: a workflow does not get `nextRetryDelay` back, and after
-    // an inline first try (a local activity, one attempt) it is the workflow that waits.
-    throw ApplicationFailure.create({
-      message: failure.error,
-      type: WEBHOOK_ATTEMPT_FAILED,
-      nextRetryDelay: next.retryInMs,
-      details: [next.retryInMs],
-    });
+    throw ApplicationFailure.create({ message: failure.error, type: 'WebhookAttemptFailed', nextRetryDelay: next.retryInMs });
   }
   webhookDeadLetters.inc();
   Context.current().log.warn('webhook message dead-lettered', {

@@ -53,14 +53,6 @@ export const { deliverWebhookMessage } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 1 },
 });
 
-// The first try of a final state's webhook, in the workflow task that wrote the state: one attempt,
-// no task-queue round trip; what it cannot deliver goes on as `deliverWebhookMessage` (payment-run.ts).
-// Bounded like the activity: the request itself stops at WEBHOOK_TIMEOUT_MS.
-export const { deliverWebhookMessage: tryWebhookInline } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '3m',
-  retry: { maximumAttempts: 1 },
-});
-
 // Compensation must happen: no attempt limit.
 export const { voidAuthorization } = proxyActivities<Activities>({
   startToCloseTimeout: '15s',

@@ -1,9 +1,8 @@
-import { ActivityFailure, ApplicationFailure, patched, sleep } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { isTerminal, type PaymentStatus } from '../../common/vocabulary.js';
 import {
   NOT_PENDING_ERROR,
   OWN_WEBHOOK_LANE,
-  WEBHOOK_ATTEMPT_FAILED,
   initialSnapshot,
   type PaymentFields,
   type PaymentSnapshot,
@@ -13,7 +12,7 @@ import {
   type WebhookDeliveryOutcome,
   type WebhookMessageRef,
 } from '../../common/workflow-api.js';
-import { deliverWebhookMessage, projectPayment, recordRefusedPayment, tryWebhookInline } from './activity-proxies.js';
+import { deliverWebhookMessage, projectPayment, recordRefusedPayment } from './activity-proxies.js';
 import { CaptureRequests } from './capture.js';
 import { failureMessage } from './failures.js';
 import { WebhookLanes } from './webhook-lanes.js';
@@ -160,32 +159,12 @@ export class PaymentRun {
   private async deliver(message: WebhookMessageRef): Promise<void> {
     let outcome: WebhookDeliveryOutcome;
     try {
-      outcome = await this.send(message);
+      outcome = await deliverWebhookMessage(message.id);
     } catch (err) {
       // The activity itself failed (not the receiver): a failed delivery, not a failed payment.
       outcome = { delivered: false, statusCode: null, attempts: 0, error: failureMessage(err) };
     }
     if (message.lane === OWN_WEBHOOK_LANE) await this.recordOwnWebhook(message.id, outcome);
-  }
-
-  /**
-   * Once the payment is final, a message's first try runs inline (a local activity in the same
-   * workflow task): no schedule, dispatch and completion round trip through the server before the
-   * receiver hears of the final state. What that try does not settle continues as the activity,
-   * after the delay its schedule (or the receiver's Retry-After) asks for. Before the final state an
-   * inline try would hold the workflow task, and cancel or capture with it, for up to a receiver's timeout.
-   */
-  private async send(message: WebhookMessageRef): Promise<WebhookDeliveryOutcome> {
-    if (!isTerminal(this.snapshot.status) || !patched('first-webhook-try-inline')) return deliverWebhookMessage(message.id);
-    try {
-      return await tryWebhookInline(message.id);
-    } catch (err) {
-      const retryInMs = receiverRefusal(err);
-      // Not an answer from the receiver (the database, the worker): the activity starts afresh.
-      if (retryInMs === undefined) return deliverWebhookMessage(message.id);
-      if (retryInMs > 0) await sleep(retryInMs);
-      return deliverWebhookMessage(message.id, 1);
-    }
   }
 
   /** The payment's own webhookUrl (the Go contract) reports its outcome on the payment. */
@@ -198,13 +177,4 @@ export class PaymentRun {
       details: { messageId, statusCode: outcome.statusCode, attempts: outcome.attempts, error: outcome.error },
     });
   }
-}
-
-/** The delay before the next attempt when a try failed because of the receiver's answer; otherwise undefined. */
-function receiverRefusal(err: unknown): number | undefined {
-  // A local activity's failure reaches the workflow as the activity threw it, a task-queue one wrapped.
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (!(cause instanceof ApplicationFailure) || cause.type !== WEBHOOK_ATTEMPT_FAILED) return undefined;
-  const [retryInMs] = cause.details ?? [];
-  return typeof retryInMs === 'number' ? retryInMs : undefined;
 }
