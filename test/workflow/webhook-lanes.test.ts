@@ -4,6 +4,7 @@ import { MAX_DELAY_SECONDS } from '../../common/payment-rules.js';
 import {
   OWN_WEBHOOK_LANE,
   cancelUpdate,
+  captureUpdate,
   type PaymentSnapshot,
   type PaymentWorkflowInput,
   type ProjectionEvent,
@@ -152,6 +153,77 @@ describe('webhook lanes', () => {
     // Nothing to wait for: the canceled state says so (webhookStatus null), and no delivery ran.
     expect(fake.projected().find((p) => p.event.type === 'payment.canceled')!.snapshot.webhookStatus).toBeNull();
     expect(lanesOf(fake.deliveryLog).lanes.own).toBeUndefined();
+  });
+
+  // Hostile review of 26ee9f7: the inline try is a local activity, and a workflow task with a local
+  // activity outstanding is not completed until it resolves (or until core's heartbeat at 80% of the
+  // task timeout). The update that made the state final answers in that same task, so its caller
+  // waits for the receiver. The commit keeps earlier states off the inline path for exactly this
+  // reason ("an inline try would hold cancel and capture"), but the cancel and the capture are the
+  // updates that make a state final.
+  describe('the update that makes a payment final is answered without waiting for its receivers', () => {
+    const RECEIVER_MS = 4_000;
+    /** Final messages (version `finalVersion`) take the receiver RECEIVER_MS to answer; the rest are instant. */
+    const slowReceiverAt = (finalVersion: number) =>
+      fakeActivities({
+        messages: enqueued,
+        deliver: async (messageId) => {
+          if (messageId.endsWith(`:v${finalVersion}`)) await new Promise((resolve) => setTimeout(resolve, RECEIVER_MS));
+          return { delivered: true, statusCode: 200, attempts: 1, error: null };
+        },
+      });
+    /** How long the update took, and which final deliveries had ended by the time it answered. */
+    async function timed(fake: ReturnType<typeof fakeActivities>, finalVersion: number, update: () => Promise<{ status: string }>) {
+      const started = Date.now();
+      const state = await update();
+      const answeredAfterMs = Date.now() - started;
+      const endedBeforeAnswer = fake.deliveryLog
+        .filter((e) => e.phase === 'end' && e.messageId.endsWith(`:v${finalVersion}`))
+        .map((e) => e.messageId);
+      return { status: state.status, answeredAfterMs, endedBeforeAnswer };
+    }
+
+    it('capture', async () => {
+      const fake = slowReceiverAt(4); // created v1, processing v2, requires_capture v3, completed v4
+      const outcome = await testbed.using(fake.activities, async () => {
+        const input = await paymentInput(testbed.env, {
+          captureMethod: 'manual',
+          captureWindowSeconds: 7 * 24 * 3600,
+          webhookUrl: 'https://receiver.example/hook',
+        });
+        const handle = await testbed.env.client.workflow.start(paymentWorkflow, {
+          taskQueue: testbed.taskQueue,
+          workflowId: input.paymentId,
+          args: [input],
+        });
+        await waitUntil(() => fake.projectedEvents().includes('payment.requires_capture'), 'requires_capture to be projected');
+        const outcome = await timed(fake, 4, () => handle.executeUpdate(captureUpdate, { args: [{}] }));
+        await handle.result();
+        return outcome;
+      });
+      expect(outcome.status).toBe('completed');
+      expect.soft(outcome.answeredAfterMs, 'ms from update to answer').toBeLessThan(RECEIVER_MS / 2);
+      expect.soft(outcome.endedBeforeAnswer, 'final deliveries that ended before the answer').toEqual([]);
+    });
+
+    it('cancel', async () => {
+      const fake = slowReceiverAt(2); // created v1, canceled v2
+      const outcome = await testbed.using(fake.activities, async () => {
+        const input = await paymentInput(testbed.env, { delaySeconds: MAX_DELAY_SECONDS, webhookUrl: 'https://receiver.example/hook' });
+        const handle = await testbed.env.client.workflow.start(paymentWorkflow, {
+          taskQueue: testbed.taskQueue,
+          workflowId: input.paymentId,
+          args: [input],
+        });
+        await waitUntil(() => fake.projectedEvents().includes('payment.created'), 'the first projection');
+        const outcome = await timed(fake, 2, () => handle.executeUpdate(cancelUpdate, { args: [{}] }));
+        await handle.result();
+        return outcome;
+      });
+      expect(outcome.status).toBe('canceled');
+      expect.soft(outcome.answeredAfterMs, 'ms from update to answer').toBeLessThan(RECEIVER_MS / 2);
+      expect.soft(outcome.endedBeforeAnswer, 'final deliveries that ended before the answer').toEqual([]);
+    });
   });
 
   it('redelivery sends the given messages one after another and returns each outcome', async () => {
