@@ -155,12 +155,10 @@ describe('webhook lanes', () => {
     expect(lanesOf(fake.deliveryLog).lanes.own).toBeUndefined();
   });
 
-  // Hostile review of 26ee9f7: the inline try is a local activity, and a workflow task with a local
-  // activity outstanding is not completed until it resolves (or until core's heartbeat at 80% of the
-  // task timeout). The update that made the state final answers in that same task, so its caller
-  // waits for the receiver. The commit keeps earlier states off the inline path for exactly this
-  // reason ("an inline try would hold cancel and capture"), but the cancel and the capture are the
-  // updates that make a state final.
+  // From the hostile review of 26ee9f7 (the final state's first webhook try as a local activity;
+  // reverted): a workflow task with a local activity outstanding is not completed until it resolves,
+  // and the cancel or capture that made the state final answers in that task, so its caller would wait
+  // for the receiver. Negative control: 26ee9f7 fails both cases.
   describe('the update that makes a payment final is answered without waiting for its receivers', () => {
     const RECEIVER_MS = 4_000;
     /** Final messages (version `finalVersion`) take the receiver RECEIVER_MS to answer; the rest are instant. */

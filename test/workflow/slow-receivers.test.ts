@@ -5,14 +5,13 @@ import { paymentWorkflow } from '../../worker/workflows/index.js';
 import { paymentInput, startWorkflowTestbed, waitUntil, type WorkflowTestbed } from './environment.js';
 import { fakeActivities } from './fake-activities.js';
 
-// Hostile review of 26ee9f7. The inline first try is a local activity: while it runs, core keeps the
-// workflow task open, and the task keeps its workflow-task slot (OutstandingTask.permit in
-// sdk-core's worker/workflow), until the receiver answers or core heartbeats the task at 80% of the
-// task timeout. A worker has maxConcurrentWorkflowTaskExecutions slots (40 by default; worker.ts
-// does not set it) for every workflow it runs. So receivers that are slow to answer (up to
-// WEBHOOK_TIMEOUT_MS, 10 s by default) now hold the slots that every other payment's workflow tasks
-// (creation, capture, cancel, refunds) need. Before, a slow receiver held an activity slot.
-// This test scales the pool down to 2 slots and 2 slow receivers, instead of 40 and 40.
+// From the hostile review of 26ee9f7 (a final state's first webhook try inline, as a local activity;
+// reverted): while a local activity runs, core keeps the workflow task open, and the task keeps its
+// workflow-task slot (OutstandingTask.permit in sdk-core's worker/workflow) until the receiver answers.
+// A worker has maxConcurrentWorkflowTaskExecutions slots (40 by default) for every workflow it runs, so
+// receivers slow to answer (up to WEBHOOK_TIMEOUT_MS) would hold the slots every other payment needs.
+// Deliveries are task-queue activities so that a slow receiver holds an activity slot only; this test
+// keeps it so, scaled down to 2 slots and 2 slow receivers. Negative control: 26ee9f7 fails it.
 
 let testbed: WorkflowTestbed;
 beforeAll(async () => {
