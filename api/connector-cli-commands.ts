@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Config } from '../common/config.js';
 import { createConnectorAccountInput, describeRules } from '../common/connector-account-input.js';
-import { CredentialBoxError, loadKeyring, rewrap } from '../common/credential-box.js';
+import { CredentialBoxError, loadKeyring, open, rewrap } from '../common/credential-box.js';
 import { StartupError } from '../common/startup-error.js';
 import type { Database } from '../db/client.js';
 import { replaceSealedCredentials, sealedAccounts } from '../db/connector-accounts.js';
@@ -108,8 +108,8 @@ export async function runConnectorCommand(argv: string[], io: ConnectorCliEnviro
 }
 
 /**
- * Rewraps each account whose data key is wrapped by another key than the first of CONNECTOR_KEYS.
- * Running it again finds nothing to do; an account whose key is no longer listed is named and left
+ * Rewraps each account whose data key is wrapped by another key than the first of CONNECTOR_KEYS, and
+ * checks that the others open with it. Running it again finds nothing to do; an account whose key is no longer listed is named and left
  * as it is (the command then fails, so the old key is not dropped while something needs it).
  */
 async function rotateKeys(db: Database, io: ConnectorCliEnvironment, merchantId: string | undefined): Promise<void> {
@@ -120,11 +120,13 @@ async function rotateKeys(db: Database, io: ConnectorCliEnvironment, merchantId:
   let current = 0;
   const failed: string[] = [];
   for (const account of await sealedAccounts(db, merchantId)) {
-    if (account.keyId === keyring.currentId) {
-      current++;
-      continue;
-    }
     try {
+      if (account.keyId === keyring.currentId) {
+        // Same id is not the same key (two development keys are both `dev`): prove it opens.
+        open(keyring, account.sealedCredentials);
+        current++;
+        continue;
+      }
       // A concurrent credentials update already sealed with the current key: nothing left to do for it.
       if (await replaceSealedCredentials(db, account.id, account.sealedCredentials, rewrap(keyring, account.sealedCredentials)))
         rewrapped++;

@@ -257,6 +257,11 @@ describe('npm run connectors', () => {
     expect(lost).toMatchObject({ failed: true });
     expect(lost.stdout).toContain('1 could not be opened');
     expect(lost.stderr).toMatch(/sealed with key b, which CONNECTOR_KEYS does not hold/);
+
+    // Another key under the same id (two development keys are both `dev`) is not "already on it".
+    const impostor = await cli(['rotate-keys', '--merchant', merchant.id], { CONNECTOR_KEYS: newMasterKeyEntry('b') });
+    expect(impostor).toMatchObject({ failed: true });
+    expect(impostor.stdout).toContain('0 already on it; 1 could not be opened');
   });
 
   it('reads the secret from stdin when no variable is named, and refuses a bad one naming the rule', async () => {
