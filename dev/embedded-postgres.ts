@@ -71,7 +71,10 @@ export async function startEmbeddedPostgres(options: {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`,
     postmaster,
     stop: async () => {
-      await server.stop();
+      // Not server.stop(): it waits for an exit event that never comes when Postgres has already
+      // stopped, as it does when Ctrl-C reaches the whole process group (Postgres is in ours).
+      if (postmaster) await stopProcess(postmaster, { signal: 'SIGINT', graceMs: 10_000 });
+      else await server.stop();
       watchdog?.disarm();
     },
     // Immediate shutdown of the postmaster named in its pid file; its backends follow it.
