@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { StartupError } from '../common/startup-error.js';
-import { assertPortFree } from './ports.js';
+import { assertPortFree, freePortsBelow } from './ports.js';
 import { identify, type ProcessIdentity } from './process-identity.js';
 import { stopChild } from './process.js';
 import { watchOver } from './watchdog.js';
@@ -35,6 +35,10 @@ export async function startTemporalDevServer(options: {
   args.push('--namespace', options.namespace ?? 'default');
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
+  // Left to the CLI these two are random high ports, where outgoing connections take their source
+  // ports: below 32768 they cannot collide with them.
+  const [httpPort, metricsPort] = await freePortsBelow(2);
+  args.push('--http-port', String(httpPort), '--metrics-port', String(metricsPort));
   if (options.dbFile) {
     await mkdir(path.dirname(path.resolve(options.dbFile)), { recursive: true });
     args.push('--db-filename', path.resolve(options.dbFile), '--sqlite-pragma', 'journal_mode=wal');
