@@ -80,6 +80,11 @@ describe('the route', () => {
     expect(result).toMatchObject({ status: 'failed', failureReason: 'card declined' });
     expect(authorizedAt).toEqual(['ca_stripe']);
     expect(fake.callsTo('capturePayment')).toHaveLength(0);
+    // The timeline names the connector that declined, as a success's entry names the one that authorized.
+    const failed = fake.projected().at(-1)!;
+    expect(failed.event).toMatchObject({ type: 'payment.failed', details: { connector: 'stripe', connectorAccountId: 'ca_stripe' } });
+    // Nothing is held there: the payment names no connector for capture or refunds.
+    expect(failed.snapshot.connector ?? null).toBeNull();
   });
 
   it('an unknown outcome is settled (proven absent or voided) before the next connector is asked', async () => {

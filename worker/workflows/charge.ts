@@ -19,8 +19,10 @@ export async function charge(payment: PaymentRun): Promise<void> {
   if (patched('connector-routing')) {
     const outcome = await authorizeAlongRoute(payment, scenario);
     if ('failed' in outcome) {
-      const { reason, failedOver } = outcome.failed;
-      await payment.transition('failed', { reason, step: 'authorize', ...failoverDetails(failedOver) }, { failureReason: reason });
+      const { reason, failedOver, route: ended } = outcome.failed;
+      // Named like a success's entry: which connector's answer ended the route (a decline, most often).
+      const by = ended ? { connector: ended.kind, connectorAccountId: ended.accountId } : {};
+      await payment.transition('failed', { reason, step: 'authorize', ...by, ...failoverDetails(failedOver) }, { failureReason: reason });
       return;
     }
     ({ authorizationId, route } = outcome.authorized);

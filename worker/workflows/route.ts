@@ -17,7 +17,10 @@ export interface Authorization {
   failedOver: Array<{ connector: string; accountId: string | null; reason: string }>;
 }
 
-export type RouteOutcome = { authorized: Authorization } | { failed: { reason: string; failedOver: Authorization['failedOver'] } };
+export type RouteOutcome =
+  | { authorized: Authorization }
+  /** `route`: the connector whose answer ended the route, when one did. */
+  | { failed: { reason: string; failedOver: Authorization['failedOver']; route?: RouteStep } };
 
 /**
  * Authorizes along the merchant's route: each connector in order until one authorizes. A decline
@@ -50,14 +53,14 @@ export async function authorizeAlongRoute(payment: PaymentRun, scenario: string 
     } catch (err) {
       const reason = failureMessage(err);
       const type = failureType(err);
-      if (type === CONNECTOR_DECLINED_ERROR) return { failed: { reason, failedOver } };
+      if (type === CONNECTOR_DECLINED_ERROR) return { failed: { reason, failedOver, route } };
       // Unless every try provably never reached the connector, it may hold the money: prove the attempt
       // empty or void it before the payment fails or another connector is asked.
       if (type !== CONNECTOR_UNAVAILABLE_ERROR) {
         const unsettled = await settle(paymentId, amount, currency, route);
-        if (unsettled) return { failed: { reason: unsettled, failedOver } };
+        if (unsettled) return { failed: { reason: unsettled, failedOver, route } };
       }
-      if (!route.failover) return { failed: { reason, failedOver } };
+      if (!route.failover) return { failed: { reason, failedOver, route } };
       failedOver.push({ connector: route.kind, accountId: route.accountId, reason });
     }
   }
