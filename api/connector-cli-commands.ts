@@ -32,22 +32,24 @@ export interface ConnectorCliEnvironment {
 
 /** Runs one connectors-CLI command against an open database; a refused input ends as one line naming the field. */
 export async function runConnectorCommand(argv: string[], io: ConnectorCliEnvironment): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      merchant: { type: 'string' },
-      kind: { type: 'string' },
-      label: { type: 'string' },
-      currencies: { type: 'string' },
-      'min-amount': { type: 'string' },
-      'max-amount': { type: 'string' },
-      'payment-method-types': { type: 'string' },
-      position: { type: 'string' },
-      'secret-key-env': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    allowPositionals: true,
-  });
+  const { values, positionals } = parsedOrUsage(() =>
+    parseArgs({
+      args: argv,
+      options: {
+        merchant: { type: 'string' },
+        kind: { type: 'string' },
+        label: { type: 'string' },
+        currencies: { type: 'string' },
+        'min-amount': { type: 'string' },
+        'max-amount': { type: 'string' },
+        'payment-method-types': { type: 'string' },
+        position: { type: 'string' },
+        'secret-key-env': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      allowPositionals: true,
+    }),
+  );
   const [command, arg] = positionals;
   if (values.help || !command) {
     io.out(CONNECTOR_USAGE);
@@ -64,11 +66,15 @@ export async function runConnectorCommand(argv: string[], io: ConnectorCliEnviro
   });
   try {
     switch (command) {
-      case 'list':
-        for (const a of await listConnectors(ctx(values.merchant))) {
+      case 'list': {
+        const accounts = await listConnectors(ctx(values.merchant));
+        // Said, not silent: an empty route means the built-in simulator takes every payment.
+        if (accounts.length === 0) io.out('no connector accounts: payments go to the built-in simulator');
+        for (const a of accounts) {
           io.out([a.position, a.id, a.kind, a.label, describeRules(a.rules), a.credentialsHint ?? '-'].join('\t'));
         }
         break;
+      }
       case 'add': {
         const secretKey = values.kind === 'stripe' ? await readSecret(values['secret-key-env'], io) : undefined;
         const input = createConnectorAccountInput.parse({
@@ -138,6 +144,17 @@ async function rotateKeys(db: Database, io: ConnectorCliEnvironment, merchantId:
   }
   io.out(`rewrapped ${rewrapped} account(s) to key ${keyring.currentId}; ${current} already on it; ${failed.length} could not be opened`);
   if (failed.length) throw new StartupError(`not rotated:\n  ${failed.join('\n  ')}`);
+}
+
+/** An unknown or malformed option is one line and the usage, not a stack trace. */
+function parsedOrUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+      throw new StartupError(`${err.message}\n${CONNECTOR_USAGE}`);
+    throw err;
+  }
 }
 
 async function readSecret(variable: string | undefined, io: ConnectorCliEnvironment): Promise<string> {

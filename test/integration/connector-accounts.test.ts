@@ -216,6 +216,15 @@ describe('npm run connectors', () => {
   it('adds with the secret from the environment, lists hints only, and rotate-keys moves every account to the new key, once', async () => {
     const merchant = await createMerchant(system.database.db, 'Connectors CLI');
     const secret = `sk_test_${randomBytes(10).toString('hex')}`;
+    // An empty route is said, not printed as nothing; an unknown option is one line and the usage.
+    expect((await cli(['list', '--merchant', merchant.id], { CONNECTOR_KEYS: KEY_A })).stdout).toContain(
+      'no connector accounts: payments go to the built-in simulator',
+    );
+    const unknown = await cli(['add', '--secret-key', secret], { CONNECTOR_KEYS: KEY_A });
+    expect(unknown).toMatchObject({ failed: true });
+    expect(unknown.stderr).toMatch(/Unknown option '--secret-key'[\s\S]*usage: connectors/);
+    expect(unknown.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(unknown.stderr + unknown.stdout).not.toContain(secret);
     const added = await cli(
       [
         'add',
