@@ -53,7 +53,8 @@ describe('charging', () => {
     expect(fake.callsTo('voidAuthorization')).toHaveLength(0);
     expect(fake.projected().at(-1)!.event).toEqual({
       type: 'payment.failed',
-      details: { reason: 'card declined by issuer', step: 'authorize' },
+      // The connector whose answer ended the route: here the built-in simulator (no account).
+      details: { reason: 'card declined by issuer', step: 'authorize', connector: 'simulator', connectorAccountId: null },
     });
   });
 
