@@ -94,6 +94,12 @@ export interface ProjectionEvent {
   details: Record<string, unknown>;
 }
 
+/** A charge's opening: the state changes to write, in order, and the payment whose route to read. */
+export interface OpenChargeInput {
+  writes: Array<{ snapshot: PaymentSnapshot; event: ProjectionEvent }>;
+  route: { merchantId: string; amount: number; currency: string; paymentMethodId: string | null };
+}
+
 export interface PaymentWorkflowState {
   status: PaymentStatus;
   version: number;

@@ -10,13 +10,14 @@ beforeAll(async () => {
   system = await startTestSystem({
     wrapActivities: (activities) => ({
       ...activities,
-      // The write of version 2 commits, then the activity overruns its 10 s timeout and is retried.
-      async projectPayment(snapshot, event) {
+      // The charge's opening (versions 1 and 2) commits, then the activity overruns its 10 s timeout and is retried.
+      async openCharge(input) {
+        const { snapshot } = input.writes.at(-1)!;
         const key = `${snapshot.paymentId}:${snapshot.version}`;
         calls.set(key, (calls.get(key) ?? 0) + 1);
-        const messages = await activities.projectPayment(snapshot, event);
+        const opened = await activities.openCharge(input);
         if (snapshot.version === 2 && calls.get(key) === 1) await new Promise((r) => setTimeout(r, 11_000));
-        return messages;
+        return opened;
       },
     }),
   });

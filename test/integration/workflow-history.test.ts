@@ -19,6 +19,7 @@ const History = temporal.api.history.v1.History;
 let system: TestSystem;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 const fresh = new Map<string, temporal.api.history.v1.IHistory>();
+const paymentIds = new Map<string, string>();
 
 /** One payment per path through the workflow; their histories are replayed below. */
 const SCENARIOS = {
@@ -40,6 +41,11 @@ const SCENARIOS = {
   'routed-completed': { delaySeconds: 0, data: {} },
   // A merchant's route whose first connector (Stripe, refusing connections) is left for a simulator account.
   'failover-completed': { delaySeconds: 0, data: { paymentMethodToken: 'pm_card_visa' }, failover: true },
+  // The charge opened in one local activity (patched 'charge-opens-in-one-write'): with `created` when due at once, without after a delay.
+  'opened-at-once': { delaySeconds: 0, data: {} },
+  'opened-after-delay': { delaySeconds: 1, data: {} },
+  // Due at once and started around the API, as if the API died between the start and its write.
+  'opened-without-api-write': { delaySeconds: 0, data: {}, direct: true },
 } as const;
 
 /** A merchant whose route is a Stripe account nobody answers for, then a simulator account. */
@@ -121,6 +127,7 @@ beforeAll(async () => {
       const handle = system.temporal.workflow.getHandle(p.id);
       await handle.result();
       fresh.set(name, await handle.fetchHistory());
+      paymentIds.set(name, p.id);
     }),
   );
   if (parseToolConfig().RECORD_HISTORIES === '1') {
@@ -171,6 +178,36 @@ describe('workflow histories', () => {
       .events!.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
       .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
     expect(scheduled).toEqual(['authorizePayment', 'authorizePayment', 'capturePayment']);
+  });
+
+  it('a charge opens with one local activity (created when due at once, processing, the route), not three', () => {
+    /** Local-activity markers before the first gateway call is scheduled. */
+    const opening = (name: string) => {
+      const events = fresh.get(name)!.events!;
+      const firstCall = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+      return events
+        .slice(0, firstCall)
+        .filter(
+          (e) =>
+            e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED && e.markerRecordedEventAttributes!.markerName === 'core_local_activity',
+        ).length;
+    };
+    expect(opening('opened-at-once')).toBe(1);
+    // After a delay: `created` was written before the timer, then processing and the route together.
+    expect(opening('opened-after-delay')).toBe(2);
+  });
+
+  it('a payment due at once whose API never wrote it still has its whole timeline from the workflow, created first', async () => {
+    const paymentId = paymentIds.get('opened-without-api-write')!;
+    const { rows } = await system.database.pool.query<{ version: number; type: string }>(
+      'select version, type from payment_events where payment_id = $1 order by version',
+      [paymentId],
+    );
+    expect(rows.map((r) => [r.version, r.type])).toEqual([
+      [1, 'payment.created'],
+      [2, 'payment.processing'],
+      [3, 'payment.completed'],
+    ]);
   });
 
   it('a zero delay creates no timer; a delay creates exactly one', () => {

@@ -84,6 +84,12 @@ export function fakeActivities(script: FakeActivityScript = {}) {
       record('planRoute', [payment]);
       return script.route?.() ?? [BUILT_IN_SIMULATOR];
     },
+    // As the real one: each write in order, then the route; recorded as those calls, so tests read one log.
+    async openCharge({ writes, route }) {
+      const messages: WebhookMessageRef[] = [];
+      for (const { snapshot, event } of writes) messages.push(...(await activities.projectPayment(snapshot, event)));
+      return { messages, connectors: await activities.planRoute(route) };
+    },
     async authorizePayment(request) {
       const attempt = record('authorizePayment', [request]);
       await script.authorize?.(attempt, request);

@@ -3,7 +3,7 @@ import type { Activities } from '../activities/index.js';
 
 // Projection writes are short database upserts: local activities keep them off the task queue and
 // out of the history (one marker each). They retry without limit so the read model always converges.
-export const { projectPayment, recordRefusedPayment } = proxyLocalActivities<Activities>({
+export const { projectPayment, recordRefusedPayment, openCharge } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });

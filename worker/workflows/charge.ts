@@ -1,14 +1,25 @@
 import { patched } from '@temporalio/workflow';
-import type { RouteStep } from '../../common/connector-route.js';
+import type { ConnectorRef, RouteStep } from '../../common/connector-route.js';
 import { authorizePayment, capturePayment } from './activity-proxies.js';
 import { failureMessage } from './failures.js';
 import { awaitCapture, failCapture } from './capture.js';
 import type { PaymentRun } from './payment-run.js';
 import { authorizeAlongRoute, type Authorization } from './route.js';
 
-/** authorize → capture (or, for manual capture, wait for the merchant's); a capture that fails for good voids the authorization (saga compensation). */
-export async function charge(payment: PaymentRun): Promise<void> {
-  await payment.transition('processing', payment.processNowRequested ? { early: true } : {});
+/** Released histories wrote `processing` and read the route in local activities of their own. */
+export const CHARGE_OPENS_IN_ONE_WRITE = 'charge-opens-in-one-write';
+
+/**
+ * authorize → capture (or, for manual capture, wait for the merchant's); a capture that fails for good
+ * voids the authorization (saga compensation). `createdWritten`: false when the payment was due at once and its `created` state waits to be written with `processing`.
+ */
+export async function charge(payment: PaymentRun, createdWritten = true): Promise<void> {
+  const early = payment.processNowRequested ? { early: true } : {};
+  // One local activity writes `processing` (and `created`, when not written yet) and reads the route.
+  const opensInOneWrite = !createdWritten || patched(CHARGE_OPENS_IN_ONE_WRITE);
+  let planned: ConnectorRef[] | undefined;
+  if (opensInOneWrite) planned = await payment.openCharge(early, !createdWritten);
+  else await payment.transition('processing', early);
   const { paymentId, amount, currency, data } = payment.snapshot;
   const scenario = typeof data.simulate === 'string' ? data.simulate : undefined;
 
@@ -16,8 +27,8 @@ export async function charge(payment: PaymentRun): Promise<void> {
   // Released histories authorized through the built-in simulator alone, without a route.
   let route: RouteStep | undefined;
   let routeDetails: Record<string, unknown> = {};
-  if (patched('connector-routing')) {
-    const outcome = await authorizeAlongRoute(payment, scenario);
+  if (opensInOneWrite || patched('connector-routing')) {
+    const outcome = await authorizeAlongRoute(payment, scenario, planned);
     if ('failed' in outcome) {
       const { reason, failedOver, route: ended } = outcome.failed;
       // Named like a success's entry: which connector's answer ended the route (a decline, most often).

@@ -8,11 +8,13 @@ import {
   type PaymentSnapshot,
   type PaymentWorkflowResult,
   type PaymentWorkflowState,
+  type OpenChargeInput,
   type ProjectionEvent,
   type WebhookDeliveryOutcome,
   type WebhookMessageRef,
 } from '../../common/workflow-api.js';
-import { deliverWebhookMessage, projectPayment, recordRefusedPayment } from './activity-proxies.js';
+import type { ConnectorRef } from '../../common/connector-route.js';
+import { deliverWebhookMessage, openCharge, projectPayment, recordRefusedPayment } from './activity-proxies.js';
 import { CaptureRequests } from './capture.js';
 import { failureMessage } from './failures.js';
 import { WebhookLanes } from './webhook-lanes.js';
@@ -105,11 +107,35 @@ export class PaymentRun {
    */
   project(event: ProjectionEvent): Promise<void> {
     const snapshot = { ...this.snapshot };
-    const write = async () => {
+    return this.write(async () => {
       this.lanes.enqueue(await projectPayment(snapshot, event));
       this.projectedVersion = Math.max(this.projectedVersion, snapshot.version);
-    };
-    const written = this.writing ? this.writing.then(write, write) : write();
+    });
+  }
+
+  /**
+   * `processing` (after `created` when the payment was due at once and that is not written yet)
+   * and the route, in one local activity: a charge opens in one activation instead of two or three.
+   */
+  openCharge(details: Record<string, unknown>, withCreated: boolean): Promise<ConnectorRef[]> {
+    const writes: OpenChargeInput['writes'] = [];
+    if (withCreated) writes.push({ snapshot: { ...this.snapshot }, event: { type: 'payment.created', details: {} } });
+    Object.assign(this.snapshot, { status: 'processing', version: this.snapshot.version + 1, updatedAt: Date.now() });
+    const snapshot = { ...this.snapshot };
+    writes.push({ snapshot, event: { type: 'payment.processing', details } });
+    const { merchantId, amount, currency, paymentMethodId } = snapshot;
+    let connectors: ConnectorRef[] = [];
+    return this.write(async () => {
+      const opened = await openCharge({ writes, route: { merchantId, amount, currency, paymentMethodId } });
+      this.lanes.enqueue(opened.messages);
+      this.projectedVersion = Math.max(this.projectedVersion, snapshot.version);
+      connectors = opened.connectors;
+    }).then(() => connectors);
+  }
+
+  /** Runs a write after the one in flight, if any (the same promise chain as before, so histories replay). */
+  private write(run: () => Promise<void>): Promise<void> {
+    const written = this.writing ? this.writing.then(run, run) : run();
     const settled = written.then(
       () => undefined,
       () => undefined,

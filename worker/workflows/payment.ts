@@ -10,7 +10,7 @@ import {
 } from '../../common/workflow-api.js';
 import { acceptCaptureRequests, refuseCancelUnlessCancelable } from './capture.js';
 import { acceptAmendments } from './amend.js';
-import { charge } from './charge.js';
+import { CHARGE_OPENS_IN_ONE_WRITE, charge } from './charge.js';
 import { refusalOf } from './failures.js';
 import { PaymentRun } from './payment-run.js';
 
@@ -63,14 +63,20 @@ function acceptRequests(payment: PaymentRun): void {
 
 /** created → failed (invalid input) | canceled | charged, then every webhook delivered. */
 async function live(payment: PaymentRun): Promise<void> {
-  await payment.project({ type: 'payment.created', details: {} });
   const problem = paymentInputProblem(payment.snapshot);
-  if (problem) {
-    await payment.transition('failed', { reason: problem }, { failureReason: problem });
+  const dueAtOnce = !problem && !payment.interrupted && payment.snapshot.scheduledAt <= Date.now();
+  if (dueAtOnce && patched(CHARGE_OPENS_IN_ONE_WRITE)) {
+    // Nothing to wait for: `created` is written with the charge's opening (the API wrote it already, unless it died).
+    await charge(payment, false);
   } else {
-    await waitUntilDue(payment);
-    if (payment.cancelReason !== null) await cancel(payment, payment.cancelReason);
-    else await charge(payment);
+    await payment.project({ type: 'payment.created', details: {} });
+    if (problem) {
+      await payment.transition('failed', { reason: problem }, { failureReason: problem });
+    } else {
+      await waitUntilDue(payment);
+      if (payment.cancelReason !== null) await cancel(payment, payment.cancelReason);
+      else await charge(payment);
+    }
   }
   await payment.drainWebhooks();
 }

@@ -4,6 +4,7 @@ import {
   CONNECTOR_DECLINED_ERROR,
   CONNECTOR_RECONCILE_ERROR,
   CONNECTOR_UNAVAILABLE_ERROR,
+  type ConnectorRef,
   type RouteStep,
 } from '../../common/connector-route.js';
 import { authorizeBeforeFailover, authorizePayment, planRoute, settleAbandonedAttempt } from './activity-proxies.js';
@@ -28,10 +29,15 @@ export type RouteOutcome =
  * left at once; one whose outcome stayed unknown is first proven empty or voided, so no two
  * connectors ever hold the payment's money.
  */
-export async function authorizeAlongRoute(payment: PaymentRun, scenario: string | undefined): Promise<RouteOutcome> {
+export async function authorizeAlongRoute(
+  payment: PaymentRun,
+  scenario: string | undefined,
+  planned?: ConnectorRef[],
+): Promise<RouteOutcome> {
   const { paymentId, merchantId, amount, currency, paymentMethodId, data } = payment.snapshot;
   const paymentMethodToken = typeof data.paymentMethodToken === 'string' ? data.paymentMethodToken : undefined;
-  const connectors = await planRoute({ merchantId, amount, currency, paymentMethodId });
+  // Histories before 'charge-opens-in-one-write' read the route in a local activity of its own.
+  const connectors = planned ?? (await planRoute({ merchantId, amount, currency, paymentMethodId }));
   const failedOver: Authorization['failedOver'] = [];
   if (connectors.length === 0)
     return { failed: { reason: 'no connector of the merchant accepts this payment (currency, amount or payment method)', failedOver } };
