@@ -1,21 +1,18 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { encodeFeedCursor, type FeedEventType, type FeedEventView, type FeedPosition } from '../common/event-feed.js';
-import type { PaymentSnapshot, ProjectionEvent } from '../common/workflow-api.js';
 import type { Database } from './client.js';
-import { DEMO_MERCHANT_ID, events } from './schema.js';
-import { webhookPayload } from './webhook-messages.js';
+import type { Bind } from './compiled-statement.js';
+import { events } from './schema.js';
 
 /**
  * The CTE `feed` for the projection's statement: one feed row for the timeline entry the
  * statement inserted (`entry`), none when the entry existed already, so a retried or late
- * projection adds nothing. The payload is the event's webhook payload (`extra` as the webhook's: a refund's object).
+ * projection adds nothing. Over `eventValues`: the payload is the event's webhook payload.
  */
-export function feedEntryCte(snapshot: PaymentSnapshot, event: ProjectionEvent, extra: Record<string, unknown> = {}): SQL {
-  // Histories recorded before merchants existed carry none: their row belongs to the demo merchant.
-  const merchantId = snapshot.merchantId || DEMO_MERCHANT_ID;
+export function feedEntryCte(v: Bind): SQL {
   return sql`feed as (
       insert into ${events} (merchant_id, type, payment_id, payment_version, payload)
-      select ${merchantId}::text, ${event.type}::text, ${snapshot.paymentId}::text, version, ${JSON.stringify({ ...webhookPayload(snapshot, event.type), ...extra })}::jsonb
+      select ${v('ev_merchant_id')}::text, ${v('ev_type')}::text, ${v('ev_payment_id')}::text, version, ${v('ev_payload')}::jsonb
       from entry
     )`;
 }

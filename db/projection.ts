@@ -1,9 +1,11 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
+import type { PgInsertValue } from 'drizzle-orm/pg-core';
 import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../common/workflow-api.js';
 import type { Database } from './client.js';
-import { paymentEvents, payments } from './schema.js';
+import { compiledStatement, type Bind } from './compiled-statement.js';
+import { DEMO_MERCHANT_ID, paymentEvents, payments } from './schema.js';
 import { feedEntryCte } from './event-feed.js';
-import { webhookMessagesCte } from './webhook-messages.js';
+import { eventValues, webhookMessagesCte } from './webhook-messages.js';
 
 const at = (ms: number) => new Date(ms);
 
@@ -26,7 +28,7 @@ export function paymentRow(s: PaymentSnapshot): typeof payments.$inferSelect {
     description: s.description,
     workflowRunId: s.workflowRunId,
     failureReason: s.failureReason,
-    compensated: s.compensated,
+    compensated: s.compensated ?? false,
     version: s.version,
     createdAt: at(s.createdAt),
     updatedAt: at(s.updatedAt),
@@ -43,38 +45,55 @@ export function paymentRow(s: PaymentSnapshot): typeof payments.$inferSelect {
 
 const excluded = (column: string) => sql.raw(`excluded.${column}`);
 
+/** The columns of a payment row, each bound to the value of the same name (`paymentRow`'s keys). */
+const rowColumns = Object.keys(getTableColumns(payments));
+
 /**
- * Writes one state change of a payment, in one statement (atomic, one round trip): the current row
- * moves forward only when the version is higher, the timeline entry is unique per version, and the
- * webhook messages of the event are enqueued under ids derived from (payment, version, receiver).
- * Applying the same write twice, or an older write after a newer one, changes nothing and returns the
- * same messages. A trigger NOTIFYs listeners when the row changes.
+ * One state change of a payment, in one statement (atomic, one round trip): the current row moves
+ * forward only when the version is higher, the timeline entry is unique per version, and the webhook
+ * messages of the event are enqueued under ids derived from (payment, version, receiver). Applying
+ * the same write twice, or an older write after a newer one, changes nothing and returns the same
+ * messages. A trigger NOTIFYs listeners when the row changes.
  */
+const paymentState = compiledStatement(
+  'project_payment_state',
+  // Drizzle parenthesises each embedded query itself.
+  (db, v) => sql`with moved as ${paymentUpsert(db, v)}, entry as ${timelineInsert(db, v)}, ${feedEntryCte(v)}, ${webhookMessagesCte(v)}
+    select (select count(*)::int from moved) as changed,
+           coalesce((select json_agg(json_build_object('id', id, 'lane', lane)) from planned), '[]'::json) as messages`,
+);
+
 export async function projectPaymentState(
   db: Database,
   snapshot: PaymentSnapshot,
   event: ProjectionEvent,
 ): Promise<{ rowChanged: boolean; messages: WebhookMessageRef[] }> {
-  const result = await db.execute<{ changed: number; messages: WebhookMessageRef[] }>(paymentStateStatement(db, snapshot, event));
-  const { changed, messages } = result.rows[0]!;
-  return { rowChanged: changed > 0, messages };
+  const [result] = await paymentState.rows<{ changed: number; messages: WebhookMessageRef[] }>(db, stateValues(snapshot, event));
+  return { rowChanged: result!.changed > 0, messages: result!.messages };
 }
 
-/** Exposed so the benchmark can send the same SQL through raw pg. */
-export function paymentStateStatement(db: Queryable, snapshot: PaymentSnapshot, event: ProjectionEvent): SQL {
-  // Drizzle parenthesises each embedded query itself.
-  return sql`with moved as ${paymentUpsert(db, snapshot)}, entry as ${timelineInsert(db, snapshot, event)}, ${feedEntryCte(snapshot, event)}, ${webhookMessagesCte(snapshot, event)}
-    select (select count(*)::int from moved) as changed,
-           coalesce((select json_agg(json_build_object('id', id, 'lane', lane)) from planned), '[]'::json) as messages`;
+/** The statement's text and values, so the benchmark can send the very same through raw pg. */
+export function paymentStateQuery(db: Database, snapshot: PaymentSnapshot, event: ProjectionEvent): { text: string; values: unknown[] } {
+  return paymentState.query(db, stateValues(snapshot, event));
+}
+
+function stateValues(snapshot: PaymentSnapshot, event: ProjectionEvent): Record<string, unknown> {
+  return {
+    ...paymentRow(snapshot),
+    // Absent only in histories recorded before merchants existed: the demo merchant, the column's default.
+    merchantId: snapshot.merchantId ?? DEMO_MERCHANT_ID,
+    ...timelineValues(snapshot, event),
+    ...eventValues(snapshot, event),
+  };
 }
 
 type Queryable = Pick<Database, 'insert'>;
 
 /** The row moves only to a higher version. */
-function paymentUpsert(db: Queryable, snapshot: PaymentSnapshot) {
+function paymentUpsert(db: Queryable, v: Bind) {
   return db
     .insert(payments)
-    .values(paymentRow(snapshot))
+    .values(Object.fromEntries(rowColumns.map((column) => [column, v(column)])) as PgInsertValue<typeof payments>)
     .onConflictDoUpdate({
       target: payments.id,
       set: {
@@ -105,17 +124,29 @@ function paymentUpsert(db: Queryable, snapshot: PaymentSnapshot) {
     .returning({ id: payments.id });
 }
 
+/** The values `timelineInsert` binds. */
+export function timelineValues(snapshot: PaymentSnapshot, event: ProjectionEvent) {
+  return {
+    entry_payment_id: snapshot.paymentId,
+    entry_version: snapshot.version,
+    entry_type: event.type,
+    entry_status: snapshot.status,
+    entry_occurred_at: at(snapshot.updatedAt),
+    entry_details: event.details,
+  };
+}
+
 /** One timeline entry per (payment, version); a replay is ignored. Returns what it inserted, so the events feed gets exactly one row per entry. */
-function timelineInsert(db: Queryable, snapshot: PaymentSnapshot, event: ProjectionEvent) {
+export function timelineInsert(db: Queryable, v: Bind) {
   return db
     .insert(paymentEvents)
     .values({
-      paymentId: snapshot.paymentId,
-      version: snapshot.version,
-      type: event.type,
-      status: snapshot.status,
-      occurredAt: at(snapshot.updatedAt),
-      details: event.details,
+      paymentId: v('entry_payment_id'),
+      version: v('entry_version'),
+      type: v('entry_type'),
+      status: v('entry_status'),
+      occurredAt: v('entry_occurred_at'),
+      details: v('entry_details'),
     })
     .onConflictDoNothing({ target: [paymentEvents.paymentId, paymentEvents.version] })
     .returning({ version: paymentEvents.version });
