@@ -44,7 +44,7 @@ export async function measureSleeping(
   const last = memory[memory.length - 1]!;
   const first = memory[0]!;
   const perThousand = (from: typeof first, to: typeof first) =>
-    to.sleeping > from.sleeping ? ((to.rssMiB - from.rssMiB) / (to.sleeping - from.sleeping)) * 1000 : NaN;
+    to.sleeping > from.sleeping ? round(((to.rssMiB - from.rssMiB) / (to.sleeping - from.sleeping)) * 1000, 1) : null;
   return {
     sleeping: last.sleeping,
     cacheBound: plan.cacheBound,
@@ -52,8 +52,8 @@ export async function measureSleeping(
     boundSample: atBound.sleeping,
     rssMiB: memory.map((m) => ({ ...m, rssMiB: round(m.rssMiB, 1) })),
     rssBeyondBoundRatio: round(last.rssMiB / atBound.rssMiB),
-    rssMiBPerThousandBelowBound: round(perThousand(first, atBound), 1),
-    rssMiBPerThousandBeyondBound: round(perThousand(atBound, last), 1),
+    rssMiBPerThousandBelowBound: perThousand(first, atBound),
+    rssMiBPerThousandBeyondBound: perThousand(atBound, last),
     apiGetMs: {
       before: [round(percentile(getBefore, 50), 2), round(percentile(getBefore, 99), 2)],
       after: [round(percentile(getAfter, 50), 2), round(percentile(getAfter, 99), 2)],
