@@ -10,13 +10,13 @@ beforeAll(async () => {
   system = await startTestSystem({
     wrapActivities: (activities) => ({
       ...activities,
-      // The charge's opening (versions 1 and 2) commits, then the activity overruns its 10 s timeout and is retried.
+      // The charge's opening (versions 1 and 2) commits, then the activity overruns its 20 s timeout and is retried.
       async openCharge(input) {
         const { snapshot } = input.writes.at(-1)!;
         const key = `${snapshot.paymentId}:${snapshot.version}`;
         calls.set(key, (calls.get(key) ?? 0) + 1);
         const opened = await activities.openCharge(input);
-        if (snapshot.version === 2 && calls.get(key) === 1) await new Promise((r) => setTimeout(r, 11_000));
+        if (snapshot.version === 2 && calls.get(key) === 1) await new Promise((r) => setTimeout(r, 21_000));
         return opened;
       },
     }),

@@ -3,8 +3,15 @@ import type { Activities } from '../activities/index.js';
 
 // Projection writes are short database upserts: local activities keep them off the task queue and
 // out of the history (one marker each). They retry without limit so the read model always converges.
-export const { projectPayment, recordRefusedPayment, openCharge } = proxyLocalActivities<Activities>({
+export const { projectPayment, recordRefusedPayment } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+// A charge's opening runs up to three statements, each bounded by the pool's 5 s query timeout: its
+// attempt gets room for all three, so a slow database does not time out attempts whose writes land.
+export const { openCharge } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '20s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 

@@ -63,13 +63,14 @@ function acceptRequests(payment: PaymentRun): void {
 
 /** created → failed (invalid input) | canceled | charged, then every webhook delivered. */
 async function live(payment: PaymentRun): Promise<void> {
-  const problem = paymentInputProblem(payment.snapshot);
-  const dueAtOnce = !problem && !payment.interrupted && payment.snapshot.scheduledAt <= Date.now();
+  const dueAtOnce = !paymentInputProblem(payment.snapshot) && !payment.interrupted && payment.snapshot.scheduledAt <= Date.now();
   if (dueAtOnce && patched(CHARGE_OPENS_IN_ONE_WRITE)) {
     // Nothing to wait for: `created` is written with the charge's opening (the API wrote it already, unless it died).
     await charge(payment, false);
   } else {
     await payment.project({ type: 'payment.created', details: {} });
+    // Checked after the write, as released histories did: an amendment may have arrived meanwhile.
+    const problem = paymentInputProblem(payment.snapshot);
     if (problem) {
       await payment.transition('failed', { reason: problem }, { failureReason: problem });
     } else {
