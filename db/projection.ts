@@ -12,8 +12,8 @@ const at = (ms: number) => new Date(ms);
 export function paymentRow(s: PaymentSnapshot): typeof payments.$inferSelect {
   return {
     id: s.paymentId,
-    // Absent only in histories recorded before merchants existed: the column default applies.
-    merchantId: s.merchantId,
+    // Absent only in histories recorded before merchants existed: the demo merchant, the column's default.
+    merchantId: s.merchantId ?? DEMO_MERCHANT_ID,
     paymentMethodId: s.paymentMethodId ?? null,
     reference: s.reference,
     amount: s.amount,
@@ -58,18 +58,26 @@ const rowColumns = Object.keys(getTableColumns(payments));
 const paymentState = compiledStatement(
   'project_payment_state',
   // Drizzle parenthesises each embedded query itself.
-  (db, v) => sql`with moved as ${paymentUpsert(db, v)}, entry as ${timelineInsert(db, v)}, ${feedEntryCte(v)}, ${webhookMessagesCte(v)}
-    select (select count(*)::int from moved) as changed,
-           coalesce((select json_agg(json_build_object('id', id, 'lane', lane)) from planned), '[]'::json) as messages`,
+  (db, v) =>
+    sql`with moved as ${paymentUpsert(db, v)}, entry as ${timelineInsert(db, v)}, ${feedEntryCte(v)}, ${webhookMessagesCte(v)} ${projectionResult}`,
 );
+
+/** What a projection statement answers: whether its `moved` CTE changed the row, and the messages `planned`. */
+export const projectionResult = sql`select (select count(*)::int from moved) as changed,
+           coalesce((select json_agg(json_build_object('id', id, 'lane', lane)) from planned), '[]'::json) as messages`;
+
+export type ProjectionRow = { changed: number; messages: WebhookMessageRef[] };
+
+export function projectionOutcome([row]: ProjectionRow[]): { rowChanged: boolean; messages: WebhookMessageRef[] } {
+  return { rowChanged: row!.changed > 0, messages: row!.messages };
+}
 
 export async function projectPaymentState(
   db: Database,
   snapshot: PaymentSnapshot,
   event: ProjectionEvent,
 ): Promise<{ rowChanged: boolean; messages: WebhookMessageRef[] }> {
-  const [result] = await paymentState.rows<{ changed: number; messages: WebhookMessageRef[] }>(db, stateValues(snapshot, event));
-  return { rowChanged: result!.changed > 0, messages: result!.messages };
+  return projectionOutcome(await paymentState.rows<ProjectionRow>(db, stateValues(snapshot, event)));
 }
 
 /** The statement's text and values, so the benchmark can send the very same through raw pg. */
@@ -80,8 +88,6 @@ export function paymentStateQuery(db: Database, snapshot: PaymentSnapshot, event
 function stateValues(snapshot: PaymentSnapshot, event: ProjectionEvent): Record<string, unknown> {
   return {
     ...paymentRow(snapshot),
-    // Absent only in histories recorded before merchants existed: the demo merchant, the column's default.
-    merchantId: snapshot.merchantId ?? DEMO_MERCHANT_ID,
     ...timelineValues(snapshot, event),
     ...eventValues(snapshot, event),
   };

@@ -4,7 +4,7 @@ import type { PaymentSnapshot, ProjectionEvent, WebhookMessageRef } from '../com
 import type { Database } from './client.js';
 import { feedEntryCte } from './event-feed.js';
 import { compiledStatement } from './compiled-statement.js';
-import { timelineInsert, timelineValues } from './projection.js';
+import { projectionOutcome, projectionResult, timelineInsert, timelineValues, type ProjectionRow } from './projection.js';
 import { payments, refunds } from './schema.js';
 import { eventValues, webhookMessagesCte } from './webhook-messages.js';
 
@@ -66,9 +66,7 @@ const refundState = compiledStatement('project_refund_state', (db, v) => {
       // A late replay of `pending` never undoes the outcome.
       setWhere: sql`${refunds.status} = 'pending'`,
     });
-  return sql`with moved as ${moved}, entry as ${timelineInsert(db, v)}, refund as ${written}, ${feedEntryCte(v)}, ${webhookMessagesCte(v)}
-    select (select count(*)::int from moved) as changed,
-           coalesce((select json_agg(json_build_object('id', id, 'lane', lane)) from planned), '[]'::json) as messages`;
+  return sql`with moved as ${moved}, entry as ${timelineInsert(db, v)}, refund as ${written}, ${feedEntryCte(v)}, ${webhookMessagesCte(v)} ${projectionResult}`;
 });
 
 export async function projectRefundState(
@@ -77,7 +75,7 @@ export async function projectRefundState(
   refund: RefundState,
   event: ProjectionEvent,
 ): Promise<{ rowChanged: boolean; messages: WebhookMessageRef[] }> {
-  const [result] = await refundState.rows<{ changed: number; messages: WebhookMessageRef[] }>(db, {
+  const rows = await refundState.rows<ProjectionRow>(db, {
     pay_id: snapshot.paymentId,
     pay_status: snapshot.status,
     pay_amount_refunded: snapshot.amountRefunded ?? 0,
@@ -97,5 +95,5 @@ export async function projectRefundState(
     // The feed's entry carries what the webhook carries: the refund beside the payment.
     ...eventValues(snapshot, event, { refund: refundPayload(refund) }),
   });
-  return { rowChanged: result!.changed > 0, messages: result!.messages };
+  return projectionOutcome(rows);
 }
