@@ -56,6 +56,35 @@ export interface WebhookDeliveryOutcome {
   statusCode: number | null;
   attempts: number;
   error: string | null;
+  /** Set when the delivery recorded its outcome on the payment itself (`OwnWebhookRecord`). */
+  recorded?: OwnWebhookRecorded;
+}
+
+/**
+ * The payment's own webhook, whose activity writes the outcome on the payment when it is final:
+ * `snapshot` is the payment at its next version; the activity sets `webhookStatus` and `updatedAt`.
+ * Nothing else moves the payment meanwhile: the own webhook is its final event's, and refunds wait
+ * for the outcome.
+ */
+export interface OwnWebhookRecord {
+  snapshot: PaymentSnapshot;
+}
+
+/** What the delivery wrote: when, and the messages that write queued (receivers of `webhook.*`). */
+export interface OwnWebhookRecorded {
+  updatedAt: number;
+  messages: WebhookMessageRef[];
+}
+
+/** The payment's state and event once its own webhook's outcome is final. */
+export function ownWebhookOutcome(
+  messageId: string,
+  { delivered, statusCode, attempts, error }: WebhookDeliveryOutcome,
+): { change: Pick<PaymentSnapshot, 'webhookStatus'>; event: ProjectionEvent } {
+  return {
+    change: { webhookStatus: delivered ? 'delivered' : 'failed' },
+    event: { type: delivered ? 'webhook.delivered' : 'webhook.failed', details: { messageId, statusCode, attempts, error } },
+  };
 }
 
 export const WEBHOOK_DELIVERY_WORKFLOW_TYPE = 'webhookDeliveryWorkflow';

@@ -46,6 +46,8 @@ const SCENARIOS = {
   'opened-after-delay': { delaySeconds: 1, data: {} },
   // Due at once and started around the API, as if the API died between the start and its write.
   'opened-without-api-write': { delaySeconds: 0, data: {}, direct: true },
+  // The own webhook's delivery writes its outcome on the payment.
+  'own-webhook-recorded-by-delivery': { delaySeconds: 0, data: {} },
 } as const;
 
 /** A merchant whose route is a Stripe account nobody answers for, then a simulator account. */
@@ -208,6 +210,33 @@ describe('workflow histories', () => {
       [2, 'payment.processing'],
       [3, 'payment.completed'],
     ]);
+  });
+
+  it("the own webhook's delivery records its outcome: no local activity after it, the payment says delivered at the next version", async () => {
+    const events = fresh.get('own-webhook-recorded-by-delivery')!.events!;
+    const delivery = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverWebhookMessage')!;
+    const completed = events.findIndex(
+      (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? 0) === Number(delivery.eventId),
+    );
+    expect(completed).toBeGreaterThan(0);
+    const localActivitiesAfter = events
+      .slice(completed)
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    expect(localActivitiesAfter).toBe(0);
+    const paymentId = paymentIds.get('own-webhook-recorded-by-delivery')!;
+    const { rows } = await system.database.pool.query<{ version: number; type: string; webhook_status: string; at_version: number }>(
+      `select e.version, e.type, p.webhook_status, p.version as at_version
+       from payment_events e join payments p on p.id = e.payment_id where e.payment_id = $1 order by e.version`,
+      [paymentId],
+    );
+    expect(rows.map((r) => [r.version, r.type])).toEqual([
+      [1, 'payment.created'],
+      [2, 'payment.processing'],
+      [3, 'payment.completed'],
+      [4, 'webhook.delivered'],
+    ]);
+    expect(rows[0]).toMatchObject({ webhook_status: 'delivered', at_version: 4 });
+    expect(receiver.received.some((r) => r.raw.includes(paymentId))).toBe(true);
   });
 
   it('a zero delay creates no timer; a delay creates exactly one', () => {

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import {
   PROJECTION_REFUSED_ERROR,
+  ownWebhookOutcome,
   type PaymentSnapshot,
   type ProjectionEvent,
   type WebhookDeliveryOutcome,
@@ -124,14 +125,20 @@ export function fakeActivities(script: FakeActivityScript = {}) {
       ).length;
       await script.refund?.(attempt, request.refundId);
     },
-    async deliverWebhookMessage(messageId) {
-      record('deliverWebhookMessage', [messageId]);
+    async deliverWebhookMessage(messageId, own) {
+      record('deliverWebhookMessage', own ? [messageId, own] : [messageId]);
       deliveryLog.push({ messageId, phase: 'start' });
+      let outcome: WebhookDeliveryOutcome;
       try {
-        return await (script.deliver?.(messageId) ?? Promise.resolve({ delivered: true, statusCode: 200, attempts: 1, error: null }));
+        outcome = await (script.deliver?.(messageId) ?? Promise.resolve({ delivered: true, statusCode: 200, attempts: 1, error: null }));
       } finally {
         deliveryLog.push({ messageId, phase: 'end' });
       }
+      if (!own) return outcome;
+      // As the real activity: the own webhook's outcome is written on the payment, through the same projection.
+      const { change, event } = ownWebhookOutcome(messageId, outcome);
+      const snapshot = { ...own.snapshot, ...change, updatedAt: Date.now() };
+      return { ...outcome, recorded: { updatedAt: snapshot.updatedAt, messages: await activities.projectPayment(snapshot, event) } };
     },
   };
 

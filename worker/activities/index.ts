@@ -7,7 +7,9 @@ import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectPaymentState } from '../../db/projection.js';
 import {
   PROJECTION_REFUSED_ERROR,
+  ownWebhookOutcome,
   type OpenChargeInput,
+  type OwnWebhookRecord,
   type PaymentSnapshot,
   type ProjectionEvent,
   type WebhookDeliveryOutcome,
@@ -132,8 +134,17 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
       return messages;
     },
 
-    async deliverWebhookMessage(messageId: string): Promise<WebhookDeliveryOutcome> {
-      return deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId);
+    /**
+     * One message's delivery (see `deliverWebhookMessage`). The payment's own webhook also records
+     * its final outcome on the payment here, so the workflow needs no write (and no activation) after it.
+     * A retry after that write repeats it harmlessly (same version) but may send the message again.
+     */
+    async deliverWebhookMessage(messageId: string, own?: OwnWebhookRecord): Promise<WebhookDeliveryOutcome> {
+      const outcome = await deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId);
+      if (!own) return outcome;
+      const { change, event } = ownWebhookOutcome(messageId, outcome);
+      const snapshot: PaymentSnapshot = { ...own.snapshot, ...change, updatedAt: Date.now() };
+      return { ...outcome, recorded: { updatedAt: snapshot.updatedAt, messages: await project(snapshot, event) } };
     },
 
     ...createConnectorActivities({ db, connectors, breakers }),

@@ -4,11 +4,14 @@ import {
   NOT_PENDING_ERROR,
   OWN_WEBHOOK_LANE,
   initialSnapshot,
+  ownWebhookOutcome,
   type PaymentFields,
   type PaymentSnapshot,
   type PaymentWorkflowResult,
   type PaymentWorkflowState,
   type OpenChargeInput,
+  type OwnWebhookRecord,
+  type OwnWebhookRecorded,
   type ProjectionEvent,
   type WebhookDeliveryOutcome,
   type WebhookMessageRef,
@@ -183,24 +186,36 @@ export class PaymentRun {
   }
 
   private async deliver(message: WebhookMessageRef): Promise<void> {
+    const own = message.lane === OWN_WEBHOOK_LANE;
+    // The own webhook's activity writes its outcome on the payment: one local activity (and activation)
+    // fewer. No patch needed: what follows depends on the activity's recorded result, and histories
+    // recorded before this change have no `recorded` in it, so they replay the workflow's own write.
+    const record: OwnWebhookRecord = { snapshot: { ...this.snapshot, version: this.snapshot.version + 1 } };
     let outcome: WebhookDeliveryOutcome;
     try {
-      outcome = await deliverWebhookMessage(message.id);
+      outcome = await (own && this.refusal === null ? deliverWebhookMessage(message.id, record) : deliverWebhookMessage(message.id));
     } catch (err) {
       // The activity itself failed (not the receiver): a failed delivery, not a failed payment.
       outcome = { delivered: false, statusCode: null, attempts: 0, error: failureMessage(err) };
     }
-    if (message.lane === OWN_WEBHOOK_LANE) await this.recordOwnWebhook(message.id, outcome);
+    if (!own) return;
+    const { recorded, ...reported } = outcome;
+    // Without `recorded` (the activity failed, or a worker without this change ran it) the workflow writes it.
+    if (recorded) this.recordedOwnWebhook(record.snapshot.version, ownWebhookOutcome(message.id, reported).change, recorded);
+    else await this.recordOwnWebhook(message.id, reported);
   }
 
   /** The payment's own webhookUrl (the Go contract) reports its outcome on the payment. */
   private async recordOwnWebhook(messageId: string, outcome: WebhookDeliveryOutcome): Promise<void> {
-    this.snapshot.webhookStatus = outcome.delivered ? 'delivered' : 'failed';
-    this.snapshot.version += 1;
-    this.snapshot.updatedAt = Date.now();
-    await this.project({
-      type: outcome.delivered ? 'webhook.delivered' : 'webhook.failed',
-      details: { messageId, statusCode: outcome.statusCode, attempts: outcome.attempts, error: outcome.error },
-    });
+    const { change, event } = ownWebhookOutcome(messageId, outcome);
+    Object.assign(this.snapshot, change, { version: this.snapshot.version + 1, updatedAt: Date.now() });
+    await this.project(event);
+  }
+
+  /** The delivery wrote the outcome at `version`: the snapshot follows, and the write's messages are queued. */
+  private recordedOwnWebhook(version: number, change: Partial<PaymentSnapshot>, { updatedAt, messages }: OwnWebhookRecorded): void {
+    Object.assign(this.snapshot, change, { version, updatedAt });
+    this.projectedVersion = Math.max(this.projectedVersion, version);
+    this.lanes.enqueue(messages);
   }
 }
