@@ -4,7 +4,7 @@
  */
 import type { ConnectorRef } from './connector-route.js';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { PaymentEventType, PaymentStatus, WebhookDeliveryStatus } from './vocabulary.js';
+import { isTerminal, type PaymentEventType, type PaymentStatus, type WebhookDeliveryStatus } from './vocabulary.js';
 import type { PaymentAmendment } from './amendment-rules.js';
 
 export const PAYMENT_WORKFLOW_TYPE = 'paymentWorkflow';
@@ -56,24 +56,31 @@ export interface WebhookDeliveryOutcome {
   statusCode: number | null;
   attempts: number;
   error: string | null;
-  /** Set when the delivery recorded its outcome on the payment itself (`OwnWebhookRecord`). */
-  recorded?: OwnWebhookRecorded;
+  /** Set when the delivery wrote its outcome on the payment itself (the own webhook). */
+  recorded?: RecordedWrite;
 }
 
 /**
- * The payment's own webhook, whose activity writes the outcome on the payment when it is final:
- * `snapshot` is the payment at its next version; the activity sets `webhookStatus` and `updatedAt`.
- * Nothing else moves the payment meanwhile: the own webhook is its final event's, and refunds wait
- * for the outcome.
+ * A state change an activity writes itself once its work succeeded (a capture, the own webhook's
+ * delivery), so the workflow needs no local activity, and no activation, after it. `snapshot` is
+ * the payment at its next version; the activity stamps it with its own clock (`stampedAt`). Nothing
+ * else moves a payment meanwhile: it is processing, or final with refunds waiting for its own webhook.
  */
-export interface OwnWebhookRecord {
+export interface WriteOnSuccess {
   snapshot: PaymentSnapshot;
+  event: ProjectionEvent;
 }
 
-/** What the delivery wrote: when, and the messages that write queued (receivers of `webhook.*`). */
-export interface OwnWebhookRecorded {
+/** What such an activity wrote: when, and the webhook messages the write queued. */
+export interface RecordedWrite {
   updatedAt: number;
   messages: WebhookMessageRef[];
+}
+
+/** A snapshot as written at `now`: updated then, and completed then if this write makes it final. */
+export function stampedAt(snapshot: PaymentSnapshot, now: number): PaymentSnapshot {
+  const completes = snapshot.completedAt === null && isTerminal(snapshot.status);
+  return { ...snapshot, updatedAt: now, completedAt: completes ? now : snapshot.completedAt };
 }
 
 /** The payment's state and event once its own webhook's outcome is final. */

@@ -2,10 +2,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import {
   PROJECTION_REFUSED_ERROR,
   ownWebhookOutcome,
+  stampedAt,
   type PaymentSnapshot,
   type ProjectionEvent,
   type WebhookDeliveryOutcome,
   type WebhookMessageRef,
+  type WriteOnSuccess,
 } from '../../common/workflow-api.js';
 import type { RefundablePayment, RefundState } from '../../common/refund-api.js';
 import type { Activities } from '../../worker/activities/index.js';
@@ -64,6 +66,16 @@ export function fakeActivities(script: FakeActivityScript = {}) {
     return calls.filter((c) => c.name === name).length;
   };
 
+  /** As the real activities: the state a success makes, written by the activity; a failed write is left to the workflow. */
+  const writeAfterSuccess = async ({ snapshot, event }: WriteOnSuccess) => {
+    const stamped = stampedAt(snapshot, Date.now());
+    try {
+      return { updatedAt: stamped.updatedAt, messages: await activities.projectPayment(stamped, event) };
+    } catch {
+      return undefined;
+    }
+  };
+
   const activities: Activities = {
     async projectPayment(snapshot, event) {
       record('projectPayment', [snapshot, event]);
@@ -100,9 +112,11 @@ export function fakeActivities(script: FakeActivityScript = {}) {
       record('settleAbandonedAttempt', [request]);
       return (await script.settle?.(request.route)) ?? 'absent';
     },
-    async capturePayment(request) {
+    async capturePayment({ completes, ...request }) {
       const attempt = record('capturePayment', [request]);
       await script.capture?.(attempt);
+      const recorded = completes && (await writeAfterSuccess(completes));
+      return recorded ? { recorded } : {};
     },
     async voidAuthorization(request) {
       record('voidAuthorization', [request]);
@@ -137,8 +151,8 @@ export function fakeActivities(script: FakeActivityScript = {}) {
       if (!own) return outcome;
       // As the real activity: the own webhook's outcome is written on the payment, through the same projection.
       const { change, event } = ownWebhookOutcome(messageId, outcome);
-      const snapshot = { ...own.snapshot, ...change, updatedAt: Date.now() };
-      return { ...outcome, recorded: { updatedAt: snapshot.updatedAt, messages: await activities.projectPayment(snapshot, event) } };
+      const recorded = await writeAfterSuccess({ snapshot: { ...own.snapshot, ...change }, event });
+      return recorded ? { ...outcome, recorded } : outcome;
     },
   };
 

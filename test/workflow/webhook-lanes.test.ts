@@ -5,7 +5,6 @@ import {
   OWN_WEBHOOK_LANE,
   cancelUpdate,
   captureUpdate,
-  type OwnWebhookRecord,
   type PaymentSnapshot,
   type PaymentWorkflowInput,
   type ProjectionEvent,
@@ -95,12 +94,14 @@ describe('webhook lanes', () => {
       details: { messageId: 'own:v3', statusCode: 204, attempts: 1, error: null },
     });
     expect(delivered.snapshot).toMatchObject({ version: 4, webhookStatus: 'delivered', status: 'completed' });
+    // Each state written once: by the activity whose success made it, the workflow adding no write of its own.
+    expect(fake.projectedEvents()).toEqual(['payment.created', 'payment.processing', 'payment.completed', 'webhook.delivered']);
     // Written by the own webhook's delivery itself, handed version 4;
     // endpoint messages carry no record.
     const deliveries = fake.calls.filter((c) => c.name === 'deliverWebhookMessage');
-    expect(deliveries.filter((c) => c.args.length === 2).map((c) => [c.args[0], (c.args[1] as OwnWebhookRecord).snapshot.version])).toEqual(
-      [['own:v3', 4]],
-    );
+    expect(
+      deliveries.filter((c) => c.args.length === 2).map((c) => [c.args[0], (c.args[1] as { snapshot: PaymentSnapshot }).snapshot.version]),
+    ).toEqual([['own:v3', 4]]);
   });
 
   it('a dead-lettered own webhook marks the payment webhookStatus failed; endpoint failures do not', async () => {

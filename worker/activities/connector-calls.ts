@@ -107,6 +107,14 @@ export interface AuthorizeInput {
   route?: RouteStep;
 }
 
+export interface CaptureRequest {
+  paymentId: string;
+  authorizationId: string;
+  amount?: number;
+  scenario?: string;
+  route?: RouteStep;
+}
+
 export function createConnectorActivities(deps: ConnectorCallDependencies) {
   const call = connectorCaller(deps);
   return {
@@ -125,13 +133,7 @@ export function createConnectorActivities(deps: ConnectorCallDependencies) {
     },
 
     /** `amount` (manual capture) takes part of the authorization; absent, all of it. */
-    async capturePayment(request: {
-      paymentId: string;
-      authorizationId: string;
-      amount?: number;
-      scenario?: string;
-      route?: RouteStep;
-    }): Promise<void> {
+    async capturePayment(request: CaptureRequest): Promise<void> {
       const { route = FIRST_BUILT_IN, ...rest } = request;
       return call({ step: 'capture', paymentId: request.paymentId, route }, (connector, key) =>
         connector.capture({ ...withoutUndefined(rest), idempotencyKey: key }),

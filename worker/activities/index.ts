@@ -8,8 +8,10 @@ import { projectPaymentState } from '../../db/projection.js';
 import {
   PROJECTION_REFUSED_ERROR,
   ownWebhookOutcome,
+  stampedAt,
   type OpenChargeInput,
-  type OwnWebhookRecord,
+  type RecordedWrite,
+  type WriteOnSuccess,
   type PaymentSnapshot,
   type ProjectionEvent,
   type WebhookDeliveryOutcome,
@@ -19,7 +21,7 @@ import { ConnectorBreakers } from '../connectors/breaker.js';
 import type { Connector } from '../connectors/connector.js';
 import { createConnectorDirectory, type ConnectorDirectoryOptions } from '../connectors/directory.js';
 import { planRoute } from '../connectors/routing.js';
-import { createConnectorActivities } from './connector-calls.js';
+import { createConnectorActivities, type CaptureRequest } from './connector-calls.js';
 import { announceNotice } from './notice-delivery.js';
 import { createRefundActivities } from './refunds.js';
 import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
@@ -81,6 +83,25 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
     });
     return messages;
   }
+  /**
+   * The state change an activity's success makes, written by that activity. Never its failure: the
+   * work is done (money captured, a webhook sent), so a write that fails (the database down, or
+   * refusing it) leaves it to the workflow, which writes it as it writes every other state.
+   */
+  async function writeAfterSuccess({ snapshot, event }: WriteOnSuccess): Promise<RecordedWrite | undefined> {
+    const stamped = stampedAt(snapshot, Date.now());
+    try {
+      return { updatedAt: stamped.updatedAt, messages: await project(stamped, event) };
+    } catch (err) {
+      Context.current().log.warn('state left to the workflow to write', {
+        paymentId: snapshot.paymentId,
+        event: event.type,
+        error: String(err),
+      });
+      return undefined;
+    }
+  }
+  const connectorActivities = createConnectorActivities({ db, connectors, breakers });
   return {
     projectPayment: project,
 
@@ -135,19 +156,31 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
     },
 
     /**
-     * One message's delivery (see `deliverWebhookMessage`). The payment's own webhook also records
-     * its final outcome on the payment here, so the workflow needs no write (and no activation) after it.
-     * A retry after that write repeats it harmlessly (same version) but may send the message again.
+     * One message's delivery (see `deliverWebhookMessage`). The payment's own webhook also writes its
+     * final outcome on the payment, at the version the workflow handed over (`own`); a retry of an
+     * attempt that settled the message answers its outcome instead of sending again, so a write
+     * repeated after a lost completion agrees with the first.
      */
-    async deliverWebhookMessage(messageId: string, own?: OwnWebhookRecord): Promise<WebhookDeliveryOutcome> {
-      const outcome = await deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId);
+    async deliverWebhookMessage(messageId: string, own?: { snapshot: PaymentSnapshot }): Promise<WebhookDeliveryOutcome> {
+      const outcome = await deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId, { once: own !== undefined });
       if (!own) return outcome;
       const { change, event } = ownWebhookOutcome(messageId, outcome);
-      const snapshot: PaymentSnapshot = { ...own.snapshot, ...change, updatedAt: Date.now() };
-      return { ...outcome, recorded: { updatedAt: snapshot.updatedAt, messages: await project(snapshot, event) } };
+      const recorded = await writeAfterSuccess({ snapshot: { ...own.snapshot, ...change }, event });
+      return recorded ? { ...outcome, recorded } : outcome;
     },
 
-    ...createConnectorActivities({ db, connectors, breakers }),
+    ...connectorActivities,
+
+    /** The capture; with `completes` (an automatic capture), the payment's `completed` state written with it. */
+    async capturePayment({
+      completes,
+      ...request
+    }: CaptureRequest & { completes?: WriteOnSuccess }): Promise<{ recorded?: RecordedWrite }> {
+      await connectorActivities.capturePayment(request);
+      const recorded = completes && (await writeAfterSuccess(completes));
+      return recorded ? { recorded } : {};
+    },
+
     ...createRefundActivities({ db, connectors, breakers }),
   };
 }

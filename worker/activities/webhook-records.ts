@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
 import { newWebhookSecret } from '../../common/webhook-secret.js';
 import { storableText } from '../../common/input-guard.js';
 import type { WebhookDeliveryOutcome } from '../../common/workflow-api.js';
@@ -76,6 +76,21 @@ export async function settleMessage(
     .from(webhookAttempts)
     .where(eq(webhookAttempts.messageId, messageId));
   return { delivered, statusCode, attempts, error: storable(error) };
+}
+
+/** The outcome a settled message had, as `settleMessage` reported it. */
+export async function settledOutcome(db: Database, message: LoadedMessage['message']): Promise<WebhookDeliveryOutcome> {
+  const attempts = await db
+    .select({ statusCode: webhookAttempts.statusCode })
+    .from(webhookAttempts)
+    .where(eq(webhookAttempts.messageId, message.id))
+    .orderBy(desc(webhookAttempts.id));
+  return {
+    delivered: message.status === 'delivered',
+    statusCode: attempts[0]?.statusCode ?? null,
+    attempts: attempts.length,
+    error: message.lastError,
+  };
 }
 
 export async function noteDeadLetter(db: Database, message: LoadedMessage['message'], attempts: number, error: string): Promise<void> {

@@ -27,9 +27,9 @@ const message = {
  * Drizzle's builder reduced to what one delivery to a payment's own webhookUrl reads: every awaited
  * chain gives the message row (no endpoint, the merchant's secret). Writes go nowhere.
  */
-function fakeDb(): Database {
+function fakeDb(stored: typeof message = message): Database {
   const row = {
-    message,
+    message: stored,
     endpoint: null,
     defaultSecret: { secret: SECRET, previousSecret: null, previousSecretExpiresAt: null },
     attempts: 1,
@@ -44,14 +44,16 @@ function fakeDb(): Database {
 const config: WebhookDeliveryConfig = { schedule: [0, 5_000, 300_000], timeoutMs: 2_000, disableAfterMs: 86_400_000 };
 
 /** One attempt (the given one) against a receiver that answers `response`. */
-async function attempt(response: () => Response, attemptNumber = 1) {
+async function attempt(response: () => Response, attemptNumber = 1, options: { stored?: typeof message; once?: boolean } = {}) {
   const requests: Request[] = [];
   const fetch = (async (url: string, init: RequestInit) => {
     requests.push(new Request(url, init));
     return response();
   }) as typeof globalThis.fetch;
   const env = new MockActivityEnvironment({ attempt: attemptNumber }, { logger: new DefaultLogger('ERROR') });
-  const outcome = await env.run(deliverWebhookMessage, { db: fakeDb(), fetch, config }, message.id).catch((err: unknown) => err);
+  const outcome = await env
+    .run(deliverWebhookMessage, { db: fakeDb(options.stored), fetch, config }, message.id, { once: options.once })
+    .catch((err: unknown) => err);
   return { outcome, requests };
 }
 
@@ -69,6 +71,16 @@ describe('one webhook attempt', () => {
     expect(headers['webhook-id']).toBe('msg_1');
     // The receiver's library, not ours, checks the signature.
     expect(new Webhook(SECRET).verify(await sent.text(), headers)).toEqual(message.payload);
+  });
+
+  it('once: a retry of an attempt that settled the message answers its outcome and sends nothing', async () => {
+    const stored = { ...message, status: 'delivered' };
+    const settled = await attempt(() => new Response('', { status: 500 }), 2, { stored, once: true });
+    expect(settled.requests).toHaveLength(0);
+    expect(settled.outcome).toMatchObject({ delivered: true, attempts: 1 });
+    // Without `once` (a redelivery asked for), a settled message is sent again.
+    const again = await attempt(() => new Response('', { status: 200 }), 1, { stored });
+    expect(again.requests).toHaveLength(1);
   });
 
   it('a failure is retried after the schedule delay of the next attempt', async () => {

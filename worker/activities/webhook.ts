@@ -11,6 +11,7 @@ import {
   noteDeadLetter,
   recordAttempt,
   settleMessage,
+  settledOutcome,
   type Endpoint,
   type LoadedMessage,
 } from './webhook-records.js';
@@ -42,9 +43,15 @@ type Failure = Extract<AttemptVerdict, { kind: 'gone' | 'failed' }>;
  * endpoint at once; anything else is retried until the schedule is exhausted, and the message is
  * then dead-lettered (`failed`). The outcome is returned, never thrown, once it is final.
  */
-export async function deliverWebhookMessage(deps: Deps, messageId: string): Promise<WebhookDeliveryOutcome> {
+export async function deliverWebhookMessage(
+  deps: Deps,
+  messageId: string,
+  { once = false }: { once?: boolean } = {},
+): Promise<WebhookDeliveryOutcome> {
   const { db, config } = deps;
   const { message, endpoint, defaultSecret } = await loadMessage(db, messageId);
+  // `once`: a retry of an attempt that settled the message (and then died) answers what it settled.
+  if (once && message.status !== 'pending') return settledOutcome(db, message);
   // A deleted endpoint's messages are kept for audit but never sent (nor signed with the default secret).
   if (message.endpointId && !endpoint) return settleMessage(db, message.id, false, null, 'endpoint deleted');
   if (endpoint && !endpoint.enabled) {

@@ -1,5 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { ConnectorRef, RouteStep } from '../../common/connector-route.js';
+import type { RecordedWrite } from '../../common/workflow-api.js';
 import { authorizePayment, capturePayment } from './activity-proxies.js';
 import { failureMessage } from './failures.js';
 import { awaitCapture, failCapture } from './capture.js';
@@ -55,14 +56,19 @@ export async function charge(payment: PaymentRun, createdWritten = true): Promis
     await awaitCapture(payment, authorizationId, scenario, route, routeDetails);
     return;
   }
+  // The capture writes `completed` itself once the money moved (no local activity after it). Histories
+  // recorded before have no `recorded` in its result, so they replay the workflow's own write below.
+  const completed = payment.nextState('completed', { authorizationId, ...routeDetails }, { capturedAmount: amount });
+  let captured: { recorded?: RecordedWrite } | undefined;
   try {
-    await capturePayment({ paymentId, authorizationId, scenario, ...via });
+    captured = await capturePayment({ paymentId, authorizationId, scenario, ...via, completes: completed });
   } catch (err) {
     await failCapture(payment, failureMessage(err), authorizationId, via, routeDetails);
     return;
   }
+  if (captured?.recorded) payment.adoptWrite(completed.snapshot, captured.recorded);
   // Only the snapshot changes (what the read model stores), not the commands: old histories replay.
-  await payment.transition('completed', { authorizationId, ...routeDetails }, { capturedAmount: amount });
+  else await payment.transition('completed', completed.event.details, { capturedAmount: amount });
 }
 
 /** The timeline names the connectors the route left, and why. */

@@ -5,16 +5,17 @@ import {
   OWN_WEBHOOK_LANE,
   initialSnapshot,
   ownWebhookOutcome,
+  stampedAt,
   type PaymentFields,
   type PaymentSnapshot,
   type PaymentWorkflowResult,
   type PaymentWorkflowState,
   type OpenChargeInput,
-  type OwnWebhookRecord,
-  type OwnWebhookRecorded,
+  type RecordedWrite,
   type ProjectionEvent,
   type WebhookDeliveryOutcome,
   type WebhookMessageRef,
+  type WriteOnSuccess,
 } from '../../common/workflow-api.js';
 import type { ConnectorRef } from '../../common/connector-route.js';
 import { deliverWebhookMessage, openCharge, projectPayment, recordRefusedPayment } from './activity-proxies.js';
@@ -187,21 +188,20 @@ export class PaymentRun {
 
   private async deliver(message: WebhookMessageRef): Promise<void> {
     const own = message.lane === OWN_WEBHOOK_LANE;
-    // The own webhook's activity writes its outcome on the payment: one local activity (and activation)
-    // fewer. No patch needed: what follows depends on the activity's recorded result, and histories
-    // recorded before this change have no `recorded` in it, so they replay the workflow's own write.
-    const record: OwnWebhookRecord = { snapshot: { ...this.snapshot, version: this.snapshot.version + 1 } };
+    // The own webhook's activity writes its outcome on the payment (see `WriteOnSuccess`).
+    const next = { ...this.snapshot, version: this.snapshot.version + 1 };
     let outcome: WebhookDeliveryOutcome;
     try {
-      outcome = await (own && this.refusal === null ? deliverWebhookMessage(message.id, record) : deliverWebhookMessage(message.id));
+      outcome = await (own && this.refusal === null
+        ? deliverWebhookMessage(message.id, { snapshot: next })
+        : deliverWebhookMessage(message.id));
     } catch (err) {
       // The activity itself failed (not the receiver): a failed delivery, not a failed payment.
       outcome = { delivered: false, statusCode: null, attempts: 0, error: failureMessage(err) };
     }
     if (!own) return;
     const { recorded, ...reported } = outcome;
-    // Without `recorded` (the activity failed, or a worker without this change ran it) the workflow writes it.
-    if (recorded) this.recordedOwnWebhook(record.snapshot.version, ownWebhookOutcome(message.id, reported).change, recorded);
+    if (recorded) this.adoptWrite({ ...next, ...ownWebhookOutcome(message.id, reported).change }, recorded);
     else await this.recordOwnWebhook(message.id, reported);
   }
 
@@ -212,10 +212,22 @@ export class PaymentRun {
     await this.project(event);
   }
 
-  /** The delivery wrote the outcome at `version`: the snapshot follows, and the write's messages are queued. */
-  private recordedOwnWebhook(version: number, change: Partial<PaymentSnapshot>, { updatedAt, messages }: OwnWebhookRecorded): void {
-    Object.assign(this.snapshot, change, { version, updatedAt });
-    this.projectedVersion = Math.max(this.projectedVersion, version);
+  /** The state change `transition` would make, for an activity to write once its work succeeded. */
+  nextState(status: PaymentStatus, details: Record<string, unknown>, change: Partial<PaymentSnapshot> = {}): WriteOnSuccess {
+    return {
+      snapshot: { ...this.snapshot, ...change, status, version: this.snapshot.version + 1 },
+      event: { type: `payment.${status}` as ProjectionEvent['type'], details },
+    };
+  }
+
+  /**
+   * `next`, written by an activity at `recorded.updatedAt`: the snapshot becomes it, and the write's
+   * messages are queued. When the activity did not write it (its result has no `recorded`: a history
+   * from before, or the write failed), the caller makes the change itself instead, as it always did.
+   */
+  adoptWrite(next: PaymentSnapshot, { updatedAt, messages }: RecordedWrite): void {
+    Object.assign(this.snapshot, stampedAt(next, updatedAt));
+    this.projectedVersion = Math.max(this.projectedVersion, next.version);
     this.lanes.enqueue(messages);
   }
 }
