@@ -131,7 +131,30 @@ export async function startBenchEnvironment(engine: BenchEngine = 'dev'): Promis
   }
 }
 
-const GC_ON_SIGNAL = "process.on('SIGUSR2', () => globalThis.gc());";
+/**
+ * SIGUSR2: a full collection in every isolate of the worker, the workflow threads' included (their
+ * heaps hold most of what workflows allocate, and a signal reaches only the main thread): through the
+ * inspector, attached to each worker thread only for the collection, so no other arm runs with it.
+ */
+const GC_ON_SIGNAL = `
+import inspector from 'node:inspector';
+process.on('SIGUSR2', () => {
+  globalThis.gc();
+  const session = new inspector.Session();
+  session.connect();
+  const pending = new Set();
+  session.on('NodeWorker.attachedToWorker', ({ params: { sessionId } }) => {
+    pending.add(sessionId);
+    session.post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }) });
+  });
+  const done = () => session.disconnect();
+  session.on('NodeWorker.receivedMessageFromWorker', ({ params: { sessionId } }) => {
+    pending.delete(sessionId);
+    if (pending.size === 0) done();
+  });
+  session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
+  setTimeout(done, 5000).unref();
+});`;
 
 const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 

@@ -45,14 +45,19 @@ export async function measureWebhooks(
       ids.push(handle.workflowId);
       await handle.result();
     });
-    const timings = await closedLoop(ids.length, 8, (i) => activityTimes(env.temporal, ids[i]!, 'webhook'));
+    const timings = await closedLoop(ids.length, 8, async (i) => {
+      const [charge, webhook] = await activityTimes(env.temporal, ids[i]!, ['charge', 'webhook']);
+      return { ...webhook!, chargeClosed: charge!.closed };
+    });
     bareScheduleToStart.push(...timings.map((t) => t.started - t.scheduled));
+    bareChargeToWebhook.push(...timings.map((t) => t.closed - t.chargeClosed));
     return percentile(
       timings.map((t) => t.closed - t.scheduled),
       99,
     );
   };
   const bareScheduleToStart: number[] = [];
+  const bareChargeToWebhook: number[] = [];
   const { ours: oursP99, bare: bareP99 } = await alternate({ bare, ours }, { reps: plan.reps });
 
   // Where our time goes, from the histories of a sample: final state → delivery scheduled (the final
@@ -60,12 +65,13 @@ export async function measureWebhooks(
   const sample = oursIds.slice(-Math.min(oursIds.length, 100));
   const segments = await closedLoop(sample.length, 8, async (i) => {
     const id = sample[i]!;
-    const t = await activityTimes(env.temporal, id, 'deliverWebhookMessage');
+    const [capture, t] = await activityTimes(env.temporal, id, ['capturePayment', 'deliverWebhookMessage']);
     const receipt = env.sink.received.get(id)!;
     return {
-      toScheduled: t.scheduled - receipt.finalAt,
-      scheduleToStart: t.started - t.scheduled,
-      startToReceipt: receipt.receivedAt - t.started,
+      captureToReceipt: receipt.receivedAt - capture!.closed,
+      toScheduled: t!.scheduled - receipt.finalAt,
+      scheduleToStart: t!.started - t!.scheduled,
+      startToReceipt: receipt.receivedAt - t!.started,
     };
   });
   const spread = (values: number[]) => ({ p50: round(percentile(values, 50), 1), p99: round(percentile(values, 99), 1) });
@@ -74,6 +80,10 @@ export async function measureWebhooks(
     scheduleToStart: spread(segments.map((x) => x.scheduleToStart)),
     startToReceipt: spread(segments.map((x) => x.startToReceipt)),
     bareScheduleToStart: spread(bareScheduleToStart),
+    // From the money moving to the notification, whatever either side stamps as "final": our capture's
+    // completion → receipt at the sink; B0's charge completion → its webhook activity's completion.
+    captureToReceipt: spread(segments.map((x) => x.captureToReceipt)),
+    bareChargeToWebhook: spread(bareChargeToWebhook),
   };
 
   // A share of refusals: everything still arrives, within the (bench's short) retry schedule.
@@ -105,16 +115,18 @@ async function waitReceived(env: BenchEnvironment, ids: string[], timeoutMs: num
   }
 }
 
-/** When an activity of a workflow was scheduled, started (its last attempt) and closed, from the history. */
-async function activityTimes(client: Client, workflowId: string, activityType: string) {
+/** When each named activity of a workflow (its first) was scheduled, started (its last attempt) and closed, from the history. */
+async function activityTimes(client: Client, workflowId: string, activityTypes: string[]) {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
-  const of = (e: (typeof events)[number], attributes: { scheduledEventId?: unknown } | null | undefined) =>
-    attributes && Number(attributes.scheduledEventId) === Number(scheduled?.eventId) ? e : undefined;
-  const started = events.find((e) => of(e, e.activityTaskStartedEventAttributes));
-  const closed = events.find((e) => of(e, e.activityTaskCompletedEventAttributes));
-  if (!scheduled || !started || !closed) throw new Error(`${workflowId} has no completed ${activityType} activity`);
-  return { scheduled: millis(scheduled.eventTime), started: millis(started.eventTime), closed: millis(closed.eventTime) };
+  return activityTypes.map((activityType) => {
+    const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
+    const of = (e: (typeof events)[number], attributes: { scheduledEventId?: unknown } | null | undefined) =>
+      attributes && Number(attributes.scheduledEventId) === Number(scheduled?.eventId) ? e : undefined;
+    const started = events.find((e) => of(e, e.activityTaskStartedEventAttributes));
+    const closed = events.find((e) => of(e, e.activityTaskCompletedEventAttributes));
+    if (!scheduled || !started || !closed) throw new Error(`${workflowId} has no completed ${activityType} activity`);
+    return { scheduled: millis(scheduled.eventTime), started: millis(started.eventTime), closed: millis(closed.eventTime) };
+  });
 }
 
 function millis(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
