@@ -160,6 +160,29 @@ async function replay(histories: Array<{ workflowId: string; history: unknown }>
   return failures;
 }
 
+/** A scenario's timeline beside its payment row, asserted to be created → processing → completed → webhook delivered. */
+async function deliveredTimeline(scenario: string) {
+  const { rows } = await system.database.pool.query<{
+    version: number;
+    type: string;
+    status: string;
+    completed: boolean;
+    webhook_status: string;
+    at_version: number;
+  }>(
+    `select e.version, e.type, p.status, p.completed_at = e.occurred_at as completed, p.webhook_status, p.version as at_version
+     from payment_events e join payments p on p.id = e.payment_id where e.payment_id = $1 order by e.version`,
+    [paymentIds.get(scenario)!],
+  );
+  expect(rows.map((r) => [r.version, r.type])).toEqual([
+    [1, 'payment.created'],
+    [2, 'payment.processing'],
+    [3, 'payment.completed'],
+    [4, 'webhook.delivered'],
+  ]);
+  return rows;
+}
+
 const count = (history: temporal.api.history.v1.IHistory, type: number) => history.events!.filter((e) => e.eventType === type).length;
 
 describe('workflow histories', () => {
@@ -220,18 +243,7 @@ describe('workflow histories', () => {
       .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
       .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString()).activity_type);
     expect(localActivities).toEqual(['openCharge']);
-    const paymentId = paymentIds.get('completed-by-capture')!;
-    const { rows } = await system.database.pool.query<{ version: number; type: string; status: string; completed: boolean }>(
-      `select e.version, e.type, p.status, p.completed_at = e.occurred_at as completed
-       from payment_events e join payments p on p.id = e.payment_id where e.payment_id = $1 order by e.version`,
-      [paymentId],
-    );
-    expect(rows.map((r) => [r.version, r.type])).toEqual([
-      [1, 'payment.created'],
-      [2, 'payment.processing'],
-      [3, 'payment.completed'],
-      [4, 'webhook.delivered'],
-    ]);
+    const rows = await deliveredTimeline('completed-by-capture');
     // Completed when the capture wrote it: the row's completion time is the completed entry's.
     expect(rows[2]).toMatchObject({ status: 'completed', completed: true });
   });
@@ -248,17 +260,7 @@ describe('workflow histories', () => {
       .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
     expect(localActivitiesAfter).toBe(0);
     const paymentId = paymentIds.get('own-webhook-recorded-by-delivery')!;
-    const { rows } = await system.database.pool.query<{ version: number; type: string; webhook_status: string; at_version: number }>(
-      `select e.version, e.type, p.webhook_status, p.version as at_version
-       from payment_events e join payments p on p.id = e.payment_id where e.payment_id = $1 order by e.version`,
-      [paymentId],
-    );
-    expect(rows.map((r) => [r.version, r.type])).toEqual([
-      [1, 'payment.created'],
-      [2, 'payment.processing'],
-      [3, 'payment.completed'],
-      [4, 'webhook.delivered'],
-    ]);
+    const rows = await deliveredTimeline('own-webhook-recorded-by-delivery');
     expect(rows[0]).toMatchObject({ webhook_status: 'delivered', at_version: 4 });
     expect(receiver.received.some((r) => r.raw.includes(paymentId))).toBe(true);
   });
