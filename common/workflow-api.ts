@@ -77,6 +77,16 @@ export interface RecordedWrite {
   messages: WebhookMessageRef[];
 }
 
+/**
+ * The payment's own webhook, attempted by the capture right after its `completed` write, when that
+ * attempt's outcome was final (delivered, or refused for good): the workflow takes it as the
+ * delivery's outcome and runs no delivery activity for that message.
+ */
+export interface OwnWebhookAttempt {
+  messageId: string;
+  outcome: WebhookDeliveryOutcome;
+}
+
 /** A snapshot as written at `now`: updated then, and completed then if this write makes it final. */
 export function stampedAt(snapshot: PaymentSnapshot, now: number): PaymentSnapshot {
   const completes = snapshot.completedAt === null && isTerminal(snapshot.status);

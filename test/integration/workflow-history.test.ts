@@ -46,10 +46,12 @@ const SCENARIOS = {
   'opened-after-delay': { delaySeconds: 1, data: {} },
   // Due at once and started around the API, as if the API died between the start and its write.
   'opened-without-api-write': { delaySeconds: 0, data: {}, direct: true },
-  // The own webhook's delivery writes its outcome on the payment.
-  'own-webhook-recorded-by-delivery': { delaySeconds: 0, data: {} },
+  // The own webhook's delivery writes its outcome on the payment (the receiver refuses the capture's first attempt).
+  'own-webhook-recorded-by-delivery': { delaySeconds: 0, data: { receiver: 'refuse-first' } },
   // The capture writes `completed` itself, and the delivery the own webhook's outcome: one local activity in all.
   'completed-by-capture': { delaySeconds: 0, data: {} },
+  // The capture also makes the own webhook's first attempt, delivered: no delivery activity at all.
+  'own-webhook-sent-by-capture': { delaySeconds: 0, data: {} },
 } as const;
 
 /** A merchant whose route is a Stripe account nobody answers for, then a simulator account. */
@@ -93,7 +95,13 @@ async function startDirectly(data: Record<string, unknown>): Promise<{ id: strin
 beforeAll(async () => {
   // Nothing listens on port 9 (discard): the failover scenario's Stripe refuses every connection.
   system = await startTestSystem({ env: { STRIPE_API_URL: 'http://127.0.0.1:9' } });
-  receiver = await startWebhookReceiver();
+  // A payment whose data asks for it has its first attempt answered 500, so its delivery activity takes over.
+  const refused = new Set<unknown>();
+  receiver = await startWebhookReceiver((_n, body) => {
+    if ((body.data as { receiver?: string } | undefined)?.receiver !== 'refuse-first' || refused.has(body.payment_id)) return 200;
+    refused.add(body.payment_id);
+    return 500;
+  });
   await Promise.all(
     Object.entries(SCENARIOS).map(async ([name, scenario]) => {
       const p =
@@ -248,6 +256,27 @@ describe('workflow histories', () => {
     expect(rows[2]).toMatchObject({ status: 'completed', completed: true });
   });
 
+  it("the capture's own attempt at the webhook, answered 2xx, ends it: no delivery activity, no local activity after the capture", async () => {
+    const events = fresh.get('own-webhook-sent-by-capture')!.events!;
+    const scheduled = events
+      .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+      .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+    expect(scheduled).toEqual(['authorizePayment', 'capturePayment']);
+    const capture = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'capturePayment')!;
+    const captured = events.findIndex(
+      (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? 0) === Number(capture.eventId),
+    );
+    expect(captured).toBeGreaterThan(0);
+    const localActivitiesAfter = events
+      .slice(captured)
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    expect(localActivitiesAfter).toBe(0);
+    const paymentId = paymentIds.get('own-webhook-sent-by-capture')!;
+    const rows = await deliveredTimeline('own-webhook-sent-by-capture');
+    expect(rows[0]).toMatchObject({ webhook_status: 'delivered', at_version: 4 });
+    expect(receiver.all.filter((r) => r.raw.includes(paymentId)).map((r) => r.status)).toEqual([200]);
+  });
+
   it("the own webhook's delivery records its outcome: no local activity after it, the payment says delivered at the next version", async () => {
     const events = fresh.get('own-webhook-recorded-by-delivery')!.events!;
     const delivery = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverWebhookMessage')!;
@@ -262,7 +291,8 @@ describe('workflow histories', () => {
     const paymentId = paymentIds.get('own-webhook-recorded-by-delivery')!;
     const rows = await deliveredTimeline('own-webhook-recorded-by-delivery');
     expect(rows[0]).toMatchObject({ webhook_status: 'delivered', at_version: 4 });
-    expect(receiver.received.some((r) => r.raw.includes(paymentId))).toBe(true);
+    // The capture's attempt (refused), then the delivery activity's: the schedule starts again at once.
+    expect(receiver.all.filter((r) => r.raw.includes(paymentId)).map((r) => r.status)).toEqual([500, 200]);
   });
 
   it('a zero delay creates no timer; a delay creates exactly one', () => {
@@ -289,6 +319,7 @@ describe('workflow histories', () => {
       .get('completed-delay-0')!
       .events!.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
       .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
-    expect(scheduled).toEqual(['authorizePayment', 'capturePayment', 'deliverWebhookMessage']);
+    // The own webhook went out with the capture (its receiver answered at once): no delivery activity.
+    expect(scheduled).toEqual(['authorizePayment', 'capturePayment']);
   });
 });

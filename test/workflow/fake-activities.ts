@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import {
+  OWN_WEBHOOK_LANE,
   PROJECTION_REFUSED_ERROR,
   ownWebhookOutcome,
   stampedAt,
@@ -37,6 +38,11 @@ export interface FakeActivityScript {
   refuse?: (snapshot: PaymentSnapshot, event: ProjectionEvent) => string | undefined;
   /** One delivery (default: delivered at once with 200). */
   deliver?: (messageId: string) => Promise<WebhookDeliveryOutcome>;
+  /**
+   * The own webhook's first attempt, made by the capture: its outcome when final (default: none,
+   * as when the receiver failed it, so the delivery activity takes the message over).
+   */
+  firstAttempt?: (messageId: string) => Promise<WebhookDeliveryOutcome | undefined>;
   /** Refunds: the payment as the read model has it (throw to make it still settling; default: none). */
   refundable?: (attempt: number) => RefundablePayment | null | Promise<RefundablePayment | null>;
   /** Refunds: one gateway refund call (throw to fail it); `attempt` counts calls of that refund. */
@@ -112,11 +118,19 @@ export function fakeActivities(script: FakeActivityScript = {}) {
       record('settleAbandonedAttempt', [request]);
       return (await script.settle?.(request.route)) ?? 'absent';
     },
-    async capturePayment({ completes, ...request }) {
+    async capturePayment({ completes, notifies, ...request }) {
       const attempt = record('capturePayment', [request]);
       await script.capture?.(attempt);
       const recorded = completes && (await writeAfterSuccess(completes));
-      return recorded ? { recorded } : {};
+      if (!recorded) return {};
+      // As the real one: the own webhook's first attempt, and a final outcome of it written on the payment.
+      const own = notifies ? recorded.messages.find((m) => m.lane === OWN_WEBHOOK_LANE) : undefined;
+      const outcome = own && (await script.firstAttempt?.(own.id));
+      if (!own || !outcome) return { recorded };
+      const { change, event } = ownWebhookOutcome(own.id, outcome);
+      const paid = stampedAt(completes.snapshot, recorded.updatedAt);
+      const written = await writeAfterSuccess({ snapshot: { ...paid, ...change, version: paid.version + 1 }, event });
+      return { recorded, ownWebhook: { messageId: own.id, outcome: written ? { ...outcome, recorded: written } : outcome } };
     },
     async voidAuthorization(request) {
       record('voidAuthorization', [request]);

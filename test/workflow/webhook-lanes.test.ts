@@ -104,6 +104,44 @@ describe('webhook lanes', () => {
     ).toEqual([['own:v3', 4]]);
   });
 
+  it("the capture's first attempt at the own webhook, when final, is its delivery: no delivery activity, the outcome written once at version 4", async () => {
+    const { fake, result } = await runPayment(
+      {
+        messages: enqueued,
+        firstAttempt: async () => ({ delivered: true, statusCode: 200, attempts: 1, error: null }),
+      },
+      { webhookUrl: 'https://receiver.example/hook' },
+    );
+    expect(result).toEqual({ status: 'completed', failureReason: null, compensated: false, webhookStatus: 'delivered' });
+    // Endpoint lanes keep their order through the delivery activity; the own lane sends nothing more.
+    expect(lanesOf(fake.deliveryLog).lanes).toEqual({
+      we_a: ['we_a:v1', 'we_a:v2', 'we_a:v3'],
+      we_b: ['we_b:v1', 'we_b:v2', 'we_b:v3'],
+    });
+    expect(fake.projectedEvents()).toEqual(['payment.created', 'payment.processing', 'payment.completed', 'webhook.delivered']);
+    expect(fake.projected().at(-1)!.snapshot).toMatchObject({ version: 4, webhookStatus: 'delivered', status: 'completed' });
+  });
+
+  it('an own webhook whose first attempt was final but not written on the payment is written by the workflow, at version 4', async () => {
+    const { fake, result } = await runPayment(
+      {
+        messages: enqueued,
+        firstAttempt: async () => ({ delivered: true, statusCode: 200, attempts: 1, error: null }),
+        // The capture's write of the outcome fails once; the workflow's own (local activity) succeeds.
+        refuse: (() => {
+          let refused = false;
+          return (_s: PaymentSnapshot, event: ProjectionEvent) =>
+            event.type === 'webhook.delivered' && !refused ? ((refused = true), 'refused once') : undefined;
+        })(),
+      },
+      { webhookUrl: 'https://receiver.example/hook' },
+    );
+    expect(result.webhookStatus).toBe('delivered');
+    expect(fake.callsTo('deliverWebhookMessage').filter((c) => String(c.args[0]).startsWith('own:'))).toEqual([]);
+    const written = fake.projected().filter((p) => p.event.type === 'webhook.delivered');
+    expect(written.map((p) => p.snapshot.version)).toEqual([4, 4]);
+  });
+
   it('a dead-lettered own webhook marks the payment webhookStatus failed; endpoint failures do not', async () => {
     const { fake, result } = await runPayment(
       {

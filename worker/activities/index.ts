@@ -6,9 +6,11 @@ import type { Database } from '../../db/client.js';
 import { deterministicDatabaseError } from '../../db/errors.js';
 import { projectPaymentState } from '../../db/projection.js';
 import {
+  OWN_WEBHOOK_LANE,
   PROJECTION_REFUSED_ERROR,
   ownWebhookOutcome,
   stampedAt,
+  type OwnWebhookAttempt,
   type OpenChargeInput,
   type RecordedWrite,
   type WriteOnSuccess,
@@ -24,7 +26,7 @@ import { planRoute } from '../connectors/routing.js';
 import { createConnectorActivities, type CaptureRequest } from './connector-calls.js';
 import { announceNotice } from './notice-delivery.js';
 import { createRefundActivities } from './refunds.js';
-import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
+import { deliverWebhookMessage, firstWebhookAttempt, type WebhookDeliveryConfig } from './webhook.js';
 
 export interface ActivityDependencies {
   db: Database;
@@ -171,14 +173,33 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
 
     ...connectorActivities,
 
-    /** The capture; with `completes` (an automatic capture), the payment's `completed` state written with it. */
+    /**
+     * The capture; with `completes` (an automatic capture), the payment's `completed` state written
+     * with it, and with `notifies` too, the first attempt at the payment's own webhook made at once.
+     */
     async capturePayment({
       completes,
+      notifies,
       ...request
-    }: CaptureRequest & { completes?: WriteOnSuccess }): Promise<{ recorded?: RecordedWrite }> {
+    }: CaptureRequest & { completes?: WriteOnSuccess; notifies?: boolean }): Promise<{
+      recorded?: RecordedWrite;
+      ownWebhook?: OwnWebhookAttempt;
+    }> {
+      const started = Date.now();
       await connectorActivities.capturePayment(request);
       const recorded = completes && (await writeAfterSuccess(completes));
-      return recorded ? { recorded } : {};
+      if (!recorded) return {};
+      const own = notifies ? recorded.messages.find((m) => m.lane === OWN_WEBHOOK_LANE) : undefined;
+      // The attempt must end inside this activity's timeout: a capture timed out would be run again.
+      const timeoutMs = Math.min(webhooks.timeoutMs, Context.current().info.startToCloseTimeoutMs - (Date.now() - started) - 2_000);
+      if (!own || timeoutMs < 1_000) return { recorded };
+      const outcome = await firstWebhookAttempt({ db, fetch: fetchImpl, config: { ...webhooks, timeoutMs } }, own.id);
+      if (!outcome) return { recorded };
+      // Its outcome on the payment at the version after `completed`, as the delivery activity would write it.
+      const { change, event } = ownWebhookOutcome(own.id, outcome);
+      const paid = stampedAt(completes.snapshot, recorded.updatedAt);
+      const written = await writeAfterSuccess({ snapshot: { ...paid, ...change, version: paid.version + 1 }, event });
+      return { recorded, ownWebhook: { messageId: own.id, outcome: written ? { ...outcome, recorded: written } : outcome } };
     },
 
     ...createRefundActivities({ db, connectors, breakers }),

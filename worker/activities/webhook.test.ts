@@ -5,7 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { newWebhookSecret } from '../../common/webhook-secret.js';
 import type { Database } from '../../db/client.js';
-import { deliverWebhookMessage, type WebhookDeliveryConfig } from './webhook.js';
+import { deliverWebhookMessage, firstWebhookAttempt, type WebhookDeliveryConfig } from './webhook.js';
 
 const SECRET = newWebhookSecret();
 const message = {
@@ -44,16 +44,23 @@ function fakeDb(stored: typeof message = message): Database {
 const config: WebhookDeliveryConfig = { schedule: [0, 5_000, 300_000], timeoutMs: 2_000, disableAfterMs: 86_400_000 };
 
 /** One attempt (the given one) against a receiver that answers `response`. */
-async function attempt(response: () => Response, attemptNumber = 1, options: { stored?: typeof message; once?: boolean } = {}) {
+async function attempt(
+  response: () => Response,
+  attemptNumber = 1,
+  options: { stored?: typeof message; once?: boolean; first?: boolean; db?: Database } = {},
+) {
   const requests: Request[] = [];
   const fetch = (async (url: string, init: RequestInit) => {
     requests.push(new Request(url, init));
     return response();
   }) as typeof globalThis.fetch;
   const env = new MockActivityEnvironment({ attempt: attemptNumber }, { logger: new DefaultLogger('ERROR') });
-  const outcome = await env
-    .run(deliverWebhookMessage, { db: fakeDb(options.stored), fetch, config }, message.id, { once: options.once })
-    .catch((err: unknown) => err);
+  const deps = { db: options.db ?? fakeDb(options.stored), fetch, config };
+  const outcome = await (
+    options.first
+      ? env.run(firstWebhookAttempt, deps, message.id)
+      : env.run(deliverWebhookMessage, deps, message.id, { once: options.once })
+  ).catch((err: unknown) => err);
   return { outcome, requests };
 }
 
@@ -113,5 +120,43 @@ describe('one webhook attempt', () => {
   it('the last attempt of the schedule dead-letters instead of throwing', async () => {
     const { outcome } = await attempt(() => new Response('no', { status: 500 }), config.schedule.length);
     expect(outcome).toEqual({ delivered: false, statusCode: 500, attempts: 1, error: 'receiver answered HTTP 500' });
+  });
+});
+
+describe("the capture's first attempt at the own webhook", () => {
+  it('answers a final outcome (2xx), sent like any attempt', async () => {
+    const { outcome, requests } = await attempt(() => new Response(null, { status: 200 }), 1, { first: true });
+    expect(outcome).toEqual({ delivered: true, statusCode: 200, attempts: 1, error: null });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('leaves a failure to the delivery activity (no outcome, nothing thrown), where a delivery would retry it', async () => {
+    const first = await attempt(() => new Response('no', { status: 500 }), 1, { first: true });
+    expect(first.requests).toHaveLength(1);
+    expect(first.outcome).toBeUndefined();
+    // Control: the same answer to the delivery activity is a retry along the schedule.
+    expect(retryDelayOf((await attempt(() => new Response('no', { status: 500 }), 1)).outcome)).toBe(5_000);
+  });
+
+  it('sends nothing again for a message already settled (the capture retried after its attempt)', async () => {
+    const { outcome, requests } = await attempt(() => new Response('', { status: 500 }), 2, {
+      first: true,
+      stored: { ...message, status: 'delivered' },
+    });
+    expect(requests).toHaveLength(0);
+    expect(outcome).toMatchObject({ delivered: true });
+  });
+
+  it('never fails the capture: a database error leaves the message to the delivery activity', async () => {
+    // Every statement's promise rejects, as pg's do when the server is gone.
+    const failing = (): unknown =>
+      new Proxy(() => {}, {
+        get: (_t, prop) =>
+          prop === 'then' ? (_: unknown, reject: (e: Error) => void) => reject(new Error('connection refused')) : () => failing(),
+      });
+    const down = new Proxy({}, { get: () => () => failing() }) as Database;
+    const { outcome, requests } = await attempt(() => new Response(null, { status: 200 }), 1, { first: true, db: down });
+    expect(outcome).toBeUndefined();
+    expect(requests).toHaveLength(0);
   });
 });

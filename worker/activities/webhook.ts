@@ -48,14 +48,42 @@ export async function deliverWebhookMessage(
   messageId: string,
   { once = false }: { once?: boolean } = {},
 ): Promise<WebhookDeliveryOutcome> {
+  const attempt = await attemptDelivery(deps, messageId, once);
+  return 'outcome' in attempt ? attempt.outcome : paceOrDeadLetter(deps, attempt.message, attempt.failure);
+}
+
+/**
+ * The first attempt at a message, made at once by the activity whose write queued it (the capture,
+ * for the payment's own webhook), so the receiver hears without waiting for a workflow task and a
+ * dispatch. Its outcome when final; undefined when it is to be retried, or when anything of ours
+ * failed: the delivery activity then takes the message over. Never throws: the work that queued
+ * the message is done. Like `once`, a message already settled answers its outcome unsent.
+ */
+export async function firstWebhookAttempt(deps: Deps, messageId: string): Promise<WebhookDeliveryOutcome | undefined> {
+  try {
+    const attempt = await attemptDelivery(deps, messageId, true);
+    return 'outcome' in attempt ? attempt.outcome : undefined;
+  } catch (err) {
+    Context.current().log.warn('webhook left to its delivery activity', { messageId, error: String(err) });
+    return undefined;
+  }
+}
+
+/** One attempt: the outcome when it is final, or the failure the schedule decides about. */
+async function attemptDelivery(
+  deps: Deps,
+  messageId: string,
+  once: boolean,
+): Promise<{ outcome: WebhookDeliveryOutcome } | { message: Message; failure: Failure }> {
   const { db, config } = deps;
   const { message, endpoint, defaultSecret } = await loadMessage(db, messageId);
+  const final = async (outcome: Promise<WebhookDeliveryOutcome>) => ({ outcome: await outcome });
   // `once`: a retry of an attempt that settled the message (and then died) answers what it settled.
-  if (once && message.status !== 'pending') return settledOutcome(db, message);
+  if (once && message.status !== 'pending') return final(settledOutcome(db, message));
   // A deleted endpoint's messages are kept for audit but never sent (nor signed with the default secret).
-  if (message.endpointId && !endpoint) return settleMessage(db, message.id, false, null, 'endpoint deleted');
+  if (message.endpointId && !endpoint) return final(settleMessage(db, message.id, false, null, 'endpoint deleted'));
   if (endpoint && !endpoint.enabled) {
-    return settleMessage(db, message.id, false, null, `endpoint disabled: ${endpoint.disabledReason ?? 'by the merchant'}`);
+    return final(settleMessage(db, message.id, false, null, `endpoint disabled: ${endpoint.disabledReason ?? 'by the merchant'}`));
   }
   const secrets = endpoint
     ? signingSecrets(endpoint, new Date())
@@ -70,7 +98,7 @@ export async function deliverWebhookMessage(
     // Final for this URL now, so no retry; a redeliver tries again once DNS or the allowlist changed.
     webhookAttemptsTotal.inc({ outcome: 'refused' });
     await recordAttempt(db, message.id, started, { statusCode: null, error: `refused: ${message.url} ${verdict.problem}` });
-    return settleMessage(db, message.id, false, null, `refused: ${verdict.problem}`);
+    return final(settleMessage(db, message.id, false, null, `refused: ${verdict.problem}`));
   }
   const error = verdict.kind === 'delivered' ? null : verdict.error;
   await recordAttempt(db, message.id, started, { statusCode: verdict.statusCode, error, excerpt });
@@ -79,9 +107,9 @@ export async function deliverWebhookMessage(
   if (cancellationSignal.aborted) throw cancellationSignal.reason;
   webhookAttemptsTotal.inc({ outcome: attemptOutcome(verdict) });
 
-  if (verdict.kind === 'delivered') return delivered(db, message, endpoint, verdict.statusCode);
+  if (verdict.kind === 'delivered') return final(delivered(db, message, endpoint, verdict.statusCode));
   const disabled = await endpointGivenUp(deps, message, endpoint, verdict);
-  return disabled ?? paceOrDeadLetter(deps, message, verdict);
+  return disabled ? { outcome: disabled } : { message, failure: verdict };
 }
 
 async function delivered(db: Database, message: Message, endpoint: Endpoint | null, statusCode: number): Promise<WebhookDeliveryOutcome> {

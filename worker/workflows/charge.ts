@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { ConnectorRef, RouteStep } from '../../common/connector-route.js';
-import type { RecordedWrite } from '../../common/workflow-api.js';
+import type { OwnWebhookAttempt, RecordedWrite } from '../../common/workflow-api.js';
 import { authorizePayment, capturePayment } from './activity-proxies.js';
 import { failureMessage } from './failures.js';
 import { awaitCapture, failCapture } from './capture.js';
@@ -58,15 +58,17 @@ export async function charge(payment: PaymentRun, createdWritten = true): Promis
   }
   // The capture writes `completed` itself once the money moved (no local activity after it). Histories
   // recorded before have no `recorded` in its result, so they replay the workflow's own write below.
+  // With `notifies`, it also makes the own webhook's first attempt at once; a final outcome of it
+  // replaces the delivery activity (results recorded before have no `ownWebhook`: they deliver as before).
   const completed = payment.nextState('completed', { authorizationId, ...routeDetails }, { capturedAmount: amount });
-  let captured: { recorded?: RecordedWrite } | undefined;
+  let captured: { recorded?: RecordedWrite; ownWebhook?: OwnWebhookAttempt } | undefined;
   try {
-    captured = await capturePayment({ paymentId, authorizationId, scenario, ...via, completes: completed });
+    captured = await capturePayment({ paymentId, authorizationId, scenario, ...via, completes: completed, notifies: true });
   } catch (err) {
     await failCapture(payment, failureMessage(err), authorizationId, via, routeDetails);
     return;
   }
-  if (captured?.recorded) payment.adoptWrite(completed.snapshot, captured.recorded);
+  if (captured?.recorded) payment.adoptWrite(completed.snapshot, captured.recorded, captured.ownWebhook);
   // Only the snapshot changes (what the read model stores), not the commands: old histories replay.
   else await payment.transition('completed', completed.event.details, { capturedAmount: amount });
 }

@@ -11,6 +11,7 @@ import {
   type PaymentWorkflowResult,
   type PaymentWorkflowState,
   type OpenChargeInput,
+  type OwnWebhookAttempt,
   type RecordedWrite,
   type ProjectionEvent,
   type WebhookDeliveryOutcome,
@@ -44,6 +45,8 @@ export class PaymentRun {
   /** Manual capture: what callers asked of the payment while it awaits capture. */
   readonly captures = new CaptureRequests();
   private readonly lanes = new WebhookLanes((message) => this.deliver(message));
+  /** Own webhook outcomes an activity reached before the message's turn came (the capture's first attempt). */
+  private readonly attemptedEarly = new Map<string, WebhookDeliveryOutcome>();
 
   constructor(fields: PaymentFields, runId: string) {
     this.snapshot = initialSnapshot(fields, runId);
@@ -190,14 +193,18 @@ export class PaymentRun {
     const own = message.lane === OWN_WEBHOOK_LANE;
     // The own webhook's activity writes its outcome on the payment (see `WriteOnSuccess`).
     const next = { ...this.snapshot, version: this.snapshot.version + 1 };
-    let outcome: WebhookDeliveryOutcome;
-    try {
-      outcome = await (own && this.refusal === null
-        ? deliverWebhookMessage(message.id, { snapshot: next })
-        : deliverWebhookMessage(message.id));
-    } catch (err) {
-      // The activity itself failed (not the receiver): a failed delivery, not a failed payment.
-      outcome = { delivered: false, statusCode: null, attempts: 0, error: failureMessage(err) };
+    let outcome = this.attemptedEarly.get(message.id);
+    this.attemptedEarly.delete(message.id);
+    // Awaited here, in this function, as released histories did: their commands replay in the same order.
+    if (!outcome) {
+      try {
+        outcome = await (own && this.refusal === null
+          ? deliverWebhookMessage(message.id, { snapshot: next })
+          : deliverWebhookMessage(message.id));
+      } catch (err) {
+        // The activity itself failed (not the receiver): a failed delivery, not a failed payment.
+        outcome = { delivered: false, statusCode: null, attempts: 0, error: failureMessage(err) };
+      }
     }
     if (!own) return;
     const { recorded, ...reported } = outcome;
@@ -225,9 +232,11 @@ export class PaymentRun {
    * messages are queued. When the activity did not write it (its result has no `recorded`: a history
    * from before, or the write failed), the caller makes the change itself instead, as it always did.
    */
-  adoptWrite(next: PaymentSnapshot, { updatedAt, messages }: RecordedWrite): void {
+  adoptWrite(next: PaymentSnapshot, { updatedAt, messages }: RecordedWrite, attempted?: OwnWebhookAttempt): void {
     Object.assign(this.snapshot, stampedAt(next, updatedAt));
     this.projectedVersion = Math.max(this.projectedVersion, next.version);
+    // Its lane still runs, so `drain` waits for its outcome's write, but sends nothing.
+    if (attempted) this.attemptedEarly.set(attempted.messageId, attempted.outcome);
     this.lanes.enqueue(messages);
   }
 }
