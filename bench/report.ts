@@ -80,12 +80,7 @@ export function renderReport(facts: Record<string, string>, r: Record<string, an
     ),
     `Create errors: ${r.create.errors}. Read-model p99 ms: list ${rm.p99Ms.list.join(', ')}; get ${rm.p99Ms.get.join(', ')}; visibility ${rm.p99Ms.visibility.join(', ')} (under ${rm.writeLoadPerSecond} new payments/s).`,
     `Webhook p99 ms: ours ${wh.oursP99Ms.join(', ')}; B0 webhook activity ${wh.bareActivityP99Ms.join(', ')} at ${wh.ratePerSecond}/s.`,
-    `Where our webhook time goes (p50 / p99 ms, from histories): final state → delivery scheduled ${wh.breakdownMs.finalToScheduled.p50} / ${wh.breakdownMs.finalToScheduled.p99}; schedule-to-start ${wh.breakdownMs.scheduleToStart.p50} / ${wh.breakdownMs.scheduleToStart.p99} (B0's webhook activity: ${wh.breakdownMs.bareScheduleToStart.p50} / ${wh.breakdownMs.bareScheduleToStart.p99}); started → received ${wh.breakdownMs.startToReceipt.p50} / ${wh.breakdownMs.startToReceipt.p99}.`,
-    ...(wh.breakdownMs.captureToReceipt
-      ? [
-          `From the money moving to the notification (p50 / p99 ms, from histories): our capture's completion → receipt ${wh.breakdownMs.captureToReceipt.p50} / ${wh.breakdownMs.captureToReceipt.p99}; B0's charge completion → its webhook activity's completion ${wh.breakdownMs.bareChargeToWebhook.p50} / ${wh.breakdownMs.bareChargeToWebhook.p99}.`,
-        ]
-      : []),
+    webhookBreakdown(wh.breakdownMs),
     `Worker RSS (sleeping → MiB): ${sl.rssMiB.map((m: any) => `${m.sleeping} → ${m.rssMiB}`).join(', ')}; ${sl.rssMiBPerThousandBelowBound === null ? `no sample below the bound (the first had ${sl.rssMiB[0].sleeping} asleep)` : `${sl.rssMiBPerThousandBelowBound} MiB per 1,000 up to the bound`}, ${sl.rssMiBPerThousandBeyondBound} beyond it.`,
     `API get-by-id p50 / p99 ms before the sleeping payments ${sl.apiGetMs.before.join(' / ')}, with them ${sl.apiGetMs.after.join(' / ')}.`,
     closingLine,
@@ -100,4 +95,20 @@ export function renderReport(facts: Record<string, string>, r: Record<string, an
     ...details.map((d) => `${d}\n`),
     '',
   ].join('\n');
+}
+
+/** Where the webhook's time goes: sent by the capture, or left to the delivery activity (split by segment). */
+function webhookBreakdown(b: Record<string, any>): string {
+  const ms = (s: { p50: number; p99: number }) => `${s.p50} / ${s.p99}`;
+  const parts = [
+    `${b.sentByCapture} of ${b.sample} sampled webhooks were sent by the capture's own attempt${b.byCaptureFinalToReceipt ? ` (final state → received ${ms(b.byCaptureFinalToReceipt)})` : ''}`,
+  ];
+  if (b.viaActivity)
+    parts.push(
+      `the others by the delivery activity: final state → delivery scheduled ${ms(b.viaActivity.finalToScheduled)}, schedule-to-start ${ms(b.viaActivity.scheduleToStart)}, started → received ${ms(b.viaActivity.startToReceipt)}`,
+    );
+  parts.push(
+    `B0's webhook activity: schedule-to-start ${ms(b.bareScheduleToStart)}, its charge's completion → the webhook activity's completion ${ms(b.bareChargeToWebhook)}`,
+  );
+  return `Where the webhook time goes (p50 / p99 ms, from histories): ${parts.join('; ')}.`;
 }

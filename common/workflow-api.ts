@@ -78,14 +78,12 @@ export interface RecordedWrite {
 }
 
 /**
- * The payment's own webhook, attempted by the capture right after its `completed` write, when that
- * attempt's outcome was final (delivered, or refused for good): the workflow takes it as the
- * delivery's outcome and runs no delivery activity for that message.
+ * The payment's own webhook, attempted by the capture right after its `completed` write: the outcome
+ * when final (delivered, refused for good, or a one-attempt schedule exhausted), which the workflow
+ * takes as the delivery's, running no delivery activity; else the wait the schedule (or the
+ * receiver's Retry-After) sets before the next attempt, which the delivery activity keeps.
  */
-export interface OwnWebhookAttempt {
-  messageId: string;
-  outcome: WebhookDeliveryOutcome;
-}
+export type OwnWebhookAttempt = { messageId: string } & ({ outcome: WebhookDeliveryOutcome } | { retryInMs: number });
 
 /** A snapshot as written at `now`: updated then, and completed then if this write makes it final. */
 export function stampedAt(snapshot: PaymentSnapshot, now: number): PaymentSnapshot {

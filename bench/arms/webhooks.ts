@@ -60,29 +60,40 @@ export async function measureWebhooks(
   const bareChargeToWebhook: number[] = [];
   const { ours: oursP99, bare: bareP99 } = await alternate({ bare, ours }, { reps: plan.reps });
 
-  // Where our time goes, from the histories of a sample: final state → delivery scheduled (the final
-  // projection and the workflow task), scheduled → started (Temporal's dispatch), started → received.
+  // Where our time goes, from the histories of a sample. The capture makes the own webhook's first
+  // attempt right after writing the final state: those are received before the capture completes. A
+  // webhook left to the delivery activity (a failed first attempt) is split into final state →
+  // delivery scheduled (the workflow task), scheduled → started (Temporal's dispatch), started → received.
   const sample = oursIds.slice(-Math.min(oursIds.length, 100));
   const segments = await closedLoop(sample.length, 8, async (i) => {
     const id = sample[i]!;
-    const [capture, t] = await activityTimes(env.temporal, id, ['capturePayment', 'deliverWebhookMessage']);
     const receipt = env.sink.received.get(id)!;
+    const finalToReceipt = receipt.receivedAt - receipt.finalAt;
+    const [t] = await activityTimes(env.temporal, id, ['deliverWebhookMessage'], { optional: true });
+    if (!t) return { finalToReceipt };
     return {
-      captureToReceipt: receipt.receivedAt - capture!.closed,
-      toScheduled: t!.scheduled - receipt.finalAt,
-      scheduleToStart: t!.started - t!.scheduled,
-      startToReceipt: receipt.receivedAt - t!.started,
+      finalToReceipt,
+      toScheduled: t.scheduled - receipt.finalAt,
+      scheduleToStart: t.started - t.scheduled,
+      startToReceipt: receipt.receivedAt - t.started,
     };
   });
   const spread = (values: number[]) => ({ p50: round(percentile(values, 50), 1), p99: round(percentile(values, 99), 1) });
+  const viaActivity = segments.filter((x) => x.toScheduled !== undefined);
+  const byCapture = segments.filter((x) => x.toScheduled === undefined);
   const breakdownMs = {
-    finalToScheduled: spread(segments.map((x) => x.toScheduled)),
-    scheduleToStart: spread(segments.map((x) => x.scheduleToStart)),
-    startToReceipt: spread(segments.map((x) => x.startToReceipt)),
+    sample: segments.length,
+    sentByCapture: byCapture.length,
+    byCaptureFinalToReceipt: byCapture.length ? spread(byCapture.map((x) => x.finalToReceipt)) : null,
+    viaActivity: viaActivity.length
+      ? {
+          finalToScheduled: spread(viaActivity.map((x) => x.toScheduled!)),
+          scheduleToStart: spread(viaActivity.map((x) => x.scheduleToStart!)),
+          startToReceipt: spread(viaActivity.map((x) => x.startToReceipt!)),
+        }
+      : null,
     bareScheduleToStart: spread(bareScheduleToStart),
-    // From the money moving to the notification, whatever either side stamps as "final": our capture's
-    // completion → receipt at the sink; B0's charge completion → its webhook activity's completion.
-    captureToReceipt: spread(segments.map((x) => x.captureToReceipt)),
+    // B0's charge completion → its webhook activity's completion: its span from the money moving to the notification.
     bareChargeToWebhook: spread(bareChargeToWebhook),
   };
 
@@ -115,13 +126,17 @@ async function waitReceived(env: BenchEnvironment, ids: string[], timeoutMs: num
   }
 }
 
-/** When each named activity of a workflow (its first) was scheduled, started (its last attempt) and closed, from the history. */
-async function activityTimes(client: Client, workflowId: string, activityTypes: string[]) {
+/**
+ * When each named activity of a workflow (its first) was scheduled, started (its last attempt) and
+ * closed, from the history; `optional`: undefined for one the workflow never scheduled.
+ */
+async function activityTimes(client: Client, workflowId: string, activityTypes: string[], { optional = false } = {}) {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   return activityTypes.map((activityType) => {
     const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
     const of = (e: (typeof events)[number], attributes: { scheduledEventId?: unknown } | null | undefined) =>
       attributes && Number(attributes.scheduledEventId) === Number(scheduled?.eventId) ? e : undefined;
+    if (!scheduled && optional) return undefined;
     const started = events.find((e) => of(e, e.activityTaskStartedEventAttributes));
     const closed = events.find((e) => of(e, e.activityTaskCompletedEventAttributes));
     if (!scheduled || !started || !closed) throw new Error(`${workflowId} has no completed ${activityType} activity`);

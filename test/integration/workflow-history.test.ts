@@ -291,7 +291,7 @@ describe('workflow histories', () => {
     const paymentId = paymentIds.get('own-webhook-recorded-by-delivery')!;
     const rows = await deliveredTimeline('own-webhook-recorded-by-delivery');
     expect(rows[0]).toMatchObject({ webhook_status: 'delivered', at_version: 4 });
-    // The capture's attempt (refused), then the delivery activity's: the schedule starts again at once.
+    // The capture's attempt (refused), then the delivery activity's, after the schedule's next delay.
     expect(receiver.all.filter((r) => r.raw.includes(paymentId)).map((r) => r.status)).toEqual([500, 200]);
   });
 

@@ -39,10 +39,11 @@ export interface FakeActivityScript {
   /** One delivery (default: delivered at once with 200). */
   deliver?: (messageId: string) => Promise<WebhookDeliveryOutcome>;
   /**
-   * The own webhook's first attempt, made by the capture: its outcome when final (default: none,
-   * as when the receiver failed it, so the delivery activity takes the message over).
+   * The own webhook's first attempt, made by the capture: its outcome when final, the wait before
+   * the next when it failed (default: none, as when it failed on our side, so the delivery activity
+   * takes the message over from the start).
    */
-  firstAttempt?: (messageId: string) => Promise<WebhookDeliveryOutcome | undefined>;
+  firstAttempt?: (messageId: string) => Promise<{ outcome: WebhookDeliveryOutcome } | { retryInMs: number } | undefined>;
   /** Refunds: the payment as the read model has it (throw to make it still settling; default: none). */
   refundable?: (attempt: number) => RefundablePayment | null | Promise<RefundablePayment | null>;
   /** Refunds: one gateway refund call (throw to fail it); `attempt` counts calls of that refund. */
@@ -125,8 +126,10 @@ export function fakeActivities(script: FakeActivityScript = {}) {
       if (!recorded) return {};
       // As the real one: the own webhook's first attempt, and a final outcome of it written on the payment.
       const own = notifies ? recorded.messages.find((m) => m.lane === OWN_WEBHOOK_LANE) : undefined;
-      const outcome = own && (await script.firstAttempt?.(own.id));
-      if (!own || !outcome) return { recorded };
+      const attempted = own && (await script.firstAttempt?.(own.id));
+      if (!own || !attempted) return { recorded };
+      if (!('outcome' in attempted)) return { recorded, ownWebhook: { messageId: own.id, retryInMs: attempted.retryInMs } };
+      const { outcome } = attempted;
       const { change, event } = ownWebhookOutcome(own.id, outcome);
       const paid = stampedAt(completes.snapshot, recorded.updatedAt);
       const written = await writeAfterSuccess({ snapshot: { ...paid, ...change, version: paid.version + 1 }, event });

@@ -108,7 +108,7 @@ describe('webhook lanes', () => {
     const { fake, result } = await runPayment(
       {
         messages: enqueued,
-        firstAttempt: async () => ({ delivered: true, statusCode: 200, attempts: 1, error: null }),
+        firstAttempt: async () => ({ outcome: { delivered: true, statusCode: 200, attempts: 1, error: null } }),
       },
       { webhookUrl: 'https://receiver.example/hook' },
     );
@@ -122,11 +122,22 @@ describe('webhook lanes', () => {
     expect(fake.projected().at(-1)!.snapshot).toMatchObject({ version: 4, webhookStatus: 'delivered', status: 'completed' });
   });
 
+  it("after the capture's failed first attempt, the delivery activity is handed the wait before the next", async () => {
+    const { fake, result } = await runPayment(
+      { messages: enqueued, firstAttempt: async () => ({ retryInMs: 5_000 }) },
+      { webhookUrl: 'https://receiver.example/hook' },
+    );
+    expect(result.webhookStatus).toBe('delivered');
+    const own = fake.callsTo('deliverWebhookMessage').filter((c) => String(c.args[0]).startsWith('own:'));
+    expect(own.map((c) => [c.args[0], (c.args[1] as { after?: number }).after])).toEqual([['own:v3', 5_000]]);
+    expect(fake.projectedEvents()).toEqual(['payment.created', 'payment.processing', 'payment.completed', 'webhook.delivered']);
+  });
+
   it('an own webhook whose first attempt was final but not written on the payment is written by the workflow, at version 4', async () => {
     const { fake, result } = await runPayment(
       {
         messages: enqueued,
-        firstAttempt: async () => ({ delivered: true, statusCode: 200, attempts: 1, error: null }),
+        firstAttempt: async () => ({ outcome: { delivered: true, statusCode: 200, attempts: 1, error: null } }),
         // The capture's write of the outcome fails once; the workflow's own (local activity) succeeds.
         refuse: (() => {
           let refused = false;

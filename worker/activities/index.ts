@@ -28,6 +28,9 @@ import { announceNotice } from './notice-delivery.js';
 import { createRefundActivities } from './refunds.js';
 import { deliverWebhookMessage, firstWebhookAttempt, type WebhookDeliveryConfig } from './webhook.js';
 
+/** Room kept in the capture's timeout for the own webhook attempt's statements (the pool bounds each at 5 s). */
+const STATEMENTS_RESERVE_MS = 10_000;
+
 export interface ActivityDependencies {
   db: Database;
   /** The built-in connector every merchant without accounts pays through (the simulator). */
@@ -163,8 +166,9 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
      * attempt that settled the message answers its outcome instead of sending again, so a write
      * repeated after a lost completion agrees with the first.
      */
-    async deliverWebhookMessage(messageId: string, own?: { snapshot: PaymentSnapshot }): Promise<WebhookDeliveryOutcome> {
-      const outcome = await deliverWebhookMessage({ db, fetch: fetchImpl, config: webhooks }, messageId, { once: own !== undefined });
+    async deliverWebhookMessage(messageId: string, own?: { snapshot: PaymentSnapshot; after?: number }): Promise<WebhookDeliveryOutcome> {
+      const deps = { db, fetch: fetchImpl, config: webhooks };
+      const outcome = await deliverWebhookMessage(deps, messageId, { once: own !== undefined, after: own?.after });
       if (!own) return outcome;
       const { change, event } = ownWebhookOutcome(messageId, outcome);
       const recorded = await writeAfterSuccess({ snapshot: { ...own.snapshot, ...change }, event });
@@ -186,20 +190,31 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
       ownWebhook?: OwnWebhookAttempt;
     }> {
       const started = Date.now();
-      await connectorActivities.capturePayment(request);
-      const recorded = completes && (await writeAfterSuccess(completes));
-      if (!recorded) return {};
-      const own = notifies ? recorded.messages.find((m) => m.lane === OWN_WEBHOOK_LANE) : undefined;
-      // The attempt must end inside this activity's timeout: a capture timed out would be run again.
-      const timeoutMs = Math.min(webhooks.timeoutMs, Context.current().info.startToCloseTimeoutMs - (Date.now() - started) - 2_000);
-      if (!own || timeoutMs < 1_000) return { recorded };
-      const outcome = await firstWebhookAttempt({ db, fetch: fetchImpl, config: { ...webhooks, timeoutMs } }, own.id);
-      if (!outcome) return { recorded };
-      // Its outcome on the payment at the version after `completed`, as the delivery activity would write it.
-      const { change, event } = ownWebhookOutcome(own.id, outcome);
-      const paid = stampedAt(completes.snapshot, recorded.updatedAt);
-      const written = await writeAfterSuccess({ snapshot: { ...paid, ...change, version: paid.version + 1 }, event });
-      return { recorded, ownWebhook: { messageId: own.id, outcome: written ? { ...outcome, recorded: written } : outcome } };
+      const activity = Context.current();
+      // Heartbeats let Temporal notice a dead worker within the heartbeat timeout, webhook attempt included.
+      const beating = setInterval(() => activity.heartbeat(), 2_000);
+      try {
+        await connectorActivities.capturePayment(request);
+        const recorded = completes && (await writeAfterSuccess(completes));
+        if (!recorded) return {};
+        const own = notifies ? recorded.messages.find((m) => m.lane === OWN_WEBHOOK_LANE) : undefined;
+        // Made only when the whole attempt, its statements included, fits in this activity's timeout: a
+        // capture timed out would run again while its attempt went on. Never shortened: a slow receiver
+        // cut off early would be sent the message again at once.
+        const left = activity.info.startToCloseTimeoutMs - (Date.now() - started);
+        if (!own || left < webhooks.timeoutMs + STATEMENTS_RESERVE_MS) return { recorded };
+        const attempted = await firstWebhookAttempt({ db, fetch: fetchImpl, config: webhooks }, own.id);
+        if (!attempted) return { recorded };
+        if (!('outcome' in attempted)) return { recorded, ownWebhook: { messageId: own.id, retryInMs: attempted.retryInMs } };
+        // Its outcome on the payment at the version after `completed`, as the delivery activity would write it.
+        const { outcome } = attempted;
+        const { change, event } = ownWebhookOutcome(own.id, outcome);
+        const paid = stampedAt(completes.snapshot, recorded.updatedAt);
+        const written = await writeAfterSuccess({ snapshot: { ...paid, ...change, version: paid.version + 1 }, event });
+        return { recorded, ownWebhook: { messageId: own.id, outcome: written ? { ...outcome, recorded: written } : outcome } };
+      } finally {
+        clearInterval(beating);
+      }
     },
 
     ...createRefundActivities({ db, connectors, breakers }),

@@ -47,7 +47,7 @@ const config: WebhookDeliveryConfig = { schedule: [0, 5_000, 300_000], timeoutMs
 async function attempt(
   response: () => Response,
   attemptNumber = 1,
-  options: { stored?: typeof message; once?: boolean; first?: boolean; db?: Database } = {},
+  options: { stored?: typeof message; once?: boolean; first?: boolean; db?: Database; after?: number; schedule?: number[] } = {},
 ) {
   const requests: Request[] = [];
   const fetch = (async (url: string, init: RequestInit) => {
@@ -55,11 +55,11 @@ async function attempt(
     return response();
   }) as typeof globalThis.fetch;
   const env = new MockActivityEnvironment({ attempt: attemptNumber }, { logger: new DefaultLogger('ERROR') });
-  const deps = { db: options.db ?? fakeDb(options.stored), fetch, config };
+  const deps = { db: options.db ?? fakeDb(options.stored), fetch, config: { ...config, schedule: options.schedule ?? config.schedule } };
   const outcome = await (
     options.first
       ? env.run(firstWebhookAttempt, deps, message.id)
-      : env.run(deliverWebhookMessage, deps, message.id, { once: options.once })
+      : env.run(deliverWebhookMessage, deps, message.id, { once: options.once, after: options.after })
   ).catch((err: unknown) => err);
   return { outcome, requests };
 }
@@ -126,16 +126,37 @@ describe('one webhook attempt', () => {
 describe("the capture's first attempt at the own webhook", () => {
   it('answers a final outcome (2xx), sent like any attempt', async () => {
     const { outcome, requests } = await attempt(() => new Response(null, { status: 200 }), 1, { first: true });
-    expect(outcome).toEqual({ delivered: true, statusCode: 200, attempts: 1, error: null });
+    expect(outcome).toEqual({ outcome: { delivered: true, statusCode: 200, attempts: 1, error: null } });
     expect(requests).toHaveLength(1);
   });
 
-  it('leaves a failure to the delivery activity (no outcome, nothing thrown), where a delivery would retry it', async () => {
+  it("answers a failure with the schedule's next delay, or the receiver's longer Retry-After, as a delivery would", async () => {
     const first = await attempt(() => new Response('no', { status: 500 }), 1, { first: true });
     expect(first.requests).toHaveLength(1);
-    expect(first.outcome).toBeUndefined();
-    // Control: the same answer to the delivery activity is a retry along the schedule.
+    expect(first.outcome).toEqual({ retryInMs: 5_000 });
+    const slowDown = () => new Response('', { status: 429, headers: { 'retry-after': '120' } });
+    expect((await attempt(slowDown, 1, { first: true })).outcome).toEqual({ retryInMs: 120_000 });
+    // Control: the same answers to the delivery activity's first attempt are retries after the same delays.
     expect(retryDelayOf((await attempt(() => new Response('no', { status: 500 }), 1)).outcome)).toBe(5_000);
+    expect(retryDelayOf((await attempt(slowDown, 1)).outcome)).toBe(120_000);
+  });
+
+  it('dead-letters a failure when the schedule has one attempt', async () => {
+    const { outcome } = await attempt(() => new Response('no', { status: 500 }), 1, { first: true, schedule: [0] });
+    expect(outcome).toEqual({ outcome: { delivered: false, statusCode: 500, attempts: 1, error: 'receiver answered HTTP 500' } });
+  });
+
+  it("the delivery activity taking over (`after`) first waits that delay unsent, then counts the capture's attempt as its first", async () => {
+    const paced = await attempt(() => new Response(null, { status: 200 }), 1, { after: 120_000 });
+    expect(paced.requests).toHaveLength(0);
+    expect(retryDelayOf(paced.outcome)).toBe(120_000);
+    // Its second execution is the message's second attempt: a failure waits the schedule's third delay.
+    const second = await attempt(() => new Response('no', { status: 500 }), 2, { after: 120_000 });
+    expect(second.requests).toHaveLength(1);
+    expect(retryDelayOf(second.outcome)).toBe(300_000);
+    // The schedule's last attempt dead-letters: the message had as many attempts as the schedule, the capture's included.
+    const last = await attempt(() => new Response('no', { status: 500 }), config.schedule.length, { after: 120_000 });
+    expect(last.outcome).toMatchObject({ delivered: false });
   });
 
   it('sends nothing again for a message already settled (the capture retried after its attempt)', async () => {
@@ -144,7 +165,7 @@ describe("the capture's first attempt at the own webhook", () => {
       stored: { ...message, status: 'delivered' },
     });
     expect(requests).toHaveLength(0);
-    expect(outcome).toMatchObject({ delivered: true });
+    expect(outcome).toMatchObject({ outcome: { delivered: true } });
   });
 
   it('never fails the capture: a database error leaves the message to the delivery activity', async () => {

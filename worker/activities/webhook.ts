@@ -46,23 +46,40 @@ type Failure = Extract<AttemptVerdict, { kind: 'gone' | 'failed' }>;
 export async function deliverWebhookMessage(
   deps: Deps,
   messageId: string,
-  { once = false }: { once?: boolean } = {},
+  { once = false, after }: { once?: boolean; after?: number } = {},
 ): Promise<WebhookDeliveryOutcome> {
+  const { attempt: number } = Context.current().info;
+  // `after`: the capture made the first attempt and it failed; this activity's first execution only
+  // waits the schedule's next delay, so its attempt numbers are the message's, as if it had made them all.
+  if (after !== undefined && number === 1) {
+    throw ApplicationFailure.create({
+      message: `the first attempt failed; the next follows in ${after} ms`,
+      type: 'WebhookAttemptPaced',
+      nextRetryDelay: after,
+    });
+  }
   const attempt = await attemptDelivery(deps, messageId, once);
-  return 'outcome' in attempt ? attempt.outcome : paceOrDeadLetter(deps, attempt.message, attempt.failure);
+  return 'outcome' in attempt ? attempt.outcome : paceOrDeadLetter(deps, attempt.message, attempt.failure, number);
 }
 
 /**
  * The first attempt at a message, made at once by the activity whose write queued it (the capture,
  * for the payment's own webhook), so the receiver hears without waiting for a workflow task and a
- * dispatch. Its outcome when final; undefined when it is to be retried, or when anything of ours
- * failed: the delivery activity then takes the message over. Never throws: the work that queued
- * the message is done. Like `once`, a message already settled answers its outcome unsent.
+ * dispatch. Its outcome when final; the wait before the next attempt when it failed (for the
+ * delivery activity's `after`); undefined when anything of ours failed, so the delivery activity
+ * takes the message over from the start. Never throws: the work that queued the message is done.
+ * Like `once`, a message already settled answers its outcome unsent.
  */
-export async function firstWebhookAttempt(deps: Deps, messageId: string): Promise<WebhookDeliveryOutcome | undefined> {
+export async function firstWebhookAttempt(
+  deps: Deps,
+  messageId: string,
+): Promise<{ outcome: WebhookDeliveryOutcome } | { retryInMs: number } | undefined> {
   try {
     const attempt = await attemptDelivery(deps, messageId, true);
-    return 'outcome' in attempt ? attempt.outcome : undefined;
+    if ('outcome' in attempt) return attempt;
+    const next = nextRetry(1, deps.config.schedule, attempt.failure.retryAfterMs);
+    if (next === 'give-up') return { outcome: await deadLetter(deps, attempt.message, 1, attempt.failure) };
+    return next;
   } catch (err) {
     Context.current().log.warn('webhook left to its delivery activity', { messageId, error: String(err) });
     return undefined;
@@ -141,12 +158,16 @@ async function endpointGivenUp(
 }
 
 /** The next attempt along the schedule (Temporal waits `nextRetryDelay`), or the message is dead-lettered. */
-async function paceOrDeadLetter(deps: Deps, message: Message, failure: Failure): Promise<WebhookDeliveryOutcome> {
-  const { attempt } = Context.current().info;
+async function paceOrDeadLetter(deps: Deps, message: Message, failure: Failure, attempt: number): Promise<WebhookDeliveryOutcome> {
   const next = nextRetry(attempt, deps.config.schedule, failure.retryAfterMs);
   if (next !== 'give-up') {
     throw ApplicationFailure.create({ message: failure.error, type: 'WebhookAttemptFailed', nextRetryDelay: next.retryInMs });
   }
+  return deadLetter(deps, message, attempt, failure);
+}
+
+/** The schedule is exhausted: the message fails for good, with a notice. */
+async function deadLetter(deps: Deps, message: Message, attempt: number, failure: Failure): Promise<WebhookDeliveryOutcome> {
   webhookDeadLetters.inc();
   Context.current().log.warn('webhook message dead-lettered', {
     messageId: message.id,

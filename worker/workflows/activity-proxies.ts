@@ -44,10 +44,13 @@ export const { settleAbandonedAttempt } = proxyActivities<Activities>({
 // A transient capture error leaves the outcome unknown (the gateway may have taken the money), so
 // giving up and voiding would report `failed` for a charged card. Capture is idempotent by payment id
 // at the gateway: retry without limit; only a definite refusal (non-retryable GatewayDeclined) fails.
-// Only the retry policy changed, not the commands the workflow emits, so recorded histories replay
-// (test/integration/workflow-history.test.ts) without patched().
+// Only the retry policy and timeouts changed, not the commands the workflow emits, so recorded histories
+// replay (test/integration/workflow-history.test.ts) without patched(). The capture also makes the own
+// webhook's first attempt (up to WEBHOOK_TIMEOUT_MS, 10 s by default, and its statements): it has room
+// for both, and heartbeats, so a worker that dies in it is noticed in seconds.
 export const { capturePayment } = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
+  startToCloseTimeout: '30s',
+  heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
 });
 

@@ -45,8 +45,8 @@ export class PaymentRun {
   /** Manual capture: what callers asked of the payment while it awaits capture. */
   readonly captures = new CaptureRequests();
   private readonly lanes = new WebhookLanes((message) => this.deliver(message));
-  /** Own webhook outcomes an activity reached before the message's turn came (the capture's first attempt). */
-  private readonly attemptedEarly = new Map<string, WebhookDeliveryOutcome>();
+  /** Own webhook messages the capture made the first attempt at, before their turn came. */
+  private readonly attemptedEarly = new Map<string, OwnWebhookAttempt>();
 
   constructor(fields: PaymentFields, runId: string) {
     this.snapshot = initialSnapshot(fields, runId);
@@ -193,13 +193,16 @@ export class PaymentRun {
     const own = message.lane === OWN_WEBHOOK_LANE;
     // The own webhook's activity writes its outcome on the payment (see `WriteOnSuccess`).
     const next = { ...this.snapshot, version: this.snapshot.version + 1 };
-    let outcome = this.attemptedEarly.get(message.id);
+    const early = this.attemptedEarly.get(message.id);
     this.attemptedEarly.delete(message.id);
+    let outcome = early && 'outcome' in early ? early.outcome : undefined;
     // Awaited here, in this function, as released histories did: their commands replay in the same order.
     if (!outcome) {
+      // After a failed first attempt by the capture, the activity keeps the schedule's pace.
+      const after = early && 'retryInMs' in early ? { after: early.retryInMs } : {};
       try {
         outcome = await (own && this.refusal === null
-          ? deliverWebhookMessage(message.id, { snapshot: next })
+          ? deliverWebhookMessage(message.id, { snapshot: next, ...after })
           : deliverWebhookMessage(message.id));
       } catch (err) {
         // The activity itself failed (not the receiver): a failed delivery, not a failed payment.
@@ -235,8 +238,8 @@ export class PaymentRun {
   adoptWrite(next: PaymentSnapshot, { updatedAt, messages }: RecordedWrite, attempted?: OwnWebhookAttempt): void {
     Object.assign(this.snapshot, stampedAt(next, updatedAt));
     this.projectedVersion = Math.max(this.projectedVersion, next.version);
-    // Its lane still runs, so `drain` waits for its outcome's write, but sends nothing.
-    if (attempted) this.attemptedEarly.set(attempted.messageId, attempted.outcome);
+    // Its lane still runs, so `drain` waits for its outcome's write; a final outcome sends nothing more.
+    if (attempted) this.attemptedEarly.set(attempted.messageId, attempted);
     this.lanes.enqueue(messages);
   }
 }
