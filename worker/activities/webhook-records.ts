@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { newWebhookSecret } from '../../common/webhook-secret.js';
 import { storableText } from '../../common/input-guard.js';
 import type { WebhookDeliveryOutcome } from '../../common/workflow-api.js';
@@ -67,14 +67,14 @@ export async function settleMessage(
   statusCode: number | null,
   error: string | null,
 ): Promise<WebhookDeliveryOutcome> {
-  await db
+  // One round trip: the attempts (all recorded by earlier statements) are counted as the row is settled.
+  const [{ attempts } = { attempts: 0 }] = await db
     .update(webhookMessages)
     .set({ status: delivered ? 'delivered' : 'failed', lastError: storable(error), deliveredAt: delivered ? new Date() : null })
-    .where(eq(webhookMessages.id, messageId));
-  const [{ attempts } = { attempts: 0 }] = await db
-    .select({ attempts: count() })
-    .from(webhookAttempts)
-    .where(eq(webhookAttempts.messageId, messageId));
+    .where(eq(webhookMessages.id, messageId))
+    .returning({
+      attempts: sql<number>`(select count(*)::int from ${webhookAttempts} where ${webhookAttempts.messageId} = ${messageId})`,
+    });
   return { delivered, statusCode, attempts, error: storable(error) };
 }
 
