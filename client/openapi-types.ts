@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * List payments
-         * @description Newest first unless `sort`/`direction` say otherwise; pass `nextCursor` back as `cursor` for the next page, `prevCursor` as `before` for the one before. `total` counts every match of the filters up to 10000; past that it is a lower bound and `totalExact` is false.
+         * @description Newest first unless `sort`/`direction` say otherwise; pass `nextCursor` back as `cursor` for the next page, `prevCursor` as `before` for the one before. `total` counts every match of the filters up to 1000; past that it is a lower bound and `totalExact` is false.
          */
         get: operations["payments-list"];
         put?: never;
@@ -706,7 +706,7 @@ export interface operations {
                         prevCursor: string | null;
                         /** @description Payments matching the filters (cursor aside) */
                         total: number;
-                        /** @description false when there are more than 10000: then `total` is a lower bound */
+                        /** @description false when there are more than 1000: then `total` is a lower bound */
                         totalExact: boolean;
                     };
                 };

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMerchant } from '../../api/merchants.js';
+import { COUNT_CAP } from '../../api/payment-store.js';
 import { createPaymentsClient } from '../../client/index.js';
 import { paymentReference } from '../../common/payment-id.js';
 import { ulid } from '../../common/ulid.js';
@@ -174,6 +175,26 @@ describe('total', () => {
     expect(lunch.total).toBeGreaterThan(0);
     const from = await list({ createdFrom: new Date(BASE + 5000).toISOString(), limit: 2 });
     expect(from.total).toBe(rows.filter((r) => r.createdAt.getTime() >= BASE + 5000).length);
+  });
+
+  it('counts up to the cap exactly; one row more makes the total a lower bound', async () => {
+    const big = await createMerchant(system.database.db, 'Big merchant');
+    const api = createPaymentsClient({ url: system.apiUrl, apiKey: big.apiKey.key });
+    const seed = (n: number) =>
+      system.database.pool.query(
+        `insert into payments (id, merchant_id, reference, amount, currency, status, delay_seconds, scheduled_at, data, version, created_at, updated_at)
+         select id, $1, 'ref_' || id, 100, 'EUR', 'completed', 0, now(), '{}', 1, now(), now()
+         from (select 'pay_' || upper(substr(md5(random()::text), 1, 26)) as id from generate_series(1, $2)) ids`,
+        [big.id, n],
+      );
+    const total = async () => {
+      const page = await api.payments.list.query({ limit: 1 });
+      return { total: page.total, totalExact: page.totalExact };
+    };
+    await seed(COUNT_CAP);
+    expect(await total()).toEqual({ total: COUNT_CAP, totalExact: true });
+    await seed(1);
+    expect(await total()).toEqual({ total: COUNT_CAP, totalExact: false });
   });
 });
 
