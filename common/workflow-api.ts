@@ -102,6 +102,26 @@ export function ownWebhookOutcome(
   };
 }
 
+/**
+ * What the capture answers after the own webhook's first attempt: a final outcome written on the
+ * payment at the version after `completed` (through `write`, as the delivery activity writes it; left
+ * to the workflow when that write fails), or the wait before the next attempt.
+ */
+export async function afterFirstAttempt(
+  completed: PaymentSnapshot,
+  recorded: RecordedWrite,
+  messageId: string,
+  attempted: { outcome: WebhookDeliveryOutcome } | { retryInMs: number },
+  write: (change: WriteOnSuccess) => Promise<RecordedWrite | undefined>,
+): Promise<{ recorded: RecordedWrite; ownWebhook: OwnWebhookAttempt }> {
+  if (!('outcome' in attempted)) return { recorded, ownWebhook: { messageId, retryInMs: attempted.retryInMs } };
+  const { outcome } = attempted;
+  const { change, event } = ownWebhookOutcome(messageId, outcome);
+  const paid = stampedAt(completed, recorded.updatedAt);
+  const written = await write({ snapshot: { ...paid, ...change, version: paid.version + 1 }, event });
+  return { recorded, ownWebhook: { messageId, outcome: written ? { ...outcome, recorded: written } : outcome } };
+}
+
 export const WEBHOOK_DELIVERY_WORKFLOW_TYPE = 'webhookDeliveryWorkflow';
 export const OWN_WEBHOOK_LANE = 'own';
 

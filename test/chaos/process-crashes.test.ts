@@ -125,6 +125,11 @@ describe('crashes of real processes (built JS)', () => {
         expect(times[1]! - killedAt).toBeLessThan(30_000);
         const result: PaymentWorkflowResult = await temporal.workflow.getHandle(id!).result();
         expect(result).toMatchObject({ status: 'completed', webhookStatus: 'delivered' });
+        // A 60 s attempt does not fit whole in the capture's 30 s: the capture left it to the delivery activity.
+        const scheduled = ((await temporal.workflow.getHandle(id!).fetchHistory()).events ?? []).map(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name,
+        );
+        expect(scheduled).toContain('deliverWebhookMessage');
       } finally {
         for (const release of held) release();
         receiver.closeAllConnections();

@@ -191,6 +191,16 @@ async function deliveredTimeline(scenario: string) {
   return rows;
 }
 
+/** Local-activity markers after the (first) activity of this type completed; throws if it never did. */
+function localActivitiesAfter(events: temporal.api.history.v1.IHistoryEvent[], activityType: string): number {
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
+  const completed = events.findIndex(
+    (e) => scheduled && Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? 0) === Number(scheduled.eventId),
+  );
+  if (completed < 0) throw new Error(`no completed ${activityType} in the history`);
+  return events.slice(completed).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+}
+
 const count = (history: temporal.api.history.v1.IHistory, type: number) => history.events!.filter((e) => e.eventType === type).length;
 
 describe('workflow histories', () => {
@@ -262,15 +272,7 @@ describe('workflow histories', () => {
       .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
       .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
     expect(scheduled).toEqual(['authorizePayment', 'capturePayment']);
-    const capture = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'capturePayment')!;
-    const captured = events.findIndex(
-      (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? 0) === Number(capture.eventId),
-    );
-    expect(captured).toBeGreaterThan(0);
-    const localActivitiesAfter = events
-      .slice(captured)
-      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
-    expect(localActivitiesAfter).toBe(0);
+    expect(localActivitiesAfter(events, 'capturePayment')).toBe(0);
     const paymentId = paymentIds.get('own-webhook-sent-by-capture')!;
     const rows = await deliveredTimeline('own-webhook-sent-by-capture');
     expect(rows[0]).toMatchObject({ webhook_status: 'delivered', at_version: 4 });
@@ -279,15 +281,7 @@ describe('workflow histories', () => {
 
   it("the own webhook's delivery records its outcome: no local activity after it, the payment says delivered at the next version", async () => {
     const events = fresh.get('own-webhook-recorded-by-delivery')!.events!;
-    const delivery = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverWebhookMessage')!;
-    const completed = events.findIndex(
-      (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? 0) === Number(delivery.eventId),
-    );
-    expect(completed).toBeGreaterThan(0);
-    const localActivitiesAfter = events
-      .slice(completed)
-      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
-    expect(localActivitiesAfter).toBe(0);
+    expect(localActivitiesAfter(events, 'deliverWebhookMessage')).toBe(0);
     const paymentId = paymentIds.get('own-webhook-recorded-by-delivery')!;
     const rows = await deliveredTimeline('own-webhook-recorded-by-delivery');
     expect(rows[0]).toMatchObject({ webhook_status: 'delivered', at_version: 4 });

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import {
   OWN_WEBHOOK_LANE,
   PROJECTION_REFUSED_ERROR,
+  afterFirstAttempt,
   ownWebhookOutcome,
   stampedAt,
   type PaymentSnapshot,
@@ -127,13 +128,7 @@ export function fakeActivities(script: FakeActivityScript = {}) {
       // As the real one: the own webhook's first attempt, and a final outcome of it written on the payment.
       const own = notifies ? recorded.messages.find((m) => m.lane === OWN_WEBHOOK_LANE) : undefined;
       const attempted = own && (await script.firstAttempt?.(own.id));
-      if (!own || !attempted) return { recorded };
-      if (!('outcome' in attempted)) return { recorded, ownWebhook: { messageId: own.id, retryInMs: attempted.retryInMs } };
-      const { outcome } = attempted;
-      const { change, event } = ownWebhookOutcome(own.id, outcome);
-      const paid = stampedAt(completes.snapshot, recorded.updatedAt);
-      const written = await writeAfterSuccess({ snapshot: { ...paid, ...change, version: paid.version + 1 }, event });
-      return { recorded, ownWebhook: { messageId: own.id, outcome: written ? { ...outcome, recorded: written } : outcome } };
+      return own && attempted ? afterFirstAttempt(completes.snapshot, recorded, own.id, attempted, writeAfterSuccess) : { recorded };
     },
     async voidAuthorization(request) {
       record('voidAuthorization', [request]);

@@ -8,6 +8,7 @@ import { projectPaymentState } from '../../db/projection.js';
 import {
   OWN_WEBHOOK_LANE,
   PROJECTION_REFUSED_ERROR,
+  afterFirstAttempt,
   ownWebhookOutcome,
   stampedAt,
   type OwnWebhookAttempt,
@@ -204,14 +205,7 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
         const left = activity.info.startToCloseTimeoutMs - (Date.now() - started);
         if (!own || left < webhooks.timeoutMs + STATEMENTS_RESERVE_MS) return { recorded };
         const attempted = await firstWebhookAttempt({ db, fetch: fetchImpl, config: webhooks }, own.id);
-        if (!attempted) return { recorded };
-        if (!('outcome' in attempted)) return { recorded, ownWebhook: { messageId: own.id, retryInMs: attempted.retryInMs } };
-        // Its outcome on the payment at the version after `completed`, as the delivery activity would write it.
-        const { outcome } = attempted;
-        const { change, event } = ownWebhookOutcome(own.id, outcome);
-        const paid = stampedAt(completes.snapshot, recorded.updatedAt);
-        const written = await writeAfterSuccess({ snapshot: { ...paid, ...change, version: paid.version + 1 }, event });
-        return { recorded, ownWebhook: { messageId: own.id, outcome: written ? { ...outcome, recorded: written } : outcome } };
+        return attempted ? afterFirstAttempt(completes.snapshot, recorded, own.id, attempted, writeAfterSuccess) : { recorded };
       } finally {
         clearInterval(beating);
       }
