@@ -108,6 +108,7 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
     }
   }
   const connectorActivities = createConnectorActivities({ db, connectors, breakers });
+  const webhookDeps = { db, fetch: fetchImpl, config: webhooks };
   return {
     projectPayment: project,
 
@@ -168,8 +169,7 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
      * repeated after a lost completion agrees with the first.
      */
     async deliverWebhookMessage(messageId: string, own?: { snapshot: PaymentSnapshot; after?: number }): Promise<WebhookDeliveryOutcome> {
-      const deps = { db, fetch: fetchImpl, config: webhooks };
-      const outcome = await deliverWebhookMessage(deps, messageId, { once: own !== undefined, after: own?.after });
+      const outcome = await deliverWebhookMessage(webhookDeps, messageId, { once: own !== undefined, after: own?.after });
       if (!own) return outcome;
       const { change, event } = ownWebhookOutcome(messageId, outcome);
       const recorded = await writeAfterSuccess({ snapshot: { ...own.snapshot, ...change }, event });
@@ -204,7 +204,7 @@ export function createActivities({ db, gateway, fetch: fetchImpl, webhooks, ...o
         // cut off early would be sent the message again at once.
         const left = activity.info.startToCloseTimeoutMs - (Date.now() - started);
         if (!own || left < webhooks.timeoutMs + STATEMENTS_RESERVE_MS) return { recorded };
-        const attempted = await firstWebhookAttempt({ db, fetch: fetchImpl, config: webhooks }, own.id);
+        const attempted = await firstWebhookAttempt(webhookDeps, own.id);
         return attempted ? afterFirstAttempt(completes.snapshot, recorded, own.id, attempted, writeAfterSuccess) : { recorded };
       } finally {
         clearInterval(beating);

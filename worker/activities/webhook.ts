@@ -59,7 +59,11 @@ export async function deliverWebhookMessage(
     });
   }
   const attempt = await attemptDelivery(deps, messageId, once);
-  return 'outcome' in attempt ? attempt.outcome : paceOrDeadLetter(deps, attempt.message, attempt.failure, number);
+  if ('outcome' in attempt) return attempt.outcome;
+  const next = await nextOrDeadLetter(deps, attempt.message, attempt.failure, number);
+  if ('outcome' in next) return next.outcome;
+  // Temporal waits `nextRetryDelay` before the next attempt.
+  throw ApplicationFailure.create({ message: attempt.failure.error, type: 'WebhookAttemptFailed', nextRetryDelay: next.retryInMs });
 }
 
 /**
@@ -76,10 +80,7 @@ export async function firstWebhookAttempt(
 ): Promise<{ outcome: WebhookDeliveryOutcome } | { retryInMs: number } | undefined> {
   try {
     const attempt = await attemptDelivery(deps, messageId, true);
-    if ('outcome' in attempt) return attempt;
-    const next = nextRetry(1, deps.config.schedule, attempt.failure.retryAfterMs);
-    if (next === 'give-up') return { outcome: await deadLetter(deps, attempt.message, 1, attempt.failure) };
-    return next;
+    return 'outcome' in attempt ? attempt : await nextOrDeadLetter(deps, attempt.message, attempt.failure, 1);
   } catch (err) {
     Context.current().log.warn('webhook left to its delivery activity', { messageId, error: String(err) });
     return undefined;
@@ -157,17 +158,15 @@ async function endpointGivenUp(
   return settleMessage(db, message.id, false, failure.statusCode, failure.error);
 }
 
-/** The next attempt along the schedule (Temporal waits `nextRetryDelay`), or the message is dead-lettered. */
-async function paceOrDeadLetter(deps: Deps, message: Message, failure: Failure, attempt: number): Promise<WebhookDeliveryOutcome> {
+/** After failed attempt number `attempt`: the wait before the next along the schedule, or, once it is exhausted, the message dead-lettered. */
+async function nextOrDeadLetter(
+  deps: Deps,
+  message: Message,
+  failure: Failure,
+  attempt: number,
+): Promise<{ retryInMs: number } | { outcome: WebhookDeliveryOutcome }> {
   const next = nextRetry(attempt, deps.config.schedule, failure.retryAfterMs);
-  if (next !== 'give-up') {
-    throw ApplicationFailure.create({ message: failure.error, type: 'WebhookAttemptFailed', nextRetryDelay: next.retryInMs });
-  }
-  return deadLetter(deps, message, attempt, failure);
-}
-
-/** The schedule is exhausted: the message fails for good, with a notice. */
-async function deadLetter(deps: Deps, message: Message, attempt: number, failure: Failure): Promise<WebhookDeliveryOutcome> {
+  if (next !== 'give-up') return next;
   webhookDeadLetters.inc();
   Context.current().log.warn('webhook message dead-lettered', {
     messageId: message.id,
@@ -176,5 +175,5 @@ async function deadLetter(deps: Deps, message: Message, attempt: number, failure
     error: failure.error,
   });
   await noteDeadLetter(deps.db, message, attempt, failure.error);
-  return settleMessage(deps.db, message.id, false, failure.statusCode, failure.error);
+  return { outcome: await settleMessage(deps.db, message.id, false, failure.statusCode, failure.error) };
 }
